@@ -1,0 +1,60 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { type Logger, pino } from 'pino';
+import type { AppContext } from './context.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { registerObservability } from './http/observability.js';
+import { registerViewer } from './http/viewer.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { flowRoutes } from './modules/flows/routes.js';
+import { userRoutes } from './modules/users/routes.js';
+
+export type BuildAppOptions = { logger?: Logger };
+
+/** External plugins first, then our own (errors, auth, observability), then the domain modules under /v1. */
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (options.logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
+    bodyLimit: 256 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Flowtab.Pro API',
+        version: '1.0.0',
+        description: 'Reusable flows for browser AI agents. Money fields are integer cents; errors are application/problem+json.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerErrorHandler(app);
+  registerViewer(app, ctx.tokens);
+  registerObservability(app, ctx.database);
+
+  await app.register(
+    async (v1) => {
+      await v1.register(authRoutes(ctx));
+      await v1.register(userRoutes(ctx));
+      await v1.register(flowRoutes(ctx));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const envSchema = z.object({
+  FLOWTAB_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: intFromEnv(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().optional(),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_PRICE_ID: z.string().optional(),
+  STRIPE_API_BASE: z.url().optional(),
+  STRIPE_EMULATOR_PORT: intFromEnv(12111),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Flowtab.Pro <hello@flowtab.pro>'),
+  PAID_COPIES_PER_PERIOD: intFromEnv(100, 1),
+  RATE_PER_COPY_CENTS: intFromEnv(7, 1),
+  CREATOR_SHARE_PERCENT: intFromEnv(70).pipe(z.number().max(100)),
+  COPY_LIMIT_PER_PERIOD: intFromEnv(1000, 1),
+  HOLD_DAYS: intFromEnv(14),
+  MIN_PAYOUT_CENTS: intFromEnv(1000, 1),
+  PAYOUT_CRON: z.string().default('0 6 1 * *'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(10, 1),
+  RATE_LIMIT_COPY_PER_MINUTE: intFromEnv(120, 1),
+});
+
+export type Config = Readonly<{
+  env: 'development' | 'test' | 'production';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  jwtSecret: string;
+  stripe: Readonly<{
+    secretKey: string | undefined;
+    webhookSecret: string | undefined;
+    priceId: string | undefined;
+    apiBase: string | undefined;
+    emulatorPort: number;
+  }>;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  economics: Readonly<{
+    paidCopiesPerPeriod: number;
+    ratePerCopyCents: number;
+    creatorSharePercent: number;
+    copyLimitPerPeriod: number;
+  }>;
+  holdDays: number;
+  minPayoutCents: number;
+  payoutCron: string;
+  logLevel: string;
+  rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number }>;
+}>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; fails fast with a message that names every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.FLOWTAB_ENV === 'production';
+  if (isProduction) {
+    const missing = [
+      ['DATABASE_URL', e.DATABASE_URL],
+      ['JWT_SECRET', e.JWT_SECRET],
+      ['STRIPE_SECRET_KEY', e.STRIPE_SECRET_KEY],
+      ['STRIPE_WEBHOOK_SECRET', e.STRIPE_WEBHOOK_SECRET],
+      ['STRIPE_PRICE_ID', e.STRIPE_PRICE_ID],
+      ['PUBLIC_URL', e.PUBLIC_URL],
+    ]
+      .filter(([, value]) => !value)
+      .map(([name]) => name);
+    if (missing.length > 0) {
+      throw new ConfigError(`FLOWTAB_ENV=production refuses to start without: ${missing.join(', ')}`);
+    }
+    if (e.STRIPE_API_BASE) throw new ConfigError('FLOWTAB_ENV=production refuses STRIPE_API_BASE (the emulator is for development)');
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  return Object.freeze({
+    env: e.FLOWTAB_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir, 'jwt-secret'),
+    stripe: Object.freeze({
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      priceId: e.STRIPE_PRICE_ID,
+      apiBase: e.STRIPE_API_BASE,
+      emulatorPort: e.STRIPE_EMULATOR_PORT,
+    }),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    economics: Object.freeze({
+      paidCopiesPerPeriod: e.PAID_COPIES_PER_PERIOD,
+      ratePerCopyCents: e.RATE_PER_COPY_CENTS,
+      creatorSharePercent: e.CREATOR_SHARE_PERCENT,
+      copyLimitPerPeriod: e.COPY_LIMIT_PER_PERIOD,
+    }),
+    holdDays: e.HOLD_DAYS,
+    minPayoutCents: e.MIN_PAYOUT_CENTS,
+    payoutCron: e.PAYOUT_CRON,
+    logLevel: e.LOG_LEVEL,
+    rateLimits: Object.freeze({ authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE, copyPerMinute: e.RATE_LIMIT_COPY_PER_MINUTE }),
+  });
+}
+
+function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
+/** Development only: a random secret generated once and kept in DATA_DIR, so tokens survive restarts. */
+function developmentSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError } from './errors.js';
+
+const PROBLEM_BASE = 'https://flowtab.pro/problems/';
+
+type Problem = { type: string; title: string; status: number; detail?: string; [extension: string]: unknown };
+
+export function sendProblem(reply: FastifyReply, problem: Problem) {
+  return reply.status(problem.status).type('application/problem+json').send({ ...problem, instance: reply.request.url });
+}
+
+/** Renders every error as application/problem+json; a 5xx never carries internals. */
+export function registerErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(reply, {
+        type: error.type,
+        title: error.title,
+        status: error.status,
+        detail: error.message,
+        ...error.extensions,
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((issue) => ({
+        location: error.validationContext ?? 'body',
+        path: issue.instancePath || '/',
+        message: issue.message,
+      }));
+      return sendProblem(reply, {
+        type: `${PROBLEM_BASE}validation`,
+        title: 'Invalid request',
+        status: 400,
+        detail: errors.map((e) => `${e.location}${e.path === '/' ? '' : e.path}: ${e.message}`).join('; '),
+        errors,
+      });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, event: 'http.response_invalid' }, 'response did not match its schema');
+      return internalError(reply);
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 429) {
+      return sendProblem(reply, { type: `${PROBLEM_BASE}rate-limited`, title: 'Too many requests', status, detail: error.message });
+    }
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors: bad JSON, empty body, wrong content type, body too large.
+      return sendProblem(reply, {
+        type: `${PROBLEM_BASE}${error.code ? error.code.toLowerCase().replace(/^fst_err_/, '').replaceAll('_', '-') : 'bad-request'}`,
+        title: status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported media type' : 'Bad request',
+        status,
+        detail: error.message,
+      });
+    }
+    request.log.error({ err: error, event: 'http.internal_error' }, 'unhandled error');
+    return internalError(reply);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: `${PROBLEM_BASE}not-found`,
+      title: 'Not found',
+      status: 404,
+      detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+}
+
+function internalError(reply: FastifyReply) {
+  return sendProblem(reply, {
+    type: `${PROBLEM_BASE}internal`,
+    title: 'Internal server error',
+    status: 500,
+    detail: 'Something went wrong on our side. It has been logged; please try again.',
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * One base error for everything the API reports on purpose. Each subclass maps to one HTTP status and is rendered
+ * as RFC 9457 problem+json by the error handler; `extensions` become extra members of the problem document.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(status: number, slug: string, title: string, detail?: string, extensions: Record<string, unknown> = {}) {
+    super(detail ?? title);
+    this.status = status;
+    this.type = `https://flowtab.pro/problems/${slug}`;
+    this.title = title;
+    this.extensions = extensions;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(detail: string, extensions?: Record<string, unknown>) {
+    super(400, 'bad-request', 'Bad request', detail, extensions);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'Log in to do this: send an Authorization: Bearer <token> header.') {
+    super(401, 'unauthorized', 'Authentication required', detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'You are not allowed to do this.', slug = 'forbidden', title = 'Forbidden', extensions?: Record<string, unknown>) {
+    super(403, slug, title, detail, extensions);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, 'not-found', 'Not found', `${what} was not found.`);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(slug: string, title: string, detail: string, extensions?: Record<string, unknown>) {
+    super(409, slug, title, detail, extensions);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(slug: string, title: string, detail: string, extensions?: Record<string, unknown>) {
+    super(429, slug, title, detail, extensions);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail: string) {
+    super(503, 'service-unavailable', 'Service unavailable', detail);
+  }
+}

@@ -1,0 +1,43 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { Db } from '../../db/client.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { type TokenService, TOKEN_TTL_SECONDS } from '../../http/tokens.js';
+import { findUserByLogin, insertUser, type UserRow } from '../users/repository.js';
+import { AccountSuspendedError, AccountTakenError, InvalidCredentialsError } from './errors.js';
+import type { RegisterInput } from './schemas.js';
+
+// Algorithm.Argon2id is an ambient const enum, which isolated modules cannot read: its value is 2.
+const ARGON2 = { algorithm: 2 } as const;
+// Verified when the login is unknown, so a wrong login and a wrong password take the same time.
+const DECOY_HASH = await hash('decoy password', ARGON2);
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2);
+}
+
+export async function registerMember(db: Db, input: RegisterInput, role: UserRow['role'] = 'member'): Promise<UserRow> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await insertUser(db, { email: input.email, username: input.username, passwordHash, role });
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_lower_key')) throw new AccountTakenError('email');
+    if (isUniqueViolation(error, 'users_username_lower_key')) throw new AccountTakenError('username');
+    throw error;
+  }
+}
+
+export async function authenticate(db: Db, login: string, password: string): Promise<UserRow> {
+  const user = await findUserByLogin(db, login);
+  const isValid = await verify(user?.passwordHash ?? DECOY_HASH, password);
+  if (!user || !isValid) throw new InvalidCredentialsError();
+  if (user.status === 'suspended') throw new AccountSuspendedError();
+  return user;
+}
+
+export async function issueAccessToken(tokens: TokenService, user: UserRow) {
+  return {
+    access_token: await tokens.issue({ id: user.id, role: user.role }),
+    token_type: 'bearer' as const,
+    expires_in: TOKEN_TTL_SECONDS,
+  };
+}

@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.js';
+import { bearerAuth, problems } from '../../http/schemas.js';
+import { requireViewer } from '../../http/viewer.js';
+import { flowInput, flowListQuery, flowListResponse, flowPatch, flowRefParams, flowSchema, tagsResponse } from './schemas.js';
+import { archiveFlow, createFlow, editFlow, getFlow, getTags, listFlows } from './service.js';
+
+export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/flows',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Browse and search the library',
+          querystring: flowListQuery,
+          response: { 200: flowListResponse, ...problems(400, 401) },
+        },
+      },
+      async (request) => listFlows(ctx.db, request.query, request.viewer),
+    );
+
+    app.get(
+      '/flows/:ref',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'One flow by slug or id (premium bodies are previews unless you subscribe)',
+          params: flowRefParams,
+          response: { 200: flowSchema, ...problems(401, 404) },
+        },
+      },
+      async (request) => getFlow(ctx.db, request.params.ref, request.viewer),
+    );
+
+    app.post(
+      '/flows',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Publish a flow (or save a draft)',
+          security: bearerAuth,
+          body: flowInput,
+          response: { 201: flowSchema, ...problems(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const viewer = requireViewer(request);
+        const flow = await ctx.db.transaction((tx) => createFlow(tx, viewer, request.body));
+        request.log.info({ event: 'flow.created', flow_id: flow.id, author_id: viewer.id }, 'flow created');
+        return reply.status(201).send(flow);
+      },
+    );
+
+    app.patch(
+      '/flows/:ref',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Edit a flow (author or admin)',
+          security: bearerAuth,
+          params: flowRefParams,
+          body: flowPatch,
+          response: { 200: flowSchema, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const viewer = requireViewer(request);
+        return ctx.db.transaction((tx) => editFlow(tx, viewer, request.params.ref, request.body));
+      },
+    );
+
+    app.delete(
+      '/flows/:ref',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Archive a flow (its copies and earnings are kept)',
+          security: bearerAuth,
+          params: flowRefParams,
+          response: { 200: flowSchema, ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const viewer = requireViewer(request);
+        const flow = await ctx.db.transaction((tx) => archiveFlow(tx, viewer, request.params.ref));
+        request.log.info({ event: 'flow.archived', flow_id: flow.id }, 'flow archived');
+        return flow;
+      },
+    );
+
+    app.get(
+      '/tags',
+      { schema: { tags: ['flows'], summary: 'Tags of published flows, most used first', response: { 200: tagsResponse } } },
+      async () => getTags(ctx.db),
+    );
+  };
+}

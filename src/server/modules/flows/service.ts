@@ -1,0 +1,164 @@
+import type { Db } from '../../db/client.js';
+import type { Viewer } from '../../http/viewer.js';
+import { findGoodStandingSubscription } from '../subscriptions/repository.js';
+import { FeatureRequiresAdminError, FlowNotFoundError, NotFlowAuthorError } from './errors.js';
+import {
+  type FlowWithAuthor,
+  findFlowByRef,
+  insertFlowWithFreeSlug,
+  listPublishedFlows,
+  listTags,
+  updateFlow,
+} from './repository.js';
+import type { FlowInput, FlowListQuery, FlowPatch, FlowView } from './schemas.js';
+
+const PREVIEW_BODY_CHARS = 280;
+const PREVIEW_STEPS = 2;
+
+export function slugify(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+  return slug || 'flow';
+}
+
+/** Which premium bodies the viewer may read: computed once per request, then applied to every flow. */
+export type Access = { viewer: Viewer | undefined; isSubscriber: boolean };
+
+export async function resolveAccess(db: Db, viewer: Viewer | undefined): Promise<Access> {
+  if (!viewer) return { viewer, isSubscriber: false };
+  return { viewer, isSubscriber: (await findGoodStandingSubscription(db, viewer.id)) !== undefined };
+}
+
+export function canReadBody(flow: Pick<FlowWithAuthor, 'isPremium' | 'authorId'>, access: Access): boolean {
+  if (!flow.isPremium) return true;
+  const { viewer } = access;
+  return access.isSubscriber || viewer?.role === 'admin' || viewer?.id === flow.authorId;
+}
+
+/** The paywall: a premium flow's full text only for subscribers, its author and admins; others get a preview. */
+export function toFlowView(flow: FlowWithAuthor, access: Access): FlowView {
+  const isLocked = !canReadBody(flow, access);
+  return {
+    id: flow.id,
+    slug: flow.slug,
+    title: flow.title,
+    summary: flow.summary,
+    body: isLocked ? previewOf(flow.body) : flow.body,
+    steps: isLocked ? flow.steps.slice(0, PREVIEW_STEPS) : flow.steps,
+    notes: isLocked ? [] : flow.notes,
+    target_sites: flow.targetSites,
+    works_with: flow.worksWith,
+    tags: flow.tags,
+    is_premium: flow.isPremium,
+    featured: flow.featured,
+    status: flow.status,
+    author: { id: flow.authorId, username: flow.authorUsername },
+    copy_count: flow.copyCount,
+    created_at: flow.createdAt.toISOString(),
+    updated_at: flow.updatedAt.toISOString(),
+    locked: isLocked,
+  };
+}
+
+function previewOf(body: string): string {
+  if (body.length <= PREVIEW_BODY_CHARS) return `${body.slice(0, Math.ceil(body.length / 2))}…`;
+  const cut = body.slice(0, PREVIEW_BODY_CHARS);
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${lastSpace > PREVIEW_BODY_CHARS / 2 ? cut.slice(0, lastSpace) : cut}…`;
+}
+
+function isVisibleTo(flow: FlowWithAuthor, viewer: Viewer | undefined): boolean {
+  switch (flow.status) {
+    case 'published':
+      return true;
+    case 'draft':
+    case 'archived':
+      return viewer?.role === 'admin' || viewer?.id === flow.authorId;
+  }
+}
+
+export async function getFlow(db: Db, ref: string, viewer: Viewer | undefined): Promise<FlowView> {
+  const flow = await findFlowByRef(db, ref);
+  if (!flow || !isVisibleTo(flow, viewer)) throw new FlowNotFoundError();
+  return toFlowView(flow, await resolveAccess(db, viewer));
+}
+
+export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | undefined) {
+  const [{ rows, total }, access] = await Promise.all([listPublishedFlows(db, query), resolveAccess(db, viewer)]);
+  return {
+    items: rows.map((flow) => toFlowView(flow, access)),
+    total,
+    page: query.page,
+    page_size: query.page_size,
+    has_more: query.page * query.page_size < total,
+  };
+}
+
+export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Promise<FlowView> {
+  if (input.featured && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
+  const now = new Date();
+  const row = await insertFlowWithFreeSlug(
+    db,
+    {
+      title: input.title,
+      summary: input.summary,
+      body: input.body,
+      steps: input.steps,
+      notes: input.notes,
+      targetSites: input.target_sites,
+      worksWith: input.works_with,
+      tags: input.tags,
+      isPremium: input.is_premium,
+      featured: input.featured ?? false,
+      status: input.status,
+      authorId: viewer.id,
+      publishedAt: input.status === 'published' ? now : null,
+    },
+    slugify(input.title),
+  );
+  return getFlow(db, row.id, viewer);
+}
+
+export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
+  const flow = await findEditableFlow(db, viewer, ref);
+  if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
+  await updateFlow(db, flow.id, {
+    title: patch.title,
+    summary: patch.summary,
+    body: patch.body,
+    steps: patch.steps,
+    notes: patch.notes,
+    targetSites: patch.target_sites,
+    worksWith: patch.works_with,
+    tags: patch.tags,
+    isPremium: patch.is_premium,
+    featured: patch.featured,
+    status: patch.status,
+    publishedAt: patch.status === 'published' && !flow.publishedAt ? new Date() : undefined,
+  });
+  return getFlow(db, flow.id, viewer);
+}
+
+/** Deleting archives: copies and the earnings they made are kept (SPEC §2). */
+export async function archiveFlow(db: Db, viewer: Viewer, ref: string): Promise<FlowView> {
+  const flow = await findEditableFlow(db, viewer, ref);
+  if (flow.status !== 'archived') await updateFlow(db, flow.id, { status: 'archived' });
+  return getFlow(db, flow.id, viewer);
+}
+
+async function findEditableFlow(db: Db, viewer: Viewer, ref: string): Promise<FlowWithAuthor> {
+  const flow = await findFlowByRef(db, ref);
+  if (!flow || !isVisibleTo(flow, viewer)) throw new FlowNotFoundError();
+  if (viewer.role !== 'admin' && viewer.id !== flow.authorId) throw new NotFlowAuthorError();
+  return flow;
+}
+
+export async function getTags(db: Db) {
+  return { items: await listTags(db) };
+}

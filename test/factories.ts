@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { subscriptions } from '../src/server/db/schema.js';
+import type { TestApp } from './support/app.js';
+
+const unique = () => randomBytes(4).toString('hex');
+
+export type Member = { id: string; email: string; username: string; password: string; token: string };
+
+/** Registers through the API, so every member is made the way a real one is. */
+export async function createMember(t: TestApp, overrides: Partial<{ email: string; username: string; password: string }> = {}): Promise<Member> {
+  const id = unique();
+  const input = { email: `member-${id}@example.com`, username: `member_${id}`, password: 'correct horse battery', ...overrides };
+  const response = await t.request({ method: 'POST', url: '/v1/auth/register', payload: input });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { id: response.body.user.id, ...input, token: response.body.access_token };
+}
+
+export async function createAdmin(t: TestApp): Promise<Member> {
+  const member = await createMember(t);
+  const { updateUserRole } = await import('../src/server/modules/users/repository.js');
+  await updateUserRole(t.database.db, member.username, 'admin');
+  const login = await t.request({ method: 'POST', url: '/v1/auth/token', payload: { login: member.username, password: member.password } });
+  return { ...member, token: login.body.access_token };
+}
+
+export function flowInput(overrides: Record<string, unknown> = {}) {
+  const id = unique();
+  return {
+    title: `Summarize LinkedIn profile ${id}`,
+    summary: 'Open a profile and write a three-line summary of the person’s experience.',
+    body: `You are a research assistant. Open the LinkedIn profile in the current tab. ${'Read every section carefully. '.repeat(20)}Write three lines.`,
+    steps: ['Open the profile', 'Expand the experience section', 'Write the summary'],
+    notes: ['Profiles behind a login wall need you to be signed in.'],
+    target_sites: ['linkedin.com'],
+    works_with: ['Comet', 'ChatGPT Atlas'],
+    tags: ['research', 'linkedin'],
+    is_premium: true,
+    ...overrides,
+  };
+}
+
+export async function createFlow(t: TestApp, author: Member, overrides: Record<string, unknown> = {}) {
+  const response = await t.request({ method: 'POST', url: '/v1/flows', token: author.token, payload: flowInput(overrides) });
+  if (response.status !== 201) throw new Error(`create flow failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body as { id: string; slug: string; title: string; body: string; is_premium: boolean };
+}
+
+/** A subscription row as the webhooks would write it: for tests of features that only read subscriptions. */
+export async function giveSubscription(t: TestApp, member: Member, status: (typeof subscriptions.$inferInsert)['status'] = 'active') {
+  const now = Date.now();
+  const id = `sub_test_${unique()}`;
+  await t.database.db.insert(subscriptions).values({
+    id,
+    userId: member.id,
+    customerId: `cus_test_${unique()}`,
+    status,
+    currentPeriodStart: new Date(now - 86_400_000),
+    currentPeriodEnd: new Date(now + 29 * 86_400_000),
+  });
+  return id;
+}

@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flows } from '../src/server/db/schema.js';
+import { createAdmin, createFlow, createMember, flowInput, giveSubscription, type Member } from './factories.js';
+import { createTestApp, type TestApp } from './support/app.js';
+
+let t: TestApp;
+let author: Member;
+beforeAll(async () => {
+  t = await createTestApp();
+  author = await createMember(t);
+});
+afterAll(() => t.close());
+
+const countFlows = async () => (await t.database.db.select().from(flows)).length;
+
+describe('POST /v1/flows', () => {
+  it('publishes a flow with a slug from its title', async () => {
+    const response = await t.request({
+      method: 'POST',
+      url: '/v1/flows',
+      token: author.token,
+      payload: flowInput({ title: 'Find Cheap Flights — Ünïcode!', tags: ['Travel', 'travel', 'flights'] }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({
+      slug: 'find-cheap-flights-unicode',
+      status: 'published',
+      is_premium: true,
+      locked: false,
+      tags: ['travel', 'flights'],
+      author: { id: author.id, username: author.username },
+      copy_count: 0,
+    });
+    const again = await createFlow(t, author, { title: 'Find cheap flights unicode' });
+    expect(again.slug).toBe('find-cheap-flights-unicode-2');
+  });
+
+  it('needs a login', async () => {
+    const response = await t.request({ method: 'POST', url: '/v1/flows', payload: flowInput() });
+    expect(response.status).toBe(401);
+  });
+
+  it.each([
+    ['no title', { title: undefined }],
+    ['a numeric title', { title: 12345 }],
+    ['a huge body', { body: 'x'.repeat(60_000) }],
+    ['a bad domain', { target_sites: ['not a domain'] }],
+    ['too many tags', { tags: Array.from({ length: 11 }, (_, i) => `tag${i}`) }],
+    ['an unknown field', { price: 100 }],
+    ['steps that are not strings', { steps: [{ text: 'x' }] }],
+  ])('rejects %s with 400 and stores nothing', async (_label, overrides) => {
+    const before = await countFlows();
+    const response = await t.request({ method: 'POST', url: '/v1/flows', token: author.token, payload: flowInput(overrides) });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(await countFlows()).toBe(before);
+  });
+
+  it('lets only admins feature a flow', async () => {
+    const response = await t.request({ method: 'POST', url: '/v1/flows', token: author.token, payload: flowInput({ featured: true }) });
+    expect(response.status).toBe(403);
+    const admin = await createAdmin(t);
+    const featured = await t.request({ method: 'POST', url: '/v1/flows', token: admin.token, payload: flowInput({ featured: true }) });
+    expect(featured.status).toBe(201);
+    expect(featured.body.featured).toBe(true);
+  });
+});
+
+describe('the paywall', () => {
+  it('gives guests and plain members a locked preview of premium flows, and full free flows', async () => {
+    const premium = await createFlow(t, author, { is_premium: true });
+    const free = await createFlow(t, author, { is_premium: false });
+    const member = await createMember(t);
+    for (const token of [undefined, member.token]) {
+      const locked = await t.request({ method: 'GET', url: `/v1/flows/${premium.slug}`, token });
+      expect(locked.status).toBe(200);
+      expect(locked.body.locked).toBe(true);
+      expect(locked.body.body.length).toBeLessThan(premium.body.length);
+      expect(locked.body.body.endsWith('…')).toBe(true);
+      expect(locked.body.steps).toHaveLength(2);
+      expect(locked.body.notes).toEqual([]);
+      const open = await t.request({ method: 'GET', url: `/v1/flows/${free.slug}`, token });
+      expect(open.body).toMatchObject({ locked: false, body: free.body });
+    }
+  });
+
+  it('gives the full body to subscribers in good standing, the author and admins, but not to past_due members', async () => {
+    const premium = await createFlow(t, author);
+    const subscriber = await createMember(t);
+    await giveSubscription(t, subscriber, 'active');
+    const trialing = await createMember(t);
+    await giveSubscription(t, trialing, 'trialing');
+    const lapsed = await createMember(t);
+    await giveSubscription(t, lapsed, 'past_due');
+    const admin = await createAdmin(t);
+    for (const reader of [subscriber, trialing, author, admin]) {
+      const response = await t.request({ method: 'GET', url: `/v1/flows/${premium.id}`, token: reader.token });
+      expect(response.body).toMatchObject({ locked: false, body: premium.body });
+    }
+    const response = await t.request({ method: 'GET', url: `/v1/flows/${premium.id}`, token: lapsed.token });
+    expect(response.body.locked).toBe(true);
+  });
+
+  it('applies the same rule in listings', async () => {
+    const premium = await createFlow(t, author, { title: `Paywalled listing ${Date.now()}` });
+    const list = await t.request({ method: 'GET', url: `/v1/flows?q=${encodeURIComponent(premium.title)}` });
+    const item = list.body.items.find((f: { id: string }) => f.id === premium.id);
+    expect(item.locked).toBe(true);
+    expect(item.body).not.toBe(premium.body);
+  });
+});
+
+describe('GET /v1/flows', () => {
+  it('searches title, summary, body and tags by word prefix, filters and paginates with a total', async () => {
+    const creator = await createMember(t);
+    await createFlow(t, creator, { title: 'Zanzibar hotel finder', tags: ['travel'], works_with: ['Manus'], is_premium: false });
+    await createFlow(t, creator, { title: 'Quarterly report drafter', body: 'Write a zanzibarish memo about sales.', tags: ['writing'] });
+    await createFlow(t, creator, { title: 'Recipe planner', tags: ['zanzibar-food'], works_with: ['Comet'] });
+
+    const search = await t.request({ method: 'GET', url: '/v1/flows?q=zanzibar' });
+    expect(search.status).toBe(200);
+    expect(search.body.total).toBe(3);
+    expect(search.body.items[0].title).toBe('Zanzibar hotel finder');
+
+    const free = await t.request({ method: 'GET', url: `/v1/flows?q=zanzibar&premium=false` });
+    expect(free.body.items.map((f: { title: string }) => f.title)).toEqual(['Zanzibar hotel finder']);
+    const byTool = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&works_with=manus,opera%20neon` });
+    expect(byTool.body.total).toBe(1);
+    const byTag = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&tags=writing` });
+    expect(byTag.body.items.map((f: { title: string }) => f.title)).toEqual(['Quarterly report drafter']);
+
+    const page1 = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&page_size=2&sort=new` });
+    const page2 = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&page_size=2&page=2&sort=new` });
+    expect(page1.body).toMatchObject({ total: 3, page: 1, page_size: 2, has_more: true });
+    expect(page2.body).toMatchObject({ total: 3, page: 2, has_more: false });
+    expect(page2.body.items).toHaveLength(1);
+    expect(page1.body.items[0].title).toBe('Recipe planner');
+  });
+
+  it('sorts by popularity', async () => {
+    const creator = await createMember(t);
+    const quiet = await createFlow(t, creator);
+    const popular = await createFlow(t, creator);
+    const { eq } = await import('drizzle-orm');
+    await t.database.db.update(flows).set({ copyCount: 42 }).where(eq(flows.id, popular.id));
+    const response = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&sort=popular` });
+    expect(response.body.items.map((f: { id: string }) => f.id)).toEqual([popular.id, quiet.id]);
+  });
+
+  it.each([
+    ['page=0'],
+    ['page_size=1000'],
+    ['sort=random'],
+    ['premium=maybe'],
+    [`q=${'x'.repeat(500)}`],
+    ['unknown=1'],
+  ])('rejects %s with 400', async (query) => {
+    const response = await t.request({ method: 'GET', url: `/v1/flows?${query}` });
+    expect(response.status).toBe(400);
+    expect(response.body.type).toContain('problems/validation');
+  });
+
+  it('lists tags of published flows with counts', async () => {
+    await createFlow(t, author, { tags: ['tagcount-x'] });
+    await createFlow(t, author, { tags: ['tagcount-x'] });
+    const response = await t.request({ method: 'GET', url: '/v1/tags' });
+    expect(response.body.items).toContainEqual({ tag: 'tagcount-x', count: 2 });
+  });
+});
+
+describe('editing and archiving', () => {
+  it('lets the author edit, keeps the slug, and refuses other members', async () => {
+    const flow = await createFlow(t, author);
+    const edited = await t.request({ method: 'PATCH', url: `/v1/flows/${flow.id}`, token: author.token, payload: { title: 'A brand new title', is_premium: false } });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ title: 'A brand new title', slug: flow.slug, is_premium: false });
+    const found = await t.request({ method: 'GET', url: '/v1/flows?q=brand%20new%20title' });
+    expect(found.body.items.some((f: { id: string }) => f.id === flow.id)).toBe(true);
+
+    const stranger = await createMember(t);
+    const denied = await t.request({ method: 'PATCH', url: `/v1/flows/${flow.id}`, token: stranger.token, payload: { title: 'Hijacked title' } });
+    expect(denied.status).toBe(403);
+    const empty = await t.request({ method: 'PATCH', url: `/v1/flows/${flow.id}`, token: author.token, payload: {} });
+    expect(empty.status).toBe(400);
+    const unchanged = await t.request({ method: 'GET', url: `/v1/flows/${flow.id}` });
+    expect(unchanged.body.title).toBe('A brand new title');
+  });
+
+  it('archives on delete: gone for others, kept in the database, visible to the author', async () => {
+    const flow = await createFlow(t, author);
+    const stranger = await createMember(t);
+    expect((await t.request({ method: 'DELETE', url: `/v1/flows/${flow.id}`, token: stranger.token })).status).toBe(403);
+    const archived = await t.request({ method: 'DELETE', url: `/v1/flows/${flow.id}`, token: author.token });
+    expect(archived.status).toBe(200);
+    expect(archived.body.status).toBe('archived');
+    expect((await t.request({ method: 'GET', url: `/v1/flows/${flow.slug}` })).status).toBe(404);
+    expect((await t.request({ method: 'GET', url: `/v1/flows/${flow.slug}`, token: author.token })).status).toBe(200);
+    const list = await t.request({ method: 'GET', url: `/v1/flows?author=${author.username}&page_size=100` });
+    expect(list.body.items.some((f: { id: string }) => f.id === flow.id)).toBe(false);
+  });
+
+  it('hides drafts from everyone but the author', async () => {
+    const draft = await createFlow(t, author, { status: 'draft' });
+    expect((await t.request({ method: 'GET', url: `/v1/flows/${draft.slug}` })).status).toBe(404);
+    expect((await t.request({ method: 'GET', url: `/v1/flows/${draft.slug}`, token: author.token })).status).toBe(200);
+  });
+
+  it('answers 404 for unknown flows', async () => {
+    expect((await t.request({ method: 'GET', url: '/v1/flows/no-such-flow' })).status).toBe(404);
+    expect((await t.request({ method: 'PATCH', url: '/v1/flows/00000000-0000-0000-0000-000000000000', token: author.token, payload: { title: 'xyz' } })).status).toBe(404);
+  });
+});

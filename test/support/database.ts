@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/server/db/client.js';
+
+/**
+ * A fresh, migrated database for one test file: an in-memory PGlite by default, or — when DATABASE_URL is set —
+ * a new database created on that PostgreSQL server and dropped afterwards.
+ */
+export async function createTestDatabase(): Promise<Database & { url: string | undefined }> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openDatabase({ pglite: new PGlite() });
+    await database.migrate();
+    return database;
+  }
+  const name = `flowtab_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  const url = withDatabase(serverUrl, name);
+  const database = await openDatabase({ databaseUrl: url, poolSize: 30 });
+  await database.migrate();
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+export const isPostgres = () => Boolean(process.env.DATABASE_URL);
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function adminQuery(serverUrl: string, statement: string) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
