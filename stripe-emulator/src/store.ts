@@ -20,8 +20,6 @@ export type StripeEvent = {
   type: string;
 };
 
-export type CardBehavior = 'succeed' | 'decline' | 'fail_after_first' | 'dispute';
-
 export type InternalState = {
   /** payment method id → card number and how many charges it has paid */
   cards: Record<string, { number: string; successfulCharges: number }>;
@@ -32,6 +30,8 @@ export type InternalState = {
   accountLinks: Record<string, { account: string; refresh_url: string; return_url: string; expires_at: number }>;
   /** checkout session id → line items (Stripe only shows them through /line_items) */
   checkoutLineItems: Record<string, Array<{ price: string; quantity: number }>>;
+  checkoutSubscriptionMetadata: Record<string, Record<string, string>>;
+  checkoutTrialDays: Record<string, number>;
   checkoutErrors: Record<string, string>;
   invoiceCounter: number;
 };
@@ -177,6 +177,8 @@ function emptyInternal(): InternalState {
     invoiceFirstFailure: {},
     accountLinks: {},
     checkoutLineItems: {},
+    checkoutSubscriptionMetadata: {},
+    checkoutTrialDays: {},
     checkoutErrors: {},
     invoiceCounter: 0,
   };

@@ -1,4 +1,4 @@
-import { badRequest, StripeError } from '../errors.js';
+import { badRequest, notFound, StripeError } from '../errors.js';
 import type { Store } from '../store.js';
 import { diffKeys } from './catalog.js';
 import {
@@ -70,7 +70,7 @@ function buildCustomer(store: Store, params: Params) {
     id: store.newId('cus', 14),
     object: 'customer' as const,
     address: null,
-    balance: 0,
+    balance: optInt(params, 'balance') ?? 0,
     created: store.now(),
     currency: null as string | null,
     default_source: null,
@@ -140,7 +140,15 @@ function buildBalanceTransaction(store: Store, customer: Customer, amount: numbe
 }
 
 export function getCustomer(store: Store, id: string, param = 'customer'): Customer {
-  return getOrThrow<Customer>(store, id, 'customer', 'customer', param);
+  const customer = getOrThrow<Customer>(store, id, 'customer', 'customer', param);
+  if ((customer as { deleted?: boolean }).deleted) throw notFound('customer', id, param);
+  return customer;
+}
+
+export function createCustomer(store: Store, params: Params): Customer {
+  const customer = store.insert(buildCustomer(store, params));
+  store.emit('customer.created', customer);
+  return customer;
 }
 
 /** Creates a card payment method from a card number (hosted pages) or a `pm_card_*` test id. */
@@ -214,10 +222,7 @@ export const customerRoutes: Route[] = [
     path: '/v1/customers',
     handler: ({ store }: Ctx, { params }) => {
       allowParams(params, ['email', 'name', 'description', 'metadata', 'phone', 'payment_method', 'invoice_settings', 'balance']);
-      const customer = store.insert(buildCustomer(store, params));
-      const balance = optInt(params, 'balance');
-      if (balance) customer.balance = balance;
-      store.emit('customer.created', customer);
+      const customer = createCustomer(store, params);
       const pmId = optString(params, 'payment_method');
       if (pmId) attachPaymentMethod(store, resolvePaymentMethod(store, pmId, 'payment_method'), customer, false);
       const defaultPm = optString(optObject(params, 'invoice_settings') ?? {}, 'default_payment_method');
