@@ -1,0 +1,253 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './helpers.js';
+
+// Checkout, renewals over time, dunning, the portal, coupons and customer balance credits.
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const DAY = 86400;
+
+function eventsFor(h: Harness, from: number, objectId: string): string[] {
+  return h.received.slice(from).filter((e) => JSON.stringify(e.data.object).includes(objectId)).map((e) => e.type);
+}
+
+describe('checkout', () => {
+  it('paying emits verified webhooks in order and completes the session', async () => {
+    const from = h.received.length;
+    const { session, subscription, customer } = await h.subscribe();
+    await h.flush();
+    expect(h.rejected).toEqual([]);
+    const types = eventsFor(h, from, customer.id).filter((t) => !t.startsWith('product.') && !t.startsWith('price.') && t !== 'customer.created');
+    expect(types).toEqual([
+      'payment_method.attached',
+      'customer.updated',
+      'invoice.created',
+      'invoice.finalized',
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+      'invoice.paid',
+      'invoice.payment_succeeded',
+      'customer.subscription.created',
+      'checkout.session.completed',
+    ]);
+    const completed = h.received.find((e) => e.type === 'checkout.session.completed' && (e.data.object as Stripe.Checkout.Session).id === session.id)!;
+    const cs = completed.data.object as Stripe.Checkout.Session;
+    expect(cs).toMatchObject({ status: 'complete', payment_status: 'paid', subscription: subscription.id, client_reference_id: '1', customer: customer.id, url: null });
+  });
+
+  it('serves a hosted page; a declined card keeps the session open; a good card redirects to success_url', async () => {
+    const price = await h.createPremiumPrice();
+    const session = await h.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer_email: 'new@example.com',
+      line_items: [{ price: price.id, quantity: 1 }],
+      success_url: 'http://localhost/ok?cs={CHECKOUT_SESSION_ID}',
+      cancel_url: 'http://localhost/cancel',
+    });
+    expect(session.url).toBe(`${h.emulator.url}/checkout/${session.id}`);
+    const page = await fetch(session.url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('name="card"');
+    const declined = await fetch(session.url!, { method: 'POST', body: new URLSearchParams({ card: '4000000000009995' }), redirect: 'manual' });
+    expect(declined.status).toBe(402);
+    expect(await declined.text()).toContain('insufficient funds');
+    const still = await h.stripe.checkout.sessions.retrieve(session.id);
+    expect(still).toMatchObject({ status: 'open', subscription: null });
+    const apiDecline = await h.control<{ error: { code: string; type: string } }>(`/_emulator/checkout/sessions/${session.id}/pay`, { card: '4000000000009995' });
+    expect(apiDecline.status).toBe(402);
+    expect(apiDecline.body.error).toMatchObject({ type: 'card_error', code: 'card_declined' });
+    const ok = await fetch(session.url!, { method: 'POST', body: new URLSearchParams({ card: '4242424242424242' }), redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(`http://localhost/ok?cs=${session.id}`);
+    const done = await h.stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription'] });
+    expect(done.status).toBe('complete');
+    expect((done.subscription as Stripe.Subscription).status).toBe('active');
+    const customer = await h.stripe.customers.retrieve(done.customer as string);
+    expect((customer as Stripe.Customer).email).toBe('new@example.com');
+  });
+});
+
+describe('renewals over time', () => {
+  it('advancing a month renews: new period, paid invoice, events in order', async () => {
+    const { subscription } = await h.subscribe();
+    const item = subscription.items.data[0]!;
+    await h.flush();
+    const from = h.received.length;
+    await h.advanceDays(32);
+    await h.flush();
+    const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
+    const newItem = renewed.items.data[0]!;
+    expect(renewed.status).toBe('active');
+    expect(newItem.current_period_start).toBe(item.current_period_end);
+    expect(newItem.current_period_end).toBeGreaterThan(newItem.current_period_start + 27 * DAY);
+    const invoice = await h.stripe.invoices.retrieve(renewed.latest_invoice as string);
+    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, billing_reason: 'subscription_cycle', period_start: item.current_period_end });
+    expect(invoice.lines.data[0]!.period.start).toBe(item.current_period_end);
+    const types = eventsFor(h, from, subscription.id);
+    expect(types).toEqual(['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+    const updated = h.received
+      .slice(from)
+      .find((e) => e.type === 'customer.subscription.updated' && (e.data.object as Stripe.Subscription).id === subscription.id)!;
+    expect(updated.created).toBe(item.current_period_end);
+    expect(Object.keys(updated.data.previous_attributes ?? {})).toEqual(expect.arrayContaining(['items', 'latest_invoice']));
+    const invoices = await h.stripe.invoices.list({ subscription: subscription.id });
+    expect(invoices.data).toHaveLength(2);
+  });
+
+  it('card 0341: first invoice paid, renewal fails, retries at +3/+5/+7 days, then canceled', async () => {
+    const { subscription } = await h.subscribe('4000000000000341');
+    expect(subscription.status).toBe('active');
+    const periodEnd = subscription.items.data[0]!.current_period_end;
+    await h.flush();
+    const from = h.received.length;
+    const { now } = (await fetch(`${h.emulator.url}/_emulator/now`).then((r) => r.json())) as { now: number };
+    await h.control('/_emulator/advance', { seconds: periodEnd - now + 60 });
+    let sub = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect(sub.status).toBe('past_due');
+    const invoice = await h.stripe.invoices.retrieve(sub.latest_invoice as string);
+    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, amount_paid: 0, next_payment_attempt: periodEnd + 3 * DAY });
+    await h.advanceDays(4);
+    expect((await h.stripe.invoices.retrieve(invoice.id)).attempt_count).toBe(2);
+    await h.advanceDays(4);
+    sub = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect(sub.status).toBe('canceled');
+    expect(sub.cancellation_details?.reason).toBe('payment_failed');
+    const final = await h.stripe.invoices.retrieve(invoice.id);
+    expect(final).toMatchObject({ status: 'uncollectible', attempt_count: 4, next_payment_attempt: null });
+    await h.flush();
+    const types = eventsFor(h, from, subscription.id);
+    expect(types).toEqual([
+      'invoice.created',
+      'invoice.finalized',
+      'invoice.payment_failed',
+      'customer.subscription.updated',
+      'invoice.payment_failed',
+      'invoice.payment_failed',
+      'invoice.payment_failed',
+      'invoice.marked_uncollectible',
+      'customer.subscription.deleted',
+    ]);
+    const failedAt = h.received.slice(from).filter((e) => e.type === 'invoice.payment_failed').map((e) => e.created - periodEnd);
+    expect(failedAt).toEqual([0, 3 * DAY, 5 * DAY, 7 * DAY]);
+  });
+
+  it('test clocks drive the same clock', async () => {
+    const { subscription } = await h.subscribe();
+    const periodEnd = subscription.items.data[0]!.current_period_end;
+    const { now } = (await fetch(`${h.emulator.url}/_emulator/now`).then((r) => r.json())) as { now: number };
+    const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: now });
+    const advanced = await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: periodEnd + 10 });
+    expect(advanced).toMatchObject({ object: 'test_helpers.test_clock', status: 'ready', frozen_time: periodEnd + 10 });
+    const invoices = await h.stripe.invoices.list({ subscription: subscription.id });
+    expect(invoices.data).toHaveLength(2);
+  });
+});
+
+describe('portal', () => {
+  it('cancel at period end from the hosted portal, then deleted at period end', async () => {
+    const { subscription, customer } = await h.subscribe();
+    const portal = await h.stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'http://localhost/account' });
+    expect(portal.url).toBe(`${h.emulator.url}/portal/${portal.id}`);
+    const page = await (await fetch(portal.url)).text();
+    expect(page).toContain(subscription.id);
+    const res = await fetch(`${portal.url}/subscriptions/${subscription.id}/cancel`, { method: 'POST', redirect: 'manual' });
+    expect(res.status).toBe(303);
+    let sub = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect(sub).toMatchObject({ status: 'active', cancel_at_period_end: true });
+    await fetch(`${portal.url}/subscriptions/${subscription.id}/resume`, { method: 'POST', redirect: 'manual' });
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).cancel_at_period_end).toBe(false);
+    await h.stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
+    await h.flush();
+    const from = h.received.length;
+    await h.advanceDays(32);
+    sub = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect(sub.status).toBe('canceled');
+    expect(sub.ended_at).toBe(subscription.items.data[0]!.current_period_end);
+    await h.flush();
+    expect(eventsFor(h, from, subscription.id)).toEqual(['customer.subscription.deleted']);
+    expect((await h.stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(1);
+  });
+
+  it('change card in the portal pays a past_due invoice and future renewals', async () => {
+    const { subscription, customer } = await h.subscribe('4000000000000341');
+    await h.advanceDays(32);
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('past_due');
+    const portal = await h.stripe.billingPortal.sessions.create({ customer: customer.id });
+    const res = await fetch(`${portal.url}/card`, { method: 'POST', body: new URLSearchParams({ card: '4242424242424242' }), redirect: 'manual' });
+    expect(res.status).toBe(303);
+    const sub = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect(sub.status).toBe('active');
+    expect((await h.stripe.invoices.retrieve(sub.latest_invoice as string)).status).toBe('paid');
+    await h.advanceDays(31);
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('active');
+  });
+
+  it('cancel now from the API emits customer.subscription.deleted', async () => {
+    const { subscription } = await h.subscribe();
+    const canceled = await h.stripe.subscriptions.cancel(subscription.id);
+    expect(canceled).toMatchObject({ status: 'canceled' });
+    expect((await h.stripe.subscriptions.list({ customer: subscription.customer as string })).data).toHaveLength(0);
+    expect((await h.stripe.subscriptions.list({ customer: subscription.customer as string, status: 'canceled' })).data).toHaveLength(1);
+  });
+});
+
+describe('discounts and credits', () => {
+  it('a 50% coupon halves the invoice (forever: renewals too)', async () => {
+    const coupon = await h.stripe.coupons.create({ percent_off: 50, duration: 'forever' });
+    const { subscription, session } = await h.subscribe('4242424242424242', { discounts: [{ coupon: coupon.id }] });
+    expect(session.amount_total).toBe(500);
+    const invoice = await h.stripe.invoices.retrieve(subscription.latest_invoice as string);
+    expect(invoice).toMatchObject({ subtotal: 1000, total: 500, amount_due: 500, amount_paid: 500 });
+    expect(invoice.total_discount_amounts).toEqual([{ amount: 500, discount: invoice.discounts[0] }]);
+    await h.advanceDays(32);
+    const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect((await h.stripe.invoices.retrieve(renewed.latest_invoice as string)).amount_paid).toBe(500);
+    expect((await h.stripe.coupons.retrieve(coupon.id)).times_redeemed).toBe(1);
+  });
+
+  it('a once amount_off coupon only discounts the first invoice', async () => {
+    const coupon = await h.stripe.coupons.create({ amount_off: 300, currency: 'usd', duration: 'once' });
+    const { subscription } = await h.subscribe('4242424242424242', { discounts: [{ coupon: coupon.id }] });
+    expect((await h.stripe.invoices.retrieve(subscription.latest_invoice as string)).amount_paid).toBe(700);
+    await h.advanceDays(32);
+    const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
+    expect((await h.stripe.invoices.retrieve(renewed.latest_invoice as string)).amount_paid).toBe(1000);
+  });
+
+  it('a customer balance credit lowers the next invoice', async () => {
+    const { subscription, customer } = await h.subscribe();
+    await h.flush();
+    const from = h.received.length;
+    const txn = await h.stripe.customers.createBalanceTransaction(customer.id, { amount: -350, currency: 'usd', description: 'earnings' });
+    expect(txn).toMatchObject({ object: 'customer_balance_transaction', amount: -350, ending_balance: -350, type: 'adjustment' });
+    await h.flush();
+    const updated = h.received.slice(from).find((e) => e.type === 'customer.updated')!;
+    expect((updated.data.object as Stripe.Customer).balance).toBe(-350);
+    expect(updated.data.previous_attributes).toMatchObject({ balance: 0 });
+    await h.advanceDays(32);
+    const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
+    const invoice = await h.stripe.invoices.retrieve(renewed.latest_invoice as string);
+    expect(invoice).toMatchObject({ total: 1000, starting_balance: -350, ending_balance: 0, amount_due: 650, amount_paid: 650, status: 'paid' });
+    expect(((await h.stripe.customers.retrieve(customer.id)) as Stripe.Customer).balance).toBe(0);
+    const txns = await h.stripe.customers.listBalanceTransactions(customer.id);
+    expect(txns.data.map((t) => [t.type, t.amount])).toEqual([['applied_to_invoice', 350], ['adjustment', -350]]);
+  });
+
+  it('a credit larger than the invoice pays it fully without a charge', async () => {
+    const { subscription, customer } = await h.subscribe();
+    await h.stripe.customers.createBalanceTransaction(customer.id, { amount: -1500, currency: 'usd' });
+    await h.advanceDays(32);
+    const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
+    const invoice = await h.stripe.invoices.retrieve(renewed.latest_invoice as string);
+    expect(invoice).toMatchObject({ status: 'paid', amount_due: 0, starting_balance: -1500, ending_balance: -500 });
+    expect((invoice as unknown as { charge: string | null }).charge).toBeNull();
+  });
+});
