@@ -56,6 +56,7 @@ export class Store {
   private eventListeners: Array<(event: StripeEvent) => void> = [];
   private deferred: Array<() => void> = [];
   private dirty = false;
+  private savedOffset = 0;
 
   constructor(
     readonly clock: Clock,
@@ -153,12 +154,14 @@ export class Store {
     this.objects = new Map(data.objects.map((o) => [o.id, o]));
     this.internal = { ...emptyInternal(), ...data.internal };
     this.clock.setOffset(data.clockOffset ?? 0);
+    this.savedOffset = this.clock.offsetSeconds();
   }
 
   /** Writes the state file if anything changed (called after each request and each clock step). */
   save(): void {
-    if (!this.stateFile || !this.dirty) return;
+    if (!this.stateFile || (!this.dirty && this.savedOffset === this.clock.offsetSeconds())) return;
     this.dirty = false;
+    this.savedOffset = this.clock.offsetSeconds();
     const data: Persisted = {
       objects: [...this.objects.values()],
       internal: this.internal,
