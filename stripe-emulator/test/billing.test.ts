@@ -151,6 +151,30 @@ describe('renewals over time', () => {
   });
 });
 
+describe('subscriptions created through the API', () => {
+  it('a declined first payment leaves it incomplete; paying the invoice activates it', async () => {
+    const price = await h.createPremiumPrice();
+    const customer = await h.stripe.customers.create({ email: 'api@example.com' });
+    const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_chargeDeclined' });
+    expect(sub.status).toBe('incomplete');
+    const invoice = await h.stripe.invoices.retrieve(sub.latest_invoice as string);
+    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, next_payment_attempt: null });
+    const paid = await h.stripe.invoices.pay(invoice.id, { payment_method: 'pm_card_visa' });
+    expect(paid.status).toBe('paid');
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+  });
+
+  it('an unpaid incomplete subscription expires after 23 hours and its invoice is voided', async () => {
+    const price = await h.createPremiumPrice();
+    const customer = await h.stripe.customers.create({ email: 'expire@example.com' });
+    const sub = await h.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    expect(sub.status).toBe('incomplete');
+    await h.advanceDays(1);
+    expect((await h.stripe.subscriptions.retrieve(sub.id)).status).toBe('incomplete_expired');
+    expect((await h.stripe.invoices.retrieve(sub.latest_invoice as string)).status).toBe('void');
+  });
+});
+
 describe('portal', () => {
   it('cancel at period end from the hosted portal, then deleted at period end', async () => {
     const { subscription, customer } = await h.subscribe();

@@ -507,9 +507,9 @@ function retryInvoice(ctx: Ctx, invoice: Invoice): void {
   const paid = attemptInvoicePayment(ctx, invoice, pm);
   if (!sub) return;
   if (paid) {
-    if (sub.status === 'past_due' || sub.status === 'unpaid') {
+    if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') {
       const before = structuredClone(sub);
-      sub.status = 'active';
+      sub.status = sub.trial_end !== null && sub.trial_end > store.now() ? 'trialing' : 'active';
       store.emit('customer.subscription.updated', sub, diffKeys(before, sub));
     }
     return;

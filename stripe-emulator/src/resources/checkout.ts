@@ -167,7 +167,7 @@ export function changeCard(ctx: Ctx, customer: Customer, cardNumber: string): vo
       sub.default_payment_method = pm.id;
       store.touch();
     }
-    if (sub.status === 'past_due' || sub.status === 'unpaid') retryOpenInvoices(ctx, sub);
+    if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') retryOpenInvoices(ctx, sub);
   }
 }
 
