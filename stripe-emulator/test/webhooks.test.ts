@@ -10,9 +10,9 @@ import { startHarness, type Harness } from './helpers.js';
 type Attempt = { event_id: string; type: string; endpoint: string; status: number | null; outcome: string; attempt: number };
 
 let h: Harness;
-let receiverStatus = 200;
+let receiverStatus: () => number = () => 200;
 beforeAll(async () => {
-  h = await startHarness({ receiverStatus: () => receiverStatus });
+  h = await startHarness({ receiverStatus: () => receiverStatus() });
 });
 afterAll(async () => {
   await h.close();
@@ -54,10 +54,10 @@ describe('webhooks', () => {
   it('retries non-2xx answers with backoff and keeps per-endpoint order', async () => {
     await h.flush();
     const from = h.received.length;
-    receiverStatus = 500;
+    let failuresLeft = 2; // the first two attempts fail, the third succeeds
+    receiverStatus = () => (failuresLeft-- > 0 ? 500 : 200);
     const customer = await h.stripe.customers.create({ email: 'retry@example.com' });
     await h.stripe.customers.update(customer.id, { name: 'Second' });
-    setTimeout(() => (receiverStatus = 200), 120);
     const flushed = await h.flush();
     expect(flushed).toMatchObject({ idle: true, pending: 0 });
     const types = h.received.slice(from).map((e) => e.type);
@@ -65,15 +65,16 @@ describe('webhooks', () => {
     const attempts = (await deliveries()).filter((a) => a.type === 'customer.created' && h.received.slice(from).some((e) => e.id === a.event_id));
     expect(attempts.length).toBeGreaterThan(1);
     expect(attempts[0]).toMatchObject({ status: 500, outcome: 'failed', attempt: 1 });
-    expect(attempts.at(-1)).toMatchObject({ status: 200, outcome: 'delivered' });
+    expect(attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'delivered']);
+    receiverStatus = () => 200;
   });
 
   it('gives up after the last retry delay', async () => {
     await h.flush();
-    receiverStatus = 503;
+    receiverStatus = () => 503;
     const customer = await h.stripe.customers.create({ email: 'giveup@example.com' });
     await h.flush();
-    receiverStatus = 200;
+    receiverStatus = () => 200;
     const events = await h.stripe.events.list({ type: 'customer.created', limit: 5 });
     const event = events.data.find((e) => (e.data.object as Stripe.Customer).id === customer.id)!;
     const attempts = await deliveries(`?event_id=${event.id}&endpoint=${h.endpoint.id}`);
@@ -109,6 +110,20 @@ describe('webhooks', () => {
     const copies = h.received.filter((e) => e.type === 'customer.created' && (e.data.object as Stripe.Customer).id === customer.id);
     expect(copies).toHaveLength(2);
     expect(copies[0]!.id).toBe(copies[1]!.id);
+  });
+
+  it('reorder lets events overtake each other but every event is delivered once', async () => {
+    await h.flush();
+    const from = h.received.length;
+    await h.control('/_emulator/faults', {}, { webhooks: { reorder: true }, seed: 3 });
+    const { customer } = await h.subscribe();
+    await h.control('/_emulator/faults', {}, {});
+    await h.flush();
+    const delivered = h.received.slice(from).filter((e) => JSON.stringify(e.data.object).includes(customer.id));
+    const events = (await h.stripe.events.list({ limit: 100 })).data.reverse().filter((e) => delivered.some((d) => d.id === e.id));
+    expect(new Set(delivered.map((e) => e.id)).size).toBe(delivered.length);
+    expect(delivered.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(delivered.map((e) => e.id)).not.toEqual(events.map((e) => e.id));
   });
 
   it('latency and path faults apply to matching requests only; {} clears them', async () => {
