@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { subscriptions } from '../src/server/db/schema.js';
+import { expect } from 'vitest';
+import { billingPeriods, subscriptions } from '../src/server/db/schema.js';
 import type { TestApp } from './support/app.js';
 
 const unique = () => randomBytes(4).toString('hex');
@@ -45,17 +46,71 @@ export async function createFlow(t: TestApp, author: Member, overrides: Record<s
   return response.body as { id: string; slug: string; title: string; body: string; is_premium: boolean };
 }
 
-/** A subscription row as the webhooks would write it: for tests of features that only read subscriptions. */
-export async function giveSubscription(t: TestApp, member: Member, status: (typeof subscriptions.$inferInsert)['status'] = 'active') {
+/**
+ * A subscription and its current billing period as the webhooks would write them, without Stripe: for tests of
+ * features that only read subscriptions. `isPaid` marks the period's invoice paid.
+ */
+export async function giveSubscription(
+  t: TestApp,
+  member: Member,
+  status: (typeof subscriptions.$inferInsert)['status'] = 'active',
+  options: { basisCents?: number; isPaid?: boolean } = {},
+) {
   const now = Date.now();
   const id = `sub_test_${unique()}`;
+  const periodStart = new Date(now - 86_400_000);
+  const periodEnd = new Date(now + 29 * 86_400_000);
   await t.database.db.insert(subscriptions).values({
     id,
     userId: member.id,
     customerId: `cus_test_${unique()}`,
     status,
-    currentPeriodStart: new Date(now - 86_400_000),
-    currentPeriodEnd: new Date(now + 29 * 86_400_000),
+    currentPeriodStart: periodStart,
+    currentPeriodEnd: periodEnd,
+    planAmountCents: 1000,
   });
-  return id;
+  const [period] = await t.database.db
+    .insert(billingPeriods)
+    .values({
+      subscriptionId: id,
+      userId: member.id,
+      periodStart,
+      periodEnd,
+      basisCents: options.basisCents ?? 1000,
+      status: options.isPaid ? 'paid' : 'open',
+      amountPaidCents: options.isPaid ? (options.basisCents ?? 1000) : 0,
+      paidAt: options.isPaid ? periodStart : null,
+    })
+    .returning();
+  return { subscriptionId: id, periodId: period!.id };
 }
+
+export const CARDS = {
+  pays: '4242424242424242',
+  failsLater: '4000000000000341',
+  declined: '4000000000009995',
+  disputed: '4000000000000259',
+} as const;
+
+/** The real path: checkout through the API, pay on the emulator's hosted page, wait for the webhooks. */
+export async function subscribeThroughCheckout(t: TestApp, member: Member, card: string = CARDS.pays) {
+  const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+  expect(checkout.status).toBe(200);
+  await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card });
+  await flushWebhooks(t);
+  const me = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+  return { sessionId: checkout.body.session_id as string, me: me.body };
+}
+
+export async function flushWebhooks(t: TestApp) {
+  return t.emulator('/_emulator/webhooks/flush', { max_wait_ms: '20000' });
+}
+
+/** Moves the emulator clock (renewals, retries) and waits for the webhooks it caused. */
+export async function advanceEmulator(t: TestApp, seconds: number) {
+  const result = await t.emulator('/_emulator/advance', { seconds: String(seconds) });
+  await flushWebhooks(t);
+  return result;
+}
+
+export const DAY = 86_400;

@@ -14,7 +14,10 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerObservability } from './http/observability.js';
 import { registerViewer } from './http/viewer.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { copyRoutes } from './modules/copies/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
+import { subscriptionRoutes } from './modules/subscriptions/routes.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 export type BuildAppOptions = { logger?: Logger };
@@ -53,6 +56,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       await v1.register(authRoutes(ctx));
       await v1.register(userRoutes(ctx));
       await v1.register(flowRoutes(ctx));
+      await v1.register(copyRoutes(ctx));
+      await v1.register(subscriptionRoutes(ctx));
+      await v1.register(webhookRoutes(ctx));
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
-import type { Database, Db } from './db/client.js';
-import type { TokenService } from './http/tokens.js';
+import { type Database, type Db, openDatabase } from './db/client.js';
+import { createTokenService, type TokenService } from './http/tokens.js';
+import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
 
 /** What routes and jobs are handed: configuration and the I/O they may use. Built once per process. */
 export type AppContext = {
@@ -8,4 +9,24 @@ export type AppContext = {
   database: Database;
   db: Db;
   tokens: TokenService;
+  stripe: StripeGateway;
+  /** The Premium price: from STRIPE_PRICE_ID, or created on the emulator at start-up. */
+  billing: { priceId: string | undefined };
 };
+
+export type StripeSetup = { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined; priceId: string | undefined };
+
+export async function createContext(
+  config: Config,
+  options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger },
+): Promise<AppContext> {
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  return {
+    config,
+    database,
+    db: database.db,
+    tokens: createTokenService(config.jwtSecret),
+    stripe: createStripeGateway(options.stripe, options.logger),
+    billing: { priceId: options.stripe.priceId },
+  };
+}

@@ -32,6 +32,8 @@ export const users = pgTable(
     role: text('role', { enum: ['member', 'admin'] }).notNull().default('member'),
     status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
     stripeCustomerId: text('stripe_customer_id').unique(),
+    connectAccountId: text('connect_account_id').unique(),
+    payoutsEnabled: boolean('payouts_enabled').notNull().default(false),
     ...timestamps,
   },
   (t) => [
@@ -105,6 +107,8 @@ export const subscriptions = pgTable(
     currentPeriodEnd: timestamp('current_period_end', { withTimezone: true }).notNull(),
     cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull().default(false),
     canceledAt: timestamp('canceled_at', { withTimezone: true }),
+    /** The price's amount: the pool basis of a period whose invoice we have not seen yet. */
+    planAmountCents: cents('plan_amount_cents').notNull().default(0),
     ...timestamps,
   },
   (t) => [
@@ -116,3 +120,192 @@ export const subscriptions = pgTable(
   ],
 );
 
+
+/** The webhook inbox: every verified Stripe event once, unique on its id; processed_at marks it done. */
+export const stripeEvents = pgTable(
+  'stripe_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    objectId: text('object_id'),
+    payload: jsonb('payload').notNull(),
+    stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('stripe_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`)],
+);
+
+export const billingPeriodStatuses = ['open', 'paid', 'void'] as const;
+export type BillingPeriodStatus = (typeof billingPeriodStatuses)[number];
+
+/**
+ * One subscriber billing period: copies are counted against it and its creator pool is
+ * floor(share × (invoice total − refunded)). The copy counters are advanced by one atomic conditional UPDATE.
+ */
+export const billingPeriods = pgTable(
+  'billing_periods',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    subscriptionId: text('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    periodStart: timestamp('period_start', { withTimezone: true }).notNull(),
+    periodEnd: timestamp('period_end', { withTimezone: true }).notNull(),
+    status: text('status', { enum: billingPeriodStatuses }).notNull().default('open'),
+    invoiceId: text('invoice_id').unique(),
+    paymentIntentId: text('payment_intent_id'),
+    /** What the period is worth: the invoice total after discounts (before customer credit), or the plan amount until the invoice is known. */
+    basisCents: cents('basis_cents').notNull(),
+    amountPaidCents: cents('amount_paid_cents').notNull().default(0),
+    /** Refunded plus disputed (while a dispute is open or lost). */
+    refundedCents: cents('refunded_cents').notNull().default(0),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    copiesCount: integer('copies_count').notNull().default(0),
+    countedCopies: integer('counted_copies').notNull().default(0),
+    earnedCents: cents('earned_cents').notNull().default(0),
+    lastCopyCounted: boolean('last_copy_counted').notNull().default(false),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('billing_periods_subscription_start_key').on(t.subscriptionId, t.periodStart),
+    index('billing_periods_user_idx').on(t.userId, t.periodStart),
+    index('billing_periods_payment_intent_idx').on(t.paymentIntentId),
+    check('billing_periods_status_check', sql`${t.status} in ('open', 'paid', 'void')`),
+    check('billing_periods_amounts_check', sql`${t.basisCents} >= 0 and ${t.refundedCents} >= 0 and ${t.earnedCents} >= 0`),
+    check('billing_periods_copies_check', sql`${t.countedCopies} >= 0 and ${t.countedCopies} <= ${t.copiesCount}`),
+    check('billing_periods_period_check', sql`${t.periodEnd} > ${t.periodStart}`),
+  ],
+);
+
+/** Every copy, once per member, flow and billing period (members without a subscription: no period, no dedupe). */
+export const copies = pgTable(
+  'copies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    creatorId: uuid('creator_id')
+      .notNull()
+      .references(() => users.id),
+    billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
+    isCounted: boolean('is_counted').notNull().default(false),
+    payoutCents: cents('payout_cents').notNull().default(0),
+    copiedAt: timestamp('copied_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('copies_once_per_period_key').on(t.userId, t.flowId, t.billingPeriodId),
+    index('copies_period_idx').on(t.billingPeriodId),
+    index('copies_creator_idx').on(t.creatorId, t.copiedAt),
+    index('copies_flow_idx').on(t.flowId),
+    check('copies_payout_check', sql`${t.payoutCents} >= 0 and (${t.isCounted} or ${t.payoutCents} = 0)`),
+  ],
+);
+
+export const FLOW_COUNTER_SHARDS = 16;
+
+/** A flow's copy count, spread over shards so a popular flow is not one hot row. */
+export const flowCopyCounters = pgTable(
+  'flow_copy_counters',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    shard: integer('shard').notNull(),
+    copies: bigint('copies', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.shard] })],
+);
+
+export const earningStates = ['pending', 'held', 'available', 'paid', 'void'] as const;
+export type EarningState = (typeof earningStates)[number];
+
+/**
+ * What one creator earned from one subscriber period, and where in the lifecycle it is.
+ * net_cents = floor(gross_cents × the period's factor) always, and equals the sum of its ledger entries.
+ */
+export const periodEarnings = pgTable(
+  'period_earnings',
+  {
+    creatorId: uuid('creator_id')
+      .notNull()
+      .references(() => users.id),
+    billingPeriodId: uuid('billing_period_id')
+      .notNull()
+      .references(() => billingPeriods.id),
+    state: text('state', { enum: earningStates }).notNull(),
+    grossCents: cents('gross_cents').notNull().default(0),
+    netCents: cents('net_cents').notNull().default(0),
+    countedCopies: integer('counted_copies').notNull().default(0),
+    payoutId: uuid('payout_id'),
+    releasedAt: timestamp('released_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.creatorId, t.billingPeriodId] }),
+    index('period_earnings_period_idx').on(t.billingPeriodId),
+    index('period_earnings_state_idx').on(t.state),
+    check('period_earnings_state_check', sql`${t.state} in ('pending', 'held', 'available', 'paid', 'void')`),
+    check('period_earnings_amounts_check', sql`${t.netCents} >= 0 and ${t.netCents} <= ${t.grossCents}`),
+  ],
+);
+
+export const ledgerAccounts = [
+  'creator_pending',
+  'creator_held',
+  'creator_available',
+  'creator_in_transit',
+  'creator_paid',
+  'creator_credit_applied',
+  'platform_creator_expense',
+] as const;
+export type LedgerAccount = (typeof ledgerAccounts)[number];
+
+/** A balanced set of ledger entries; `key` makes posting idempotent where the cause has an identity. */
+export const ledgerTransactions = pgTable(
+  'ledger_transactions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    key: text('key').unique(),
+    billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
+    copyId: uuid('copy_id').references(() => copies.id),
+    payoutId: uuid('payout_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('ledger_transactions_copy_idx').on(t.copyId), index('ledger_transactions_period_idx').on(t.billingPeriodId)],
+);
+
+/** Immutable (a trigger refuses UPDATE and DELETE); each transaction sums to zero (a deferred trigger checks at commit). */
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => ledgerTransactions.id),
+    account: text('account', { enum: ledgerAccounts }).notNull(),
+    creatorId: uuid('creator_id').references(() => users.id),
+    billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
+    amountCents: cents('amount_cents').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('ledger_entries_transaction_idx').on(t.transactionId),
+    index('ledger_entries_creator_account_idx').on(t.creatorId, t.account),
+    check('ledger_entries_nonzero_check', sql`${t.amountCents} <> 0`),
+    check(
+      'ledger_entries_creator_check',
+      sql`(${t.account} like 'creator\_%') = (${t.creatorId} is not null)`,
+    ),
+  ],
+);

@@ -1,9 +1,13 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { subscriptions } from '../../db/schema.js';
+import { type BillingPeriodStatus, billingPeriods, subscriptions } from '../../db/schema.js';
 import { GOOD_STANDING_STATUSES } from './standing.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type BillingPeriodRow = typeof billingPeriods.$inferSelect;
+
+/** Statuses that still bill the member: a second checkout would create a second subscription. */
+export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused'] as const;
 
 export async function findGoodStandingSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await db
@@ -13,4 +17,103 @@ export async function findGoodStandingSubscription(db: Db, userId: string): Prom
     .orderBy(desc(subscriptions.currentPeriodEnd))
     .limit(1);
   return row;
+}
+
+/** The member's most relevant subscription: a live one first, else the latest. */
+export async function findLatestSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(sql`${subscriptions.status} in ('active', 'trialing') desc`, desc(subscriptions.currentPeriodEnd))
+    .limit(1);
+  return row;
+}
+
+export async function findLiveSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, LIVE_STATUSES)))
+    .limit(1);
+  return row;
+}
+
+export async function findSubscription(db: Db, id: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.id, id));
+  return row;
+}
+
+export async function upsertSubscription(db: Db, values: typeof subscriptions.$inferInsert): Promise<SubscriptionRow> {
+  const { id: _id, createdAt: _createdAt, ...changes } = values;
+  const [row] = await db
+    .insert(subscriptions)
+    .values(values)
+    .onConflictDoUpdate({ target: subscriptions.id, set: { ...changes, updatedAt: new Date() } })
+    .returning();
+  return row!;
+}
+
+/** Creates the period once; later calls return it unchanged. */
+export async function ensureBillingPeriod(
+  db: Db,
+  values: { subscriptionId: string; userId: string; periodStart: Date; periodEnd: Date; basisCents: number },
+): Promise<BillingPeriodRow> {
+  await db.insert(billingPeriods).values(values).onConflictDoNothing({ target: [billingPeriods.subscriptionId, billingPeriods.periodStart] });
+  const [row] = await db
+    .select()
+    .from(billingPeriods)
+    .where(and(eq(billingPeriods.subscriptionId, values.subscriptionId), eq(billingPeriods.periodStart, values.periodStart)));
+  return row!;
+}
+
+/** Locks the period row: refunds, payments and copies of one period take turns. */
+export async function lockBillingPeriod(db: Db, id: string): Promise<BillingPeriodRow | undefined> {
+  const [row] = await db.select().from(billingPeriods).where(eq(billingPeriods.id, id)).for('update');
+  return row;
+}
+
+export async function findBillingPeriodByPaymentIntent(db: Db, paymentIntentId: string): Promise<BillingPeriodRow | undefined> {
+  const [row] = await db.select().from(billingPeriods).where(eq(billingPeriods.paymentIntentId, paymentIntentId));
+  return row;
+}
+
+export async function findCurrentBillingPeriod(db: Db, subscription: SubscriptionRow): Promise<BillingPeriodRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(billingPeriods)
+    .where(and(eq(billingPeriods.subscriptionId, subscription.id), eq(billingPeriods.periodStart, subscription.currentPeriodStart)));
+  return row;
+}
+
+export async function updateBillingPeriodInvoice(
+  db: Db,
+  id: string,
+  values: { invoiceId: string; basisCents: number; amountPaidCents: number; paymentIntentId: string | undefined; periodEnd: Date },
+) {
+  await db
+    .update(billingPeriods)
+    .set({ ...values, paymentIntentId: values.paymentIntentId ?? sql`${billingPeriods.paymentIntentId}`, updatedAt: new Date() })
+    .where(eq(billingPeriods.id, id));
+}
+
+/** open → paid or open → void, once; returns whether this call made the change. */
+export async function transitionBillingPeriod(db: Db, id: string, to: Exclude<BillingPeriodStatus, 'open'>, paidAt?: Date): Promise<boolean> {
+  const rows = await db
+    .update(billingPeriods)
+    .set({ status: to, paidAt: to === 'paid' ? (paidAt ?? new Date()) : null, updatedAt: new Date() })
+    .where(and(eq(billingPeriods.id, id), eq(billingPeriods.status, 'open')))
+    .returning({ id: billingPeriods.id });
+  return rows.length > 0;
+}
+
+export async function setRefundedCents(db: Db, id: string, refundedCents: number) {
+  await db.update(billingPeriods).set({ refundedCents, updatedAt: new Date() }).where(eq(billingPeriods.id, id));
+}
+
+export async function listOpenPeriodsOfSubscription(db: Db, subscriptionId: string): Promise<BillingPeriodRow[]> {
+  return db
+    .select()
+    .from(billingPeriods)
+    .where(and(eq(billingPeriods.subscriptionId, subscriptionId), eq(billingPeriods.status, 'open')));
 }

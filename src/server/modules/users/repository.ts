@@ -49,3 +49,8 @@ export async function updateUserRole(db: Db, login: string, role: UserRow['role'
     .returning();
   return row;
 }
+
+export async function findUserByStripeCustomer(db: Db, customerId: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(eq(users.stripeCustomerId, customerId));
+  return row;
+}

@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { type AppContext, createContext } from './context.js';
+import { seedDemoData } from './db/seed.js';
+import { createLogger } from './logger.js';
+import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
+import { registerMember } from './modules/auth/service.js';
+
+const HELP = `flowtab <command>
+
+  start                 everything for development: migrate, demo data on an empty database, web app, API
+  serve                 the HTTP API (migrates first)
+  migrate               apply database migrations
+  seed [--force]        create the demo creators, flows and logins
+  admin create --email E --username U   create an admin (password from FLOWTAB_ADMIN_PASSWORD or --password)
+`;
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start({ isDevelopment: true });
+    case 'serve':
+      return start({ isDevelopment: false });
+    case 'migrate':
+      return withContext(async (ctx) => {
+        await ctx.database.migrate();
+        console.log(`Migrations applied to ${describeDatabase(ctx.config)}.`);
+      });
+    case 'seed': {
+      const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } } });
+      return withContext(async (ctx) => {
+        await ctx.database.migrate();
+        const result = await seedDemoData(ctx.db, { force: values.force });
+        console.log(result.created ? 'Demo data created.' : 'The database already has users: nothing seeded (use --force to add the demo anyway).');
+        printLogins(result.logins);
+      });
+    }
+    case 'admin':
+      return adminCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(HELP);
+      return;
+    default:
+      console.error(`Unknown command "${command}".\n\n${HELP}`);
+      process.exitCode = 2;
+  }
+}
+
+async function start({ isDevelopment }: { isDevelopment: boolean }) {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const { closers } = await startServer(config, { isDevelopment, withScheduler: true, logger });
+  closeOnSignals(logger, closers);
+  console.log(`Flowtab.Pro is running at ${config.publicUrl} (API docs at ${config.publicUrl}/docs) on ${describeDatabase(config)}.`);
+}
+
+async function adminCommand(args: string[]) {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } },
+  });
+  const password = values.password ?? process.env.FLOWTAB_ADMIN_PASSWORD;
+  if (positionals[0] !== 'create' || !values.email || !values.username || !password) {
+    throw new UsageError('usage: flowtab admin create --email E --username U [--password P | FLOWTAB_ADMIN_PASSWORD=P]');
+  }
+  await withContext(async (ctx) => {
+    await ctx.database.migrate();
+    const user = await registerMember(ctx.db, { email: values.email!, username: values.username!, password }, 'admin');
+    console.log(`Admin ${user.username} (${user.id}) created.`);
+  });
+}
+
+/** For one-off commands: the database and Stripe as configured (never a fresh emulator). */
+async function withContext(run: (ctx: AppContext) => Promise<void>) {
+  const config = loadConfig();
+  const stripe = config.stripe.apiBase || config.stripe.secretKey ? (await resolveStripe(config, { mayStartEmulator: false })).setup : OFFLINE_STRIPE;
+  const ctx = await createContext(config, { stripe });
+  try {
+    await run(ctx);
+  } finally {
+    await ctx.database.close();
+  }
+}
+
+// Commands that never call Stripe (migrate, seed, admin) run without it configured.
+const OFFLINE_STRIPE = { secretKey: 'sk_test_offline', webhookSecret: undefined, apiBase: 'http://127.0.0.1:9', priceId: undefined };
+
+function printLogins(logins: { username: string; password: string; role: string }[]) {
+  for (const login of logins) console.log(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

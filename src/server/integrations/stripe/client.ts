@@ -1,0 +1,135 @@
+import Stripe from 'stripe';
+
+/** The API version every request is pinned to, real Stripe and the emulator alike. */
+export const STRIPE_API_VERSION = '2026-10-28.endive';
+
+export type StripeSettings = {
+  secretKey: string;
+  webhookSecret: string | undefined;
+  /** e.g. http://127.0.0.1:12111 for the emulator; undefined for api.stripe.com. */
+  apiBase: string | undefined;
+};
+
+export type StripeLogger = { info(fields: object, message: string): void };
+
+/**
+ * The only importer of the `stripe` SDK. Every call that creates or changes something takes an idempotency key
+ * built from our own ids, and is logged with a dotted event name.
+ */
+export function createStripeGateway(settings: StripeSettings, logger?: StripeLogger) {
+  const connection = settings.apiBase ? connectionFor(settings.apiBase) : {};
+  const stripe = new Stripe(settings.secretKey, {
+    apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion,
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    telemetry: false,
+    ...connection,
+  });
+  const logged = <T extends { id: string }>(event: string, fields: object) => (result: T) => {
+    logger?.info({ event, stripe_id: result.id, ...fields }, event);
+    return result;
+  };
+
+  return {
+    raw: stripe,
+
+    /** Verifies the signature on the raw body; an unset secret refuses every event. */
+    constructEvent(rawBody: Buffer | string, signature: string | undefined): Stripe.Event {
+      if (!settings.webhookSecret) throw new WebhookSignatureError('STRIPE_WEBHOOK_SECRET is not set: every event is refused.');
+      if (!signature) throw new WebhookSignatureError('The Stripe-Signature header is missing.');
+      try {
+        return stripe.webhooks.constructEvent(rawBody, signature, settings.webhookSecret);
+      } catch (error) {
+        throw new WebhookSignatureError(error instanceof Error ? error.message : 'The signature does not match.');
+      }
+    },
+
+    createCustomer: (input: { userId: string; email: string; username: string }) =>
+      stripe.customers
+        .create(
+          { email: input.email, name: input.username, metadata: { user_id: input.userId } },
+          { idempotencyKey: `customer-${input.userId}` },
+        )
+        .then(logged('stripe.customer.created', { user_id: input.userId })),
+
+    createCheckoutSession: (input: {
+      userId: string;
+      customerId: string;
+      priceId: string;
+      successUrl: string;
+      cancelUrl: string;
+      attemptId: string;
+    }) =>
+      stripe.checkout.sessions
+        .create(
+          {
+            mode: 'subscription',
+            customer: input.customerId,
+            client_reference_id: input.userId,
+            line_items: [{ price: input.priceId, quantity: 1 }],
+            metadata: { user_id: input.userId },
+            subscription_data: { metadata: { user_id: input.userId } },
+            success_url: input.successUrl,
+            cancel_url: input.cancelUrl,
+            allow_promotion_codes: true,
+          },
+          { idempotencyKey: `checkout-${input.userId}-${input.attemptId}` },
+        )
+        .then(logged('stripe.checkout_session.created', { user_id: input.userId })),
+
+    createPortalSession: (input: { customerId: string; returnUrl: string }) =>
+      stripe.billingPortal.sessions.create({ customer: input.customerId, return_url: input.returnUrl }),
+
+    retrieveSubscription: (id: string) => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }),
+    listSubscriptions: (customerId: string) => stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 10 }),
+    retrieveInvoice: (id: string) => stripe.invoices.retrieve(id, { expand: ['payments'] }),
+    retrieveCharge: (id: string) => stripe.charges.retrieve(id),
+    retrieveDispute: (id: string) => stripe.disputes.retrieve(id),
+    listDisputesOfCharge: (chargeId: string) => stripe.disputes.list({ charge: chargeId, limit: 100 }),
+    retrieveCheckoutSession: (id: string) => stripe.checkout.sessions.retrieve(id),
+    retrieveAccount: (id: string) => stripe.accounts.retrieve(id),
+    retrieveTransfer: (id: string) => stripe.transfers.retrieve(id),
+    retrievePrice: (id: string) => stripe.prices.retrieve(id),
+    listEvents: (params: Stripe.EventListParams) => stripe.events.list(params),
+  };
+}
+
+export type StripeGateway = ReturnType<typeof createStripeGateway>;
+export type { Stripe };
+
+export class WebhookSignatureError extends Error {}
+
+function connectionFor(apiBase: string) {
+  const url = new URL(apiBase);
+  const protocol = url.protocol.replace(':', '') as 'http' | 'https';
+  return { host: url.hostname, port: Number(url.port || (protocol === 'https' ? 443 : 80)), protocol };
+}
+
+/** The first payment intent of an invoice: where its charge, refunds and disputes hang. */
+export function paymentIntentOf(invoice: Stripe.Invoice): string | undefined {
+  const payment = invoice.payments?.data.find((p) => p.payment.type === 'payment_intent')?.payment.payment_intent;
+  const legacy = (invoice as unknown as { payment_intent?: string | { id: string } | null }).payment_intent;
+  const found = payment ?? legacy ?? undefined;
+  return typeof found === 'string' ? found : found?.id;
+}
+
+export function idOf(value: string | { id: string } | null | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.id;
+}
+
+/** Since 2025 the period lives on the subscription items; older shapes had it on the subscription. */
+export function currentPeriodOf(subscription: Stripe.Subscription): { start: number; end: number } {
+  const item = subscription.items.data[0] as (Stripe.SubscriptionItem & { current_period_start?: number; current_period_end?: number }) | undefined;
+  const legacy = subscription as unknown as { current_period_start?: number; current_period_end?: number };
+  const start = item?.current_period_start ?? legacy.current_period_start;
+  const end = item?.current_period_end ?? legacy.current_period_end;
+  if (start === undefined || end === undefined) throw new Error(`subscription ${subscription.id} has no current period`);
+  return { start, end };
+}
+
+/** The subscription an invoice bills, in the 2025+ shape (parent) or the older top-level field. */
+export function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
+  const fromParent = invoice.parent?.subscription_details?.subscription;
+  const legacy = (invoice as unknown as { subscription?: string | { id: string } | null }).subscription;
+  return idOf(fromParent ?? legacy ?? undefined);
+}

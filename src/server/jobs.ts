@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { AppContext } from './context.js';
+import { refreshFlowCopyCounts } from './modules/copies/repository.js';
+import { releaseHeldEarnings } from './modules/ledger/service.js';
+import { sweepEvents } from './modules/webhooks/service.js';
+
+export type Job = { name: string; everyMs: number; run(ctx: AppContext): Promise<unknown> };
+
+/**
+ * The periodic jobs. Each is safe to run twice or in two processes at once (unique keys, row locks, SKIP LOCKED,
+ * recomputation rather than increments), so every API or worker process may run them.
+ */
+export const periodicJobs: Job[] = [
+  { name: 'webhooks.sweep', everyMs: 60_000, run: (ctx) => sweepEvents(ctx, { minAgeMs: 30_000 }) },
+  {
+    name: 'earnings.release',
+    everyMs: 10 * 60_000,
+    run: (ctx) => ctx.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(), holdDays: ctx.config.holdDays })),
+  },
+  { name: 'flows.refresh_copy_counts', everyMs: 30_000, run: (ctx) => refreshFlowCopyCounts(ctx.db) },
+];
+
+export function startScheduler(ctx: AppContext, logger: Logger, jobs: Job[] = periodicJobs): { stop(): Promise<void> } {
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<unknown>>();
+  let isStopped = false;
+  for (const job of jobs) {
+    const tick = () => {
+      if (isStopped) return;
+      const started = Date.now();
+      const run = job
+        .run(ctx)
+        .then((result) => logger.debug({ event: 'job.finished', job: job.name, ms: Date.now() - started, result }, 'job finished'))
+        .catch((error) => logger.error({ event: 'job.failed', job: job.name, err: error }, 'job failed'))
+        .finally(() => running.delete(run));
+      running.add(run);
+    };
+    timers.push(setInterval(tick, job.everyMs).unref());
+    setTimeout(tick, 2_000).unref();
+  }
+  return {
+    async stop() {
+      isStopped = true;
+      for (const timer of timers) clearInterval(timer);
+      await Promise.allSettled([...running]);
+    },
+  };
+}

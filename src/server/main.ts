@@ -1,0 +1,85 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { startEmulator } from '../../stripe-emulator/src/server.js';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { type AppContext, createContext, type StripeSetup } from './context.js';
+import { seedDemoData } from './db/seed.js';
+import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
+import { startScheduler } from './jobs.js';
+
+export type Closer = () => Promise<unknown>;
+
+const LOCAL_SECRET_KEY = 'sk_test_flowtab_local';
+
+/**
+ * Which Stripe to talk to: real Stripe (STRIPE_SECRET_KEY without STRIPE_API_BASE), an emulator already running
+ * (STRIPE_API_BASE), or — in development, when neither is set — an emulator started in this process.
+ */
+export async function resolveStripe(config: Config, options: { mayStartEmulator: boolean }): Promise<{ setup: StripeSetup; closers: Closer[] }> {
+  const { secretKey, webhookSecret, priceId, apiBase, emulatorPort } = config.stripe;
+  if (apiBase || secretKey) {
+    return { setup: { secretKey: secretKey ?? LOCAL_SECRET_KEY, webhookSecret, apiBase, priceId }, closers: [] };
+  }
+  if (!options.mayStartEmulator) {
+    throw new Error('Set STRIPE_SECRET_KEY (real Stripe) or STRIPE_API_BASE (a running emulator); `flowtab start` starts an emulator for you.');
+  }
+  const emulator = await startEmulator({ port: emulatorPort, stateFile: path.join(config.dataDir, 'stripe-emulator.json') });
+  return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [emulator.close] };
+}
+
+export type StartOptions = { isDevelopment: boolean; withScheduler: boolean; logger: Logger };
+
+/** Everything one server process runs: Stripe wiring, migrations, (demo data), the HTTP API and (the jobs). */
+export async function startServer(config: Config, options: StartOptions): Promise<{ ctx: AppContext; app: FastifyInstance; closers: Closer[] }> {
+  const { logger } = options;
+  const stripe = await resolveStripe(config, { mayStartEmulator: options.isDevelopment });
+  const closers: Closer[] = [...stripe.closers];
+  const ctx = await createContext(config, { stripe: stripe.setup, logger });
+  closers.push(() => ctx.database.close());
+  await ctx.database.migrate();
+
+  if (options.isDevelopment) {
+    const seeded = await seedDemoData(ctx.db);
+    if (seeded.created) {
+      console.log('Demo data created. Demo logins:');
+      for (const login of seeded.logins) console.log(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);
+    }
+  }
+  // On the emulator, register our webhook endpoint and the Premium price unless they were configured.
+  if (stripe.setup.apiBase && (!stripe.setup.webhookSecret || !stripe.setup.priceId)) {
+    const billing = await prepareEmulatorBilling(ctx.stripe, `http://127.0.0.1:${config.port}/v1/webhooks/stripe`);
+    stripe.setup.webhookSecret ??= billing.webhookSecret;
+    ctx.billing.priceId ??= billing.priceId;
+  }
+
+  const app = await buildApp(ctx, { logger });
+  await app.listen({ port: config.port, host: config.host });
+  closers.push(() => app.close());
+  if (options.withScheduler) {
+    const scheduler = startScheduler(ctx, logger);
+    closers.push(scheduler.stop);
+  }
+  return { ctx, app, closers };
+}
+
+/** Closes everything on SIGINT/SIGTERM in reverse start order; a second signal exits at once. */
+export function closeOnSignals(logger: Logger, closers: Closer[]) {
+  let isClosing = false;
+  const shutdown = async (signal: string) => {
+    if (isClosing) process.exit(1);
+    isClosing = true;
+    logger.info({ event: 'process.shutdown', signal }, 'shutting down');
+    for (const close of [...closers].reverse()) {
+      await close().catch((error) => logger.error({ err: error }, 'error while shutting down'));
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export function describeDatabase(config: Config): string {
+  return config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`;
+}

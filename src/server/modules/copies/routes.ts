@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.js';
+import { bearerAuth, problems } from '../../http/schemas.js';
+import { requireViewer } from '../../http/viewer.js';
+import { flowRefParams } from '../flows/schemas.js';
+import { copyResponse, myCopiesResponse } from './schemas.js';
+import { listMyCopies, recordCopy } from './service.js';
+
+export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/flows/:ref/copy',
+      {
+        config: { rateLimit: { max: ctx.config.rateLimits.copyPerMinute, timeWindow: 60_000 } },
+        schema: {
+          tags: ['copies'],
+          summary: 'Copy a flow: returns its text and, for premium flows, what the creator earned',
+          security: bearerAuth,
+          params: flowRefParams,
+          response: { 200: copyResponse, ...problems(401, 403, 404, 409, 429) },
+        },
+      },
+      async (request) => {
+        const viewer = requireViewer(request);
+        const copy = await ctx.db.transaction((tx) => recordCopy(tx, viewer, request.params.ref, ctx.config.economics));
+        request.log.info(
+          { event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: viewer.id, counted: copy.counted_for_payout },
+          'copy recorded',
+        );
+        return copy;
+      },
+    );
+
+    app.get(
+      '/copies/me',
+      {
+        schema: {
+          tags: ['copies'],
+          summary: 'Your copies in the current billing period',
+          security: bearerAuth,
+          response: { 200: myCopiesResponse, ...problems(401) },
+        },
+      },
+      async (request) => listMyCopies(ctx.db, requireViewer(request)),
+    );
+  };
+}

@@ -1,0 +1,163 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/rows.js';
+import { type EarningState, type LedgerAccount, ledgerEntries, ledgerTransactions } from '../../db/schema.js';
+
+export type LedgerEntryInput = { account: LedgerAccount; creatorId?: string; billingPeriodId?: string; amountCents: number };
+export type LedgerTransactionInput = {
+  kind: string;
+  /** Posting twice with the same key does nothing the second time. */
+  key?: string;
+  billingPeriodId?: string;
+  copyId?: string;
+  payoutId?: string;
+  entries: LedgerEntryInput[];
+};
+
+/** Posts a balanced transaction; returns false when its key was already posted. The database re-checks the balance at commit. */
+export async function postLedgerTransaction(db: Db, input: LedgerTransactionInput): Promise<boolean> {
+  const entries = input.entries.filter((entry) => entry.amountCents !== 0);
+  if (entries.length === 0) return false;
+  const sum = entries.reduce((total, entry) => total + entry.amountCents, 0);
+  if (sum !== 0) throw new Error(`ledger transaction ${input.kind} does not balance: ${sum}`);
+  const [transaction] = await db
+    .insert(ledgerTransactions)
+    .values({ kind: input.kind, key: input.key, billingPeriodId: input.billingPeriodId, copyId: input.copyId, payoutId: input.payoutId })
+    .onConflictDoNothing({ target: ledgerTransactions.key })
+    .returning({ id: ledgerTransactions.id });
+  if (!transaction) return false;
+  await db.insert(ledgerEntries).values(
+    entries.map((entry) => ({
+      transactionId: transaction.id,
+      account: entry.account,
+      creatorId: entry.creatorId,
+      billingPeriodId: entry.billingPeriodId ?? input.billingPeriodId,
+      amountCents: entry.amountCents,
+    })),
+  );
+  return true;
+}
+
+/** The creator-side account that holds an earning in this lifecycle state. */
+export function accountForState(state: EarningState): LedgerAccount | undefined {
+  switch (state) {
+    case 'pending':
+      return 'creator_pending';
+    case 'held':
+      return 'creator_held';
+    case 'available':
+    case 'paid':
+      // Paid-out earnings that are reversed later come out of the available balance, which may go negative.
+      return 'creator_available';
+    case 'void':
+      return undefined;
+  }
+}
+
+export type CreatorBalances = Record<LedgerAccount, number>;
+
+export async function creatorBalances(db: Db, creatorId: string): Promise<Partial<CreatorBalances>> {
+  const rows = await db
+    .select({ account: ledgerEntries.account, total: sql<string>`sum(${ledgerEntries.amountCents})` })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.creatorId, creatorId))
+    .groupBy(ledgerEntries.account);
+  return Object.fromEntries(rows.map((row) => [row.account, Number(row.total)]));
+}
+
+export async function creatorAccountBalances(db: Db, creatorIds: string[], accounts: LedgerAccount[]) {
+  if (creatorIds.length === 0) return [];
+  return db
+    .select({ creatorId: ledgerEntries.creatorId, account: ledgerEntries.account, total: sql<string>`sum(${ledgerEntries.amountCents})` })
+    .from(ledgerEntries)
+    .where(and(inArray(ledgerEntries.creatorId, creatorIds), inArray(ledgerEntries.account, accounts)))
+    .groupBy(ledgerEntries.creatorId, ledgerEntries.account);
+}
+
+
+type EarningDelta = { creatorId: string; state: EarningState; deltaCents: number };
+
+/** Adds one counted copy to the creator's earnings from this period; returns the net change (see earningsFactor). */
+export async function addCopyEarning(
+  db: Db,
+  input: { creatorId: string; billingPeriodId: string; state: EarningState; rateCents: number; factor: { num: number; den: number } },
+): Promise<EarningDelta> {
+  const { num, den } = input.factor;
+  const result = await db.execute(sql`
+    insert into period_earnings as pe (creator_id, billing_period_id, state, gross_cents, net_cents, counted_copies)
+    values (${input.creatorId}, ${input.billingPeriodId}, ${input.state}, ${input.rateCents},
+            ${input.rateCents}::bigint * ${num} / ${den}, 1)
+    on conflict (creator_id, billing_period_id) do update
+      set gross_cents = pe.gross_cents + excluded.gross_cents,
+          net_cents = (pe.gross_cents + excluded.gross_cents) * ${num}::bigint / ${den},
+          counted_copies = pe.counted_copies + 1,
+          updated_at = now()
+    returning state, net_cents - (gross_cents - ${input.rateCents}) * ${num}::bigint / ${den} as delta`);
+  const [row] = rowsOf<{ state: EarningState; delta: string | number }>(result);
+  return { creatorId: input.creatorId, state: row!.state, deltaCents: Number(row!.delta) };
+}
+
+/** Sets every creator's net from this period to floor(gross × factor); returns the changes to post. */
+export async function reapplyEarningsFactor(db: Db, billingPeriodId: string, factor: { num: number; den: number }): Promise<EarningDelta[]> {
+  const result = await db.execute(sql`
+    with old as (
+      select creator_id, net_cents from period_earnings
+      where billing_period_id = ${billingPeriodId} and state <> 'void'
+      for update
+    )
+    update period_earnings pe
+       set net_cents = pe.gross_cents * ${factor.num}::bigint / ${factor.den}, updated_at = now()
+      from old
+     where pe.billing_period_id = ${billingPeriodId} and pe.creator_id = old.creator_id
+    returning pe.creator_id, pe.state, pe.net_cents - old.net_cents as delta`);
+  return rowsOf<{ creator_id: string; state: EarningState; delta: string | number }>(result)
+    .map((row) => ({ creatorId: row.creator_id, state: row.state, deltaCents: Number(row.delta) }))
+    .filter((row) => row.deltaCents !== 0);
+}
+
+/** Moves a period's earnings from one state to the next; returns what moved, so the ledger can follow. */
+export async function transitionEarnings(
+  db: Db,
+  billingPeriodId: string,
+  from: EarningState,
+  to: EarningState,
+): Promise<{ creatorId: string; netCents: number }[]> {
+  const result = await db.execute(sql`
+    with old as (
+      select creator_id, net_cents from period_earnings
+       where billing_period_id = ${billingPeriodId} and state = ${from}
+       for update
+    )
+    update period_earnings pe
+       set state = ${to}, updated_at = now(), net_cents = case when ${to} = 'void' then 0 else pe.net_cents end
+      from old
+     where pe.billing_period_id = ${billingPeriodId} and pe.creator_id = old.creator_id and pe.state = ${from}
+    returning pe.creator_id, old.net_cents as moved`);
+  return rowsOf<{ creator_id: string; moved: string | number }>(result).map((row) => ({ creatorId: row.creator_id, netCents: Number(row.moved) }));
+}
+
+/** Held earnings whose hold has passed (period end + hold days ≤ asOf) become available, once. */
+export async function releaseDueEarnings(db: Db, asOf: Date, holdDays: number, limit: number) {
+  const result = await db.execute(sql`
+    with due as (
+      select pe.creator_id, pe.billing_period_id
+        from period_earnings pe
+        join billing_periods bp on bp.id = pe.billing_period_id
+       where pe.state = 'held'
+         and bp.status = 'paid'
+         and greatest(bp.period_end, bp.paid_at) + make_interval(days => ${holdDays}) <= ${asOf}
+       order by pe.billing_period_id
+       limit ${limit}
+       for update of pe skip locked
+    )
+    update period_earnings pe
+       set state = 'available', released_at = ${asOf}, updated_at = now()
+      from due
+     where pe.creator_id = due.creator_id and pe.billing_period_id = due.billing_period_id
+    returning pe.creator_id, pe.billing_period_id, pe.net_cents`);
+  return rowsOf<{ creator_id: string; billing_period_id: string; net_cents: string | number }>(result).map((row) => ({
+    creatorId: row.creator_id,
+    billingPeriodId: row.billing_period_id,
+    netCents: Number(row.net_cents),
+  }));
+}

@@ -1,0 +1,110 @@
+import type { Db } from '../../db/client.js';
+import type { EarningState } from '../../db/schema.js';
+import { lockBillingPeriod } from '../subscriptions/repository.js';
+import { earningsFactor } from './money.js';
+import {
+  accountForState,
+  addCopyEarning,
+  postLedgerTransaction,
+  reapplyEarningsFactor,
+  releaseDueEarnings,
+  transitionEarnings,
+} from './repository.js';
+
+/** A counted copy: the creator's earnings from the period grow, and the ledger records it against the platform. */
+export async function creditCopyEarning(
+  db: Db,
+  input: {
+    copyId: string;
+    creatorId: string;
+    billingPeriodId: string;
+    periodIsPaid: boolean;
+    rateCents: number;
+    factor: { num: number; den: number };
+  },
+) {
+  const state: EarningState = input.periodIsPaid ? 'held' : 'pending';
+  const change = await addCopyEarning(db, { ...input, state });
+  const account = accountForState(change.state);
+  if (!account) return;
+  await postLedgerTransaction(db, {
+    kind: 'copy.earned',
+    key: `copy:${input.copyId}`,
+    billingPeriodId: input.billingPeriodId,
+    copyId: input.copyId,
+    entries: [
+      { account, creatorId: input.creatorId, amountCents: change.deltaCents },
+      { account: 'platform_creator_expense', amountCents: -change.deltaCents },
+    ],
+  });
+}
+
+/** The period's invoice is paid: its pending earnings start their hold. Safe to call twice. */
+export async function holdPeriodEarnings(db: Db, billingPeriodId: string) {
+  for (const moved of await transitionEarnings(db, billingPeriodId, 'pending', 'held')) {
+    await postLedgerTransaction(db, {
+      kind: 'earnings.held',
+      key: `held:${billingPeriodId}:${moved.creatorId}`,
+      billingPeriodId,
+      entries: [
+        { account: 'creator_pending', creatorId: moved.creatorId, amountCents: -moved.netCents },
+        { account: 'creator_held', creatorId: moved.creatorId, amountCents: moved.netCents },
+      ],
+    });
+  }
+}
+
+/** The period's invoice will never be paid: its pending earnings are voided. Safe to call twice. */
+export async function voidPeriodEarnings(db: Db, billingPeriodId: string) {
+  for (const moved of await transitionEarnings(db, billingPeriodId, 'pending', 'void')) {
+    await postLedgerTransaction(db, {
+      kind: 'earnings.voided',
+      key: `void:${billingPeriodId}:${moved.creatorId}`,
+      billingPeriodId,
+      entries: [
+        { account: 'creator_pending', creatorId: moved.creatorId, amountCents: -moved.netCents },
+        { account: 'platform_creator_expense', amountCents: moved.netCents },
+      ],
+    });
+  }
+}
+
+/**
+ * After the period's pool changed (refund, dispute opened or won, a different invoice total), every creator's net
+ * from it becomes floor(gross × factor): reversals come out of whatever state the money is in (paid-out money out of
+ * the available balance, which may go negative); a won dispute restores. Recomputing makes it idempotent.
+ */
+export async function rebalancePeriodEarnings(db: Db, billingPeriodId: string, sharePercent: number) {
+  const period = await lockBillingPeriod(db, billingPeriodId);
+  if (!period) return;
+  const factor = earningsFactor(period, sharePercent);
+  for (const change of await reapplyEarningsFactor(db, billingPeriodId, factor)) {
+    const account = accountForState(change.state);
+    if (!account) continue;
+    await postLedgerTransaction(db, {
+      kind: change.deltaCents < 0 ? 'earnings.reversed' : 'earnings.restored',
+      billingPeriodId,
+      entries: [
+        { account, creatorId: change.creatorId, amountCents: change.deltaCents },
+        { account: 'platform_creator_expense', amountCents: -change.deltaCents },
+      ],
+    });
+  }
+}
+
+/** Held earnings past their hold become available. Idempotent and safe in two processes (row locks, skip locked). */
+export async function releaseHeldEarnings(db: Db, input: { asOf: Date; holdDays: number; batchSize?: number }): Promise<number> {
+  const released = await releaseDueEarnings(db, input.asOf, input.holdDays, input.batchSize ?? 1000);
+  for (const row of released) {
+    await postLedgerTransaction(db, {
+      kind: 'earnings.released',
+      key: `released:${row.billingPeriodId}:${row.creatorId}`,
+      billingPeriodId: row.billingPeriodId,
+      entries: [
+        { account: 'creator_held', creatorId: row.creatorId, amountCents: -row.netCents },
+        { account: 'creator_available', creatorId: row.creatorId, amountCents: row.netCents },
+      ],
+    });
+  }
+  return released.length;
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.js';
+import type { Db } from '../../db/client.js';
+import type { SubscriptionStatus } from '../../db/schema.js';
+import { NotFoundError } from '../../http/errors.js';
+import type { Viewer } from '../../http/viewer.js';
+import {
+  currentPeriodOf,
+  idOf,
+  paymentIntentOf,
+  type Stripe,
+  type StripeGateway,
+  subscriptionOfInvoice,
+} from '../../integrations/stripe/client.js';
+import { holdPeriodEarnings, rebalancePeriodEarnings, voidPeriodEarnings } from '../ledger/service.js';
+import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
+import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError } from './errors.js';
+import {
+  ensureBillingPeriod,
+  findBillingPeriodByPaymentIntent,
+  findCurrentBillingPeriod,
+  findLatestSubscription,
+  findLiveSubscription,
+  findSubscription,
+  LIVE_STATUSES,
+  listOpenPeriodsOfSubscription,
+  setRefundedCents,
+  transitionBillingPeriod,
+  updateBillingPeriodInvoice,
+  upsertSubscription,
+} from './repository.js';
+import type { MySubscriptionView } from './schemas.js';
+import { isGoodStanding } from './standing.js';
+
+/** The event cannot be applied yet (e.g. its customer is not linked to a member): leave it for a retry. */
+export class NotReadyError extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Member-facing: checkout, portal, status. Stripe is called outside any database transaction.
+
+export async function startCheckout(ctx: AppContext, viewer: Viewer) {
+  const priceId = ctx.billing.priceId;
+  if (!priceId) throw new BillingNotConfiguredError();
+  const user = await findUserById(ctx.db, viewer.id);
+  if (!user) throw new NotFoundError('Your account');
+  const live = await findLiveSubscription(ctx.db, user.id);
+  if (live) throw new AlreadySubscribedError(live.status);
+  const customerId = await ensureStripeCustomer(ctx, user);
+  // The webhook may lag behind a payment made a moment ago: ask Stripe too, so nobody pays twice.
+  const remote = await ctx.stripe.listSubscriptions(customerId);
+  const remoteLive = remote.data.find((s) => (LIVE_STATUSES as readonly string[]).includes(s.status));
+  if (remoteLive) throw new AlreadySubscribedError(remoteLive.status);
+
+  const session = await ctx.stripe.createCheckoutSession({
+    userId: user.id,
+    customerId,
+    priceId,
+    successUrl: `${ctx.config.publicUrl}/subscribe/return?session_id={CHECKOUT_SESSION_ID}`,
+    cancelUrl: `${ctx.config.publicUrl}/pricing?canceled=1`,
+    attemptId: randomUUID(),
+  });
+  if (!session.url) throw new Error(`checkout session ${session.id} has no url`);
+  return { session_id: session.id, url: session.url };
+}
+
+/** One Stripe customer per member, created once: the idempotency key and the conditional UPDATE both guard it. */
+async function ensureStripeCustomer(ctx: AppContext, user: UserRow): Promise<string> {
+  if (user.stripeCustomerId) return user.stripeCustomerId;
+  const customer = await ctx.stripe.createCustomer({ userId: user.id, email: user.email, username: user.username });
+  const linked = await setStripeCustomerId(ctx.db, user.id, customer.id);
+  return linked?.stripeCustomerId ?? (await findUserById(ctx.db, user.id))!.stripeCustomerId!;
+}
+
+export async function openPortal(ctx: AppContext, viewer: Viewer) {
+  const user = await findUserById(ctx.db, viewer.id);
+  if (!user?.stripeCustomerId) throw new NoBillingAccountError();
+  const session = await ctx.stripe.createPortalSession({ customerId: user.stripeCustomerId, returnUrl: `${ctx.config.publicUrl}/account` });
+  return { url: session.url };
+}
+
+export async function getMySubscription(ctx: AppContext, viewer: Viewer): Promise<MySubscriptionView> {
+  const { economics } = ctx.config;
+  const subscription = await findLatestSubscription(ctx.db, viewer.id);
+  const isSubscriber = subscription !== undefined && isGoodStanding(subscription.status);
+  const period = subscription && isSubscriber ? await findCurrentBillingPeriod(ctx.db, subscription) : undefined;
+  return {
+    is_subscriber: isSubscriber,
+    status: subscription?.status ?? null,
+    current_period_start: subscription?.currentPeriodStart.toISOString() ?? null,
+    current_period_end: subscription?.currentPeriodEnd.toISOString() ?? null,
+    cancel_at_period_end: subscription?.cancelAtPeriodEnd ?? false,
+    copies_this_month: period?.copiesCount ?? 0,
+    copies_remaining: isSubscriber ? Math.max(0, economics.paidCopiesPerPeriod - (period?.countedCopies ?? 0)) : 0,
+    paid_copies_per_period: economics.paidCopiesPerPeriod,
+    copy_limit_per_period: economics.copyLimitPerPeriod,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhook-facing: bring our mirror to Stripe's *current* state. Each takes the caller's transaction and is idempotent.
+
+export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, sharePercent: number, withInvoice = true) {
+  const subscription = await stripe.retrieveSubscription(subscriptionId);
+  const user = await memberOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id);
+  const { start, end } = currentPeriodOf(subscription);
+  const price = subscription.items.data[0]?.price;
+  const row = await upsertSubscription(db, {
+    id: subscription.id,
+    userId: user.id,
+    customerId: idOf(subscription.customer)!,
+    status: subscription.status as SubscriptionStatus,
+    priceId: price?.id ?? null,
+    currentPeriodStart: new Date(start * 1000),
+    currentPeriodEnd: new Date(end * 1000),
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
+    planAmountCents: price?.unit_amount ?? 0,
+  });
+  if (isGoodStanding(row.status)) {
+    await ensureBillingPeriod(db, {
+      subscriptionId: row.id,
+      userId: user.id,
+      periodStart: row.currentPeriodStart,
+      periodEnd: row.currentPeriodEnd,
+      basisCents: row.planAmountCents,
+    });
+  }
+  const latestInvoice = subscription.latest_invoice;
+  if (withInvoice && latestInvoice) {
+    await syncInvoice(db, stripe, typeof latestInvoice === 'string' ? latestInvoice : latestInvoice.id!, sharePercent);
+  }
+  if (row.status === 'canceled' || row.status === 'incomplete_expired') {
+    // A subscription that ended with an unpaid period: that period will never be paid.
+    for (const period of await listOpenPeriodsOfSubscription(db, row.id)) {
+      if (await transitionBillingPeriod(db, period.id, 'void')) await voidPeriodEarnings(db, period.id);
+    }
+  }
+  return row;
+}
+
+export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: string, sharePercent: number) {
+  const invoice = await stripe.retrieveInvoice(invoiceId);
+  const subscriptionId = subscriptionOfInvoice(invoice);
+  if (!subscriptionId) return; // not a subscription invoice: nothing of ours
+  const subscription = (await findSubscription(db, subscriptionId)) ?? (await syncSubscription(db, stripe, subscriptionId, sharePercent, false));
+  const line = invoice.lines.data[0];
+  const periodStart = line?.period?.start ?? invoice.period_start;
+  const periodEnd = line?.period?.end ?? invoice.period_end;
+  const period = await ensureBillingPeriod(db, {
+    subscriptionId,
+    userId: subscription.userId,
+    periodStart: new Date(periodStart * 1000),
+    periodEnd: new Date(periodEnd * 1000),
+    basisCents: invoice.total,
+  });
+  await updateBillingPeriodInvoice(db, period.id, {
+    invoiceId: invoice.id!,
+    basisCents: Math.max(0, invoice.total),
+    amountPaidCents: invoice.amount_paid,
+    paymentIntentId: paymentIntentOf(invoice),
+    periodEnd: new Date(periodEnd * 1000),
+  });
+  switch (invoice.status) {
+    case 'paid': {
+      const paidAt = invoice.status_transitions?.paid_at;
+      if (await transitionBillingPeriod(db, period.id, 'paid', paidAt ? new Date(paidAt * 1000) : undefined)) {
+        await holdPeriodEarnings(db, period.id);
+      }
+      break;
+    }
+    case 'uncollectible':
+    case 'void':
+      if (await transitionBillingPeriod(db, period.id, 'void')) await voidPeriodEarnings(db, period.id);
+      break;
+    case 'draft':
+    case 'open':
+    case null:
+      break;
+  }
+  if (period.basisCents !== invoice.total) await rebalancePeriodEarnings(db, period.id, sharePercent);
+}
+
+const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
+
+/** Refunds and disputes of a period's charge lower its pool; a won dispute gives it back. */
+export async function syncChargeLosses(db: Db, stripe: StripeGateway, chargeId: string, sharePercent: number) {
+  const charge = await stripe.retrieveCharge(chargeId);
+  const paymentIntentId = idOf(charge.payment_intent);
+  const period = paymentIntentId ? await findBillingPeriodByPaymentIntent(db, paymentIntentId) : undefined;
+  if (!period) {
+    if (!paymentIntentId) return; // not a subscription charge
+    throw new NotReadyError(`no billing period for payment intent ${paymentIntentId} yet`);
+  }
+  const disputes = await stripe.listDisputesOfCharge(charge.id);
+  const disputedCents = disputes.data.filter((d) => DISPUTE_LOST_OR_OPEN.has(d.status)).reduce((sum, d) => sum + d.amount, 0);
+  const lostCents = Math.min(charge.amount, charge.amount_refunded + disputedCents);
+  // Scaled to the period's basis (a charge can be smaller than the invoice total when credit paid part of it),
+  // rounded up so that a partial refund never leaves a creator a cent more than the rule allows.
+  const refundedCents = charge.amount > 0 ? Math.min(period.basisCents, Math.ceil((period.basisCents * lostCents) / charge.amount)) : 0;
+  await setRefundedCents(db, period.id, refundedCents);
+  await rebalancePeriodEarnings(db, period.id, sharePercent);
+}
+
+async function memberOfCustomer(db: Db, customerId: string, metadataUserId: string | undefined): Promise<UserRow> {
+  const linked = await findUserByStripeCustomer(db, customerId);
+  if (linked) return linked;
+  if (metadataUserId && /^[0-9a-f-]{36}$/i.test(metadataUserId)) {
+    const user = await findUserById(db, metadataUserId);
+    if (user && (await setStripeCustomerId(db, user.id, customerId))) return { ...user, stripeCustomerId: customerId };
+  }
+  throw new NotReadyError(`no member is linked to Stripe customer ${customerId} yet`);
+}
+
+export async function linkCheckoutSession(db: Db, stripe: StripeGateway, sessionId: string, sharePercent: number) {
+  const session = await stripe.retrieveCheckoutSession(sessionId);
+  const customerId = idOf(session.customer);
+  const userId = session.client_reference_id ?? session.metadata?.user_id;
+  if (customerId && userId) {
+    const user = await findUserById(db, userId);
+    if (!user) throw new NotReadyError(`checkout session ${session.id} names unknown member ${userId}`);
+    if (!user.stripeCustomerId) await setStripeCustomerId(db, user.id, customerId);
+  }
+  const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
+  if (subscriptionId) await syncSubscription(db, stripe, subscriptionId, sharePercent);
+}

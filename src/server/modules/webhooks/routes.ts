@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { AppError, BadRequestError } from '../../http/errors.js';
+import { problems } from '../../http/schemas.js';
+import { WebhookSignatureError } from '../../integrations/stripe/client.js';
+import { receiveEvent } from './service.js';
+
+class EventNotProcessedError extends AppError {
+  constructor() {
+    super(500, 'event-not-processed', 'Event not processed yet', 'The event is stored and will be retried.');
+  }
+}
+
+export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    // The signature covers the exact bytes: keep the raw body for this route only.
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+    app.post(
+      '/webhooks/stripe',
+      {
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Stripe webhook receiver (signature verified on the raw body)',
+          response: { 200: z.object({ received: z.literal(true), outcome: z.enum(['processed', 'duplicate']) }), ...problems(400, 500) },
+        },
+      },
+      async (request) => {
+        if (!Buffer.isBuffer(request.body)) throw new BadRequestError('Expected a JSON body.');
+        let event;
+        try {
+          event = ctx.stripe.constructEvent(request.body, request.headers['stripe-signature'] as string | undefined);
+        } catch (error) {
+          if (error instanceof WebhookSignatureError) throw new BadRequestError(`Webhook signature verification failed: ${error.message}`);
+          throw error;
+        }
+        const result = await receiveEvent(ctx, event);
+        const log = { event: 'stripe.webhook.received', stripe_event_id: event.id, type: event.type, outcome: result.outcome };
+        if (result.outcome === 'failed') {
+          request.log.warn({ ...log, err: result.error }, 'webhook left for retry');
+          throw new EventNotProcessedError();
+        }
+        request.log.info(log, 'webhook');
+        return { received: true as const, outcome: result.outcome };
+      },
+    );
+  };
+}

@@ -1,0 +1,52 @@
+import { request } from './client.js';
+import type {
+  AppliedCredit,
+  CheckoutSession,
+  CopyResult,
+  CreatorFlowStats,
+  Earnings,
+  Flow,
+  FlowChanges,
+  FlowDraft,
+  FlowList,
+  FlowQuery,
+  HostedPage,
+  MyCopies,
+  Payout,
+  RegisterResponse,
+  Subscription,
+  TagCount,
+  TokenResponse,
+  User,
+} from './types.js';
+
+type Signal = { signal?: AbortSignal };
+const ref = (value: string) => encodeURIComponent(value);
+
+export const api = {
+  register: (body: { email: string; username: string; password: string }) =>
+    request<RegisterResponse>('POST', '/v1/auth/register', { body }),
+  logIn: (body: { login: string; password: string }) => request<TokenResponse>('POST', '/v1/auth/token', { body }),
+  me: ({ signal }: Signal = {}) => request<User>('GET', '/v1/users/me', { signal }),
+
+  flows: (query: FlowQuery, { signal }: Signal = {}) => request<FlowList>('GET', '/v1/flows', { query, signal }),
+  flow: (slugOrId: string, { signal }: Signal = {}) => request<Flow>('GET', `/v1/flows/${ref(slugOrId)}`, { signal }),
+  tags: ({ signal }: Signal = {}) => request<{ items: TagCount[] }>('GET', '/v1/tags', { signal }),
+  createFlow: (body: FlowDraft) => request<Flow>('POST', '/v1/flows', { body }),
+  editFlow: (id: string, body: FlowChanges) => request<Flow>('PATCH', `/v1/flows/${ref(id)}`, { body }),
+  archiveFlow: (id: string) => request<Flow>('DELETE', `/v1/flows/${ref(id)}`),
+
+  copyFlow: (slugOrId: string) => request<CopyResult>('POST', `/v1/flows/${ref(slugOrId)}/copy`),
+  myCopies: ({ signal }: Signal = {}) => request<MyCopies>('GET', '/v1/copies/me', { signal }),
+
+  subscription: ({ signal }: Signal = {}) => request<Subscription>('GET', '/v1/subscriptions/me', { signal }),
+  checkout: () => request<CheckoutSession>('POST', '/v1/subscriptions/checkout'),
+  portal: () => request<HostedPage>('POST', '/v1/subscriptions/portal'),
+
+  earnings: ({ signal }: Signal = {}) => request<Earnings>('GET', '/v1/creators/me/earnings', { signal }),
+  creatorFlows: ({ signal }: Signal = {}) => request<{ items: CreatorFlowStats[] }>('GET', '/v1/creators/me/flows', { signal }),
+  payouts: ({ signal }: Signal = {}) => request<{ items: Payout[] }>('GET', '/v1/creators/me/payouts', { signal }),
+  connect: () => request<HostedPage>('POST', '/v1/creators/me/connect'),
+  withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
+  applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),
+};

@@ -1,0 +1,78 @@
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from 'react';
+import { Header } from './components/header.js';
+import { Loading } from './components/states.js';
+import { matchPath, useLocation } from './lib/router.js';
+import { SessionProvider } from './lib/session.js';
+import { FlowPage } from './pages/flow-page.js';
+import { LibraryPage } from './pages/library-page.js';
+import { LogInPage } from './pages/log-in-page.js';
+import { NotFoundPage } from './pages/not-found-page.js';
+import { RegisterPage } from './pages/register-page.js';
+
+// Pages most visitors never open load on demand, keeping the first download small.
+const PricingPage = lazy(() => import('./pages/pricing-page.js').then((m) => ({ default: m.PricingPage })));
+const SubscribeReturnPage = lazy(() => import('./pages/subscribe-return-page.js').then((m) => ({ default: m.SubscribeReturnPage })));
+const AccountPage = lazy(() => import('./pages/account-page.js').then((m) => ({ default: m.AccountPage })));
+const FlowEditorPage = lazy(() => import('./pages/flow-editor-page.js').then((m) => ({ default: m.FlowEditorPage })));
+const CreatorPage = lazy(() => import('./pages/creator-page.js').then((m) => ({ default: m.CreatorPage })));
+
+type Route = { pattern: string; render: (params: Record<string, string>) => ReactNode };
+
+const routes: Route[] = [
+  { pattern: '/', render: () => <LibraryPage /> },
+  { pattern: '/flows/:slug', render: ({ slug }) => <FlowPage key={slug} slug={slug!} /> },
+  { pattern: '/flows/:slug/edit', render: ({ slug }) => <FlowEditorPage key={slug} slug={slug} /> },
+  { pattern: '/publish', render: () => <FlowEditorPage /> },
+  { pattern: '/pricing', render: () => <PricingPage /> },
+  { pattern: '/subscribe/return', render: () => <SubscribeReturnPage /> },
+  { pattern: '/account', render: () => <AccountPage /> },
+  { pattern: '/creator', render: () => <CreatorPage /> },
+  { pattern: '/login', render: () => <LogInPage /> },
+  { pattern: '/register', render: () => <RegisterPage /> },
+];
+
+function CurrentPage() {
+  const { path } = useLocation();
+  for (const route of routes) {
+    const params = matchPath(route.pattern, path);
+    if (params) return route.render(params);
+  }
+  return <NotFoundPage />;
+}
+
+/** After a client-side navigation, move focus to the page so keyboard and screen reader users start at its top. */
+function useFocusOnNavigation() {
+  const mainRef = useRef<HTMLElement>(null);
+  const { path } = useLocation();
+  const isFirstRender = useRef(true);
+  useEffect(() => {
+    if (isFirstRender.current) {
+      isFirstRender.current = false;
+      return;
+    }
+    mainRef.current?.focus({ preventScroll: true });
+  }, [path]);
+  return mainRef;
+}
+
+export function App() {
+  const mainRef = useFocusOnNavigation();
+  return (
+    <SessionProvider>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main" ref={mainRef} tabIndex={-1} className="site-main">
+        <Suspense fallback={<Loading />}>
+          <CurrentPage />
+        </Suspense>
+      </main>
+      <footer className="site-footer">
+        <p>
+          Flowtab.Pro · flows for browser AI agents · <a href="/docs">API docs</a>
+        </p>
+      </footer>
+    </SessionProvider>
+  );
+}

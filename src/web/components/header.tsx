@@ -1,0 +1,97 @@
+import { useEffect, useState } from 'react';
+import { Link, navigate, useLocation } from '../lib/router.js';
+import { useSession } from '../lib/session.js';
+import { useTheme } from '../lib/theme.js';
+import { CopyCounter } from './copy-counter.js';
+
+type NavItem = { to: string; label: string };
+
+export function Header() {
+  const session = useSession();
+  const { path } = useLocation();
+  const [isMenuOpen, setMenuOpen] = useState(false);
+  const [theme, toggleTheme] = useTheme();
+
+  useEffect(() => setMenuOpen(false), [path]);
+
+  const items: NavItem[] = [
+    { to: '/', label: 'Library' },
+    { to: '/pricing', label: 'Pricing' },
+    ...(session.status === 'member' ? [{ to: '/publish', label: 'Publish' }] : []),
+    ...(session.user?.is_creator ? [{ to: '/creator', label: 'Creator' }] : []),
+  ];
+
+  const logOut = () => {
+    session.logOut();
+    navigate('/');
+  };
+
+  return (
+    <header className="site-header">
+      <div className="site-header-inner">
+        <Link to="/" className="brand" aria-label="Flowtab.Pro home">
+          <span className="brand-mark" aria-hidden="true">
+            ⧉
+          </span>
+          Flowtab<span className="brand-tld">.Pro</span>
+        </Link>
+        <CopyCounter />
+        <button
+          type="button"
+          className="menu-button"
+          aria-expanded={isMenuOpen}
+          aria-controls="site-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">☰</span>
+          <span className="visually-hidden">Menu</span>
+        </button>
+        <nav id="site-nav" className={isMenuOpen ? 'site-nav is-open' : 'site-nav'} aria-label="Main">
+          <ul className="nav-links">
+            {items.map((item) => (
+              <li key={item.to}>
+                <Link to={item.to} aria-current={isCurrent(item.to, path) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+          <div className="nav-account">
+            {session.status === 'member' && session.user ? (
+              <>
+                <Link to="/account" aria-current={path === '/account' ? 'page' : undefined} className="nav-user">
+                  {session.user.username}
+                </Link>
+                <button type="button" className="button button-ghost" onClick={logOut}>
+                  Log out
+                </button>
+              </>
+            ) : session.status === 'loading' ? null : (
+              <>
+                <Link to="/login" aria-current={path === '/login' ? 'page' : undefined}>
+                  Log in
+                </Link>
+                <Link to="/register" className="button button-primary">
+                  Sign up
+                </Link>
+              </>
+            )}
+            <button
+              type="button"
+              className="button button-ghost theme-toggle"
+              onClick={toggleTheme}
+              aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
+              title={theme === 'dark' ? 'Light theme' : 'Dark theme'}
+            >
+              <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
+            </button>
+          </div>
+        </nav>
+      </div>
+    </header>
+  );
+}
+
+function isCurrent(to: string, path: string): boolean {
+  return to === '/' ? path === '/' || path.startsWith('/flows/') : path.startsWith(to);
+}

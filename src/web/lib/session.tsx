@@ -1,0 +1,93 @@
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { ApiError, onUnauthorized, tokenStore } from '../api/client.js';
+import { api } from '../api/endpoints.js';
+import type { Subscription, User } from '../api/types.js';
+
+/**
+ * Who is using the app. The bearer token lives in localStorage, so a reload keeps the session; the user and
+ * subscription are fetched again on start. `subscription` is undefined until known, or when the server
+ * cannot tell (the subscriptions API is missing or failing): the app then acts as for a non-subscriber.
+ */
+export type Session = {
+  status: 'loading' | 'guest' | 'member';
+  user: User | undefined;
+  subscription: Subscription | undefined;
+  logIn(token: string, user?: User): Promise<void>;
+  logOut(): void;
+  refreshSubscription(): Promise<Subscription | undefined>;
+  updateCopyCounts(counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>): void;
+};
+
+const SessionContext = createContext<Session | undefined>(undefined);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Session['status']>(tokenStore.get() ? 'loading' : 'guest');
+  const [user, setUser] = useState<User | undefined>(undefined);
+  const [subscription, setSubscription] = useState<Subscription | undefined>(undefined);
+
+  const refreshSubscription = useCallback(async () => {
+    if (!tokenStore.get()) return undefined;
+    try {
+      const next = await api.subscription();
+      setSubscription(next);
+      return next;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      setSubscription(undefined);
+      return undefined;
+    }
+  }, []);
+
+  const logOut = useCallback(() => {
+    tokenStore.clear();
+    setUser(undefined);
+    setSubscription(undefined);
+    setStatus('guest');
+  }, []);
+
+  const logIn = useCallback(
+    async (token: string, knownUser?: User) => {
+      tokenStore.set(token);
+      const [me] = await Promise.all([knownUser ?? api.me(), refreshSubscription()]);
+      setUser(me);
+      setStatus('member');
+    },
+    [refreshSubscription],
+  );
+
+  useEffect(() => onUnauthorized(logOut), [logOut]);
+
+  useEffect(() => {
+    const token = tokenStore.get();
+    if (!token) return;
+    // A failure other than 401 (which logs out) keeps the token for the next reload; until then, a guest.
+    logIn(token).catch(() => setStatus('guest'));
+  }, [logIn]);
+
+  // Another tab logged in or out.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== 'flowtab.token') return;
+      if (event.newValue) void logIn(event.newValue).catch(logOut);
+      else logOut();
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [logIn, logOut]);
+
+  const updateCopyCounts = useCallback((counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>) => {
+    setSubscription((current) => (current ? { ...current, ...counts } : current));
+  }, []);
+
+  const session = useMemo<Session>(
+    () => ({ status, user, subscription, logIn, logOut, refreshSubscription, updateCopyCounts }),
+    [status, user, subscription, logIn, logOut, refreshSubscription, updateCopyCounts],
+  );
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession must be used inside <SessionProvider>');
+  return session;
+}

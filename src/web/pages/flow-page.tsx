@@ -1,0 +1,181 @@
+import { api } from '../api/endpoints.js';
+import type { Flow } from '../api/types.js';
+import { CopyButton } from '../components/copy-button.js';
+import { PremiumBadge } from '../components/premium-badge.js';
+import { ErrorState, Loading } from '../components/states.js';
+import { formatDate, plural } from '../lib/format.js';
+import { Markdown } from '../lib/markdown.js';
+import { Link, withQuery } from '../lib/router.js';
+import { useSession } from '../lib/session.js';
+import { useDocumentTitle } from '../lib/use-document-title.js';
+import { useResource } from '../lib/use-resource.js';
+
+export function FlowPage({ slug }: { slug: string }) {
+  const session = useSession();
+  // Fetch again when the session changes: logging in or subscribing unlocks the full body.
+  const flow = useResource((signal) => api.flow(slug, { signal }), [slug, session.user?.id, session.subscription?.is_subscriber]);
+  useDocumentTitle(flow.status === 'ready' ? flow.data.title : undefined);
+
+  if (flow.status === 'loading') return <Loading label="Loading the flow…" />;
+  if (flow.status === 'error') {
+    return (
+      <>
+        <ErrorState error={flow.error} onRetry={flow.reload} what="flows" />
+        <p className="centered">
+          <Link to="/">Back to the library</Link>
+        </p>
+      </>
+    );
+  }
+  return <FlowDetail flow={flow.data} />;
+}
+
+function FlowDetail({ flow }: { flow: Flow }) {
+  const { user } = useSession();
+  const canEdit = user !== undefined && (user.id === flow.author.id || user.role === 'admin');
+
+  return (
+    <article className="flow-page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Library</Link> <span aria-hidden="true">/</span> <span>{flow.title}</span>
+      </nav>
+
+      <header className="flow-head">
+        <div className="flow-head-badges">
+          <PremiumBadge isPremium={flow.is_premium} />
+          {flow.featured && <span className="badge badge-featured">Featured</span>}
+          {flow.status !== 'published' && <span className="badge badge-status">{flow.status}</span>}
+        </div>
+        <h1>{flow.title}</h1>
+        <p className="lede">{flow.summary}</p>
+        <p className="flow-meta">
+          by <Link to={withQuery('/', { q: flow.author.username })}>{flow.author.username}</Link> · {plural(flow.copy_count, 'copy', 'copies')} ·
+          updated {formatDate(flow.updated_at)}
+          {canEdit && (
+            <>
+              {' · '}
+              <Link to={`/flows/${flow.slug}/edit`}>Edit</Link>
+            </>
+          )}
+        </p>
+      </header>
+
+      <div className="flow-layout">
+        <div className="flow-main">
+          <section aria-labelledby="flow-body-heading" className="flow-body-section">
+            <h2 id="flow-body-heading">The flow</h2>
+            {flow.locked ? <LockedBody flow={flow} /> : <FlowBody flow={flow} />}
+          </section>
+
+          {flow.steps.length > 0 && (
+            <section aria-labelledby="steps-heading">
+              <h2 id="steps-heading">Steps</h2>
+              <ol className="steps">
+                {flow.steps.map((step, index) => (
+                  <li key={index}>{step}</li>
+                ))}
+              </ol>
+              {flow.locked && <p className="muted">The remaining steps are in the full flow.</p>}
+            </section>
+          )}
+
+          {flow.notes.length > 0 && (
+            <section aria-labelledby="notes-heading">
+              <h2 id="notes-heading">Pitfalls</h2>
+              <ul className="notes">
+                {flow.notes.map((note, index) => (
+                  <li key={index}>{note}</li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </div>
+
+        <aside className="flow-aside">
+          {!flow.locked && <CopyButton flow={flow} />}
+          <FlowFacts flow={flow} />
+        </aside>
+      </div>
+    </article>
+  );
+}
+
+/** Shown, not selectable: copying goes through the button, which records the copy (friction, not DRM). */
+function FlowBody({ flow }: { flow: Flow }) {
+  return (
+    <div className="flow-body" data-testid="flow-body">
+      <Markdown source={flow.body} />
+    </div>
+  );
+}
+
+function LockedBody({ flow }: { flow: Flow }) {
+  const { status } = useSession();
+  const target = status === 'member' ? '/pricing' : `/register?next=${encodeURIComponent('/pricing')}`;
+  return (
+    <div className="locked">
+      <div className="flow-body flow-body-preview" aria-describedby="locked-note">
+        <Markdown source={flow.body} />
+      </div>
+      <div className="locked-cta" id="locked-note">
+        <p className="locked-title">
+          <span aria-hidden="true">🔒</span> This is a preview of a premium flow.
+        </p>
+        <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
+        <Link to={target} className="button button-primary button-large">
+          Subscribe for $10/month
+        </Link>
+        {status !== 'member' && (
+          <p className="muted">
+            Already subscribed? <Link to={`/login?next=${encodeURIComponent(`/flows/${flow.slug}`)}`}>Log in</Link>
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function FlowFacts({ flow }: { flow: Flow }) {
+  return (
+    <dl className="facts">
+      {flow.works_with.length > 0 && (
+        <>
+          <dt>Works with</dt>
+          <dd>
+            <ul className="chips">
+              {flow.works_with.map((tool) => (
+                <li key={tool}>
+                  <Link className="chip" to={withQuery('/', { tools: tool })}>
+                    {tool}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
+      {flow.target_sites.length > 0 && (
+        <>
+          <dt>Sites</dt>
+          <dd>{flow.target_sites.join(', ')}</dd>
+        </>
+      )}
+      {flow.tags.length > 0 && (
+        <>
+          <dt>Tags</dt>
+          <dd>
+            <ul className="chips">
+              {flow.tags.map((tag) => (
+                <li key={tag}>
+                  <Link className="chip" to={withQuery('/', { tags: tag })}>
+                    #{tag}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
