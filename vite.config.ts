@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+const INITIAL_JS_BUDGET_BYTES = 200 * 1024;
+
+/**
+ * Prints the gzipped size of the JS a first visit downloads (the entry chunk and everything it imports
+ * statically; lazy pages are not counted) and fails the build when it is over budget.
+ */
+function initialJsBudget(budgetBytes: number): Plugin {
+  return {
+    name: 'flowtab-initial-js-budget',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const chunks = new Map<string, { code: string; imports: string[]; isEntry: boolean }>();
+      for (const [fileName, output] of Object.entries(bundle)) {
+        if (output.type === 'chunk') chunks.set(fileName, output);
+      }
+      const initial = new Set<string>();
+      const visit = (fileName: string) => {
+        if (initial.has(fileName)) return;
+        const chunk = chunks.get(fileName);
+        if (!chunk) return;
+        initial.add(fileName);
+        chunk.imports.forEach(visit);
+      };
+      for (const [fileName, chunk] of chunks) if (chunk.isEntry) visit(fileName);
+
+      const gzipped = [...initial].reduce((sum, fileName) => sum + gzipSync(chunks.get(fileName)!.code).length, 0);
+      const lazy = chunks.size - initial.size;
+      const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+      const line = `initial JS: ${kb(gzipped)} gzipped in ${initial.size} file(s), budget ${kb(budgetBytes)}; ${lazy} lazy chunk(s) not counted`;
+      if (gzipped > budgetBytes) this.error(`${line}: over budget`);
+      console.log(line);
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('./src/web', import.meta.url)),
+  plugins: [react(), initialJsBudget(INITIAL_JS_BUDGET_BYTES)],
+  build: {
+    outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    proxy: { '/v1': 'http://127.0.0.1:3000' },
+  },
+});
