@@ -1,5 +1,6 @@
 import { badRequest, notFound, StripeError } from '../errors.js';
 import type { Store } from '../store.js';
+import { cancelSubscription, type Subscription } from './billing.js';
 import { diffKeys } from './catalog.js';
 import {
   allowParams, applyMetadata, deletedObject, getOrThrow, matchesCreated, metadataParam, optInt, optObject, optString,
@@ -276,8 +277,13 @@ export const customerRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/v1/customers/:id',
-    handler: ({ store }, { pathParams }) => {
+    handler: (ctx, { pathParams }) => {
+      const { store } = ctx;
       const customer = getCustomer(store, pathParams.id!, 'id');
+      // As on Stripe, deleting a customer cancels its subscriptions immediately.
+      for (const sub of store.all<Subscription>('subscription')) {
+        if (sub.customer === customer.id) cancelSubscription(ctx, sub, 'cancellation_requested');
+      }
       store.emit('customer.deleted', customer);
       const deleted = deletedObject(customer.id, 'customer');
       store.insert(deleted as never);
