@@ -196,3 +196,71 @@ describe('renewals and dunning over emulator time', () => {
     expect(ended.body).toMatchObject({ is_subscriber: false, status: 'canceled' });
   });
 });
+
+describe('lost and reordered webhooks converge on Stripe’s state', () => {
+  it('events delivered in reverse order converge', async () => {
+    const member = await createMember(t);
+    await t.emulator('/_emulator/faults', undefined, { json: { webhooks: { drop_rate: 1 }, seed: 7 } });
+    const started = Math.floor(Date.now() / 1000) - 5;
+    try {
+      const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+      await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card: CARDS.pays });
+      const [remote] = (await t.ctx.stripe.raw.subscriptions.list({ limit: 100 })).data.filter((s) => s.metadata.user_id === member.id);
+      await t.ctx.stripe.raw.subscriptions.update(remote!.id, { cancel_at_period_end: true });
+      await advanceEmulator(t, 2 * DAY);
+    } finally {
+      await t.emulator('/_emulator/faults', undefined, { json: {} });
+    }
+    const before = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+    expect(before.body.is_subscriber).toBe(false);
+
+    const events = (await t.ctx.stripe.raw.events.list({ limit: 100, created: { gte: started } })).data; // newest first
+    const customerId = (await t.ctx.stripe.raw.customers.list({ email: member.email })).data[0]!.id;
+    const ours = events.filter((e) => JSON.stringify(e.data.object).includes(customerId));
+    expect(ours.length).toBeGreaterThan(3);
+    for (const event of ours) {
+      const payload = JSON.stringify(event);
+      const response = await t.request({
+        method: 'POST',
+        url: '/v1/webhooks/stripe',
+        payload,
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: t.stripeSetup.webhookSecret! }),
+        },
+      });
+      expect(response.status).toBe(200);
+    }
+    const after = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+    const remote = (await t.ctx.stripe.raw.subscriptions.list({ customer: customerId, status: 'all' })).data[0]!;
+    expect(after.body).toMatchObject({ is_subscriber: true, status: remote.status, cancel_at_period_end: true });
+    expect(after.body.current_period_end).toBe(new Date(remote.items.data[0]!.current_period_end * 1000).toISOString());
+    expect((await periodsOf(member.id)).map((p) => p.status)).toEqual(['paid']);
+  });
+
+  it('with 30% of deliveries dropped, the sweep still converges', async () => {
+    await t.emulator('/_emulator/faults', undefined, { json: { webhooks: { drop_rate: 0.3 }, seed: 42 } });
+    const members: Member[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const member = await createMember(t);
+        members.push(member);
+        const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+        await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card: CARDS.pays });
+      }
+      await advanceEmulator(t, 31 * DAY);
+    } finally {
+      await t.emulator('/_emulator/faults', undefined, { json: {} });
+    }
+    const deliveries = await t.emulator('/_emulator/webhooks/deliveries');
+    expect(deliveries.data.some((d: { outcome: string }) => d.outcome === 'dropped')).toBe(true);
+
+    await sweepEvents(t.ctx, { since: new Date(Date.now() - 3600_000) });
+    for (const member of members) {
+      const me = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+      expect(me.body).toMatchObject({ is_subscriber: true, status: 'active' });
+      const periods = await periodsOf(member.id);
+      expect(periods.map((p) => p.status).sort()).toEqual(['paid', 'paid']);
+    }
+  });
+});

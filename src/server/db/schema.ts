@@ -34,6 +34,8 @@ export const users = pgTable(
     stripeCustomerId: text('stripe_customer_id').unique(),
     connectAccountId: text('connect_account_id').unique(),
     payoutsEnabled: boolean('payouts_enabled').notNull().default(false),
+    /** Optional mails (the monthly earnings summary) can be switched off with a signed link. */
+    wantsSummaryEmails: boolean('wants_summary_emails').notNull().default(true),
     ...timestamps,
   },
   (t) => [
@@ -307,5 +309,90 @@ export const ledgerEntries = pgTable(
       'ledger_entries_creator_check',
       sql`(${t.account} like 'creator\_%') = (${t.creatorId} is not null)`,
     ),
+  ],
+);
+
+export const payoutStatuses = ['pending', 'processing', 'paid', 'failed'] as const;
+export type PayoutStatus = (typeof payoutStatuses)[number];
+
+/**
+ * One transfer of a creator's whole available balance. The amount is reserved in the ledger when the row is created;
+ * the Stripe idempotency key is `payout-<id>`. At most one open (pending or processing) payout per creator, and one
+ * payout per creator per run key (a scheduled run's date, or a withdrawal's day).
+ */
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    creatorId: uuid('creator_id')
+      .notNull()
+      .references(() => users.id),
+    amountCents: cents('amount_cents').notNull(),
+    currency: text('currency').notNull().default('usd'),
+    kind: text('kind', { enum: ['scheduled', 'withdrawal'] }).notNull(),
+    runKey: text('run_key').notNull(),
+    status: text('status', { enum: payoutStatuses }).notNull().default('pending'),
+    destinationAccountId: text('destination_account_id').notNull(),
+    stripeTransferId: text('stripe_transfer_id').unique(),
+    attempts: integer('attempts').notNull().default(0),
+    failureReason: text('failure_reason'),
+    reversedCents: cents('reversed_cents').notNull().default(0),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('payouts_creator_run_key').on(t.creatorId, t.runKey),
+    uniqueIndex('payouts_one_open_per_creator').on(t.creatorId).where(sql`${t.status} in ('pending', 'processing')`),
+    index('payouts_status_idx').on(t.status),
+    check('payouts_amount_check', sql`${t.amountCents} > 0`),
+    check('payouts_status_check', sql`${t.status} in ('pending', 'processing', 'paid', 'failed')`),
+    check('payouts_kind_check', sql`${t.kind} in ('scheduled', 'withdrawal')`),
+  ],
+);
+
+/** Available earnings turned into a credit on the creator's own Stripe customer balance. */
+export const creditApplications = pgTable(
+  'credit_applications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    creatorId: uuid('creator_id')
+      .notNull()
+      .references(() => users.id),
+    amountCents: cents('amount_cents').notNull(),
+    status: text('status', { enum: ['pending', 'applied', 'failed'] }).notNull().default('pending'),
+    stripeBalanceTransactionId: text('stripe_balance_transaction_id').unique(),
+    failureReason: text('failure_reason'),
+    ...timestamps,
+  },
+  (t) => [
+    check('credit_applications_amount_check', sql`${t.amountCents} > 0`),
+    uniqueIndex('credit_applications_one_pending_per_creator').on(t.creatorId).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/**
+ * The transactional outbox: a mail is written in the same transaction as its cause and sent after commit.
+ * `cause_key` is unique, so one cause never mails twice (a replayed webhook finds its mail already there).
+ */
+export const emailOutbox = pgTable(
+  'email_outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    causeKey: text('cause_key').notNull().unique(),
+    userId: uuid('user_id').references(() => users.id),
+    toAddress: text('to_address').notNull(),
+    template: text('template').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    subject: text('subject'),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('email_outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    check('email_outbox_status_check', sql`${t.status} in ('pending', 'sent', 'failed')`),
   ],
 );
