@@ -15,6 +15,7 @@ import { registerObservability } from './http/observability.js';
 import { registerViewer } from './http/viewer.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { copyRoutes } from './modules/copies/routes.js';
+import { creatorRoutes } from './modules/creators/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
@@ -57,6 +58,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       await v1.register(userRoutes(ctx));
       await v1.register(flowRoutes(ctx));
       await v1.register(copyRoutes(ctx));
+      await v1.register(creatorRoutes(ctx));
       await v1.register(subscriptionRoutes(ctx));
       await v1.register(webhookRoutes(ctx));
     },

@@ -52,7 +52,7 @@ async function main(argv: string[]) {
 async function start({ isDevelopment }: { isDevelopment: boolean }) {
   const config = loadConfig();
   const logger = createLogger(config);
-  const { closers } = await startServer(config, { isDevelopment, withScheduler: true, logger });
+  const { closers } = await startServer(config, { isDevelopment, withScheduler: config.runsJobs, logger });
   closeOnSignals(logger, closers);
   console.log(`Flowtab.Pro is running at ${config.publicUrl} (API docs at ${config.publicUrl}/docs) on ${describeDatabase(config)}.`);
 }

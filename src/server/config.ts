@@ -27,6 +27,7 @@ const envSchema = z.object({
   HOLD_DAYS: intFromEnv(14),
   MIN_PAYOUT_CENTS: intFromEnv(1000, 1),
   PAYOUT_CRON: z.string().default('0 6 1 * *'),
+  FLOWTAB_JOBS: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(10, 1),
   RATE_LIMIT_COPY_PER_MINUTE: intFromEnv(120, 1),
@@ -60,6 +61,8 @@ export type Config = Readonly<{
   minPayoutCents: number;
   payoutCron: string;
   logLevel: string;
+  /** Whether server processes also run the periodic jobs (off for extra API-only processes). */
+  runsJobs: boolean;
   rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number }>;
 }>;
 
@@ -119,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minPayoutCents: e.MIN_PAYOUT_CENTS,
     payoutCron: e.PAYOUT_CRON,
     logLevel: e.LOG_LEVEL,
+    runsJobs: e.FLOWTAB_JOBS === 'on',
     rateLimits: Object.freeze({ authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE, copyPerMinute: e.RATE_LIMIT_COPY_PER_MINUTE }),
   });
 }

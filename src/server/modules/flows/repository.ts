@@ -23,7 +23,9 @@ export function toPrefixQuery(q: string): string | undefined {
 }
 
 const { searchVector: _searchVector, ...flowColumns } = getTableColumns(flows);
-const withAuthor = { ...flowColumns, authorUsername: users.username };
+// The exact count from the sharded counters (flows.copy_count is their periodic total, for sorting).
+const exactCopyCount = sql<number>`(select coalesce(sum(c.copies), 0)::bigint from flow_copy_counters c where c.flow_id = ${flows.id})`.mapWith(Number);
+const withAuthor = { ...flowColumns, copyCount: exactCopyCount, authorUsername: users.username };
 
 export async function insertFlowWithFreeSlug(
   db: Db,
