@@ -7,6 +7,7 @@ import { formatCents, plural } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { toApiError } from '../lib/use-resource.js';
+import { CopyIcon } from './icons.js';
 import { ManageBillingButton } from './manage-billing-button.js';
 
 type Outcome =
@@ -67,6 +68,7 @@ export function CopyButton({ flow }: { flow: Flow }) {
         disabled={outcome.kind === 'copying'}
         aria-describedby="copy-status"
       >
+        <CopyIcon />
         {outcome.kind === 'copying' ? 'Copying…' : 'Copy flow'}
       </button>
       <div id="copy-status" className="copy-status" role="status" aria-live="polite" data-testid="copy-status">

@@ -3,6 +3,7 @@ import { Link, navigate, useLocation } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { useTheme } from '../lib/theme.js';
 import { CopyCounter } from './copy-counter.js';
+import { LogoIcon, MenuIcon, MoonIcon, SunIcon } from './icons.js';
 
 type NavItem = { to: string; label: string };
 
@@ -30,10 +31,12 @@ export function Header() {
     <header className="site-header">
       <div className="site-header-inner">
         <Link to="/" className="brand" aria-label="Flowtab.Pro home">
-          <span className="brand-mark" aria-hidden="true">
-            ⧉
+          <span className="brand-mark">
+            <LogoIcon />
           </span>
-          Flowtab<span className="brand-tld">.Pro</span>
+          <span>
+            Flowtab<span className="brand-tld">.Pro</span>
+          </span>
         </Link>
         <CopyCounter />
         <button
@@ -43,7 +46,7 @@ export function Header() {
           aria-controls="site-nav"
           onClick={() => setMenuOpen((open) => !open)}
         >
-          <span aria-hidden="true">☰</span>
+          <MenuIcon />
           <span className="visually-hidden">Menu</span>
         </button>
         <nav id="site-nav" className={isMenuOpen ? 'site-nav is-open' : 'site-nav'} aria-label="Main">
@@ -83,7 +86,7 @@ export function Header() {
               aria-label={theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme'}
               title={theme === 'dark' ? 'Light theme' : 'Dark theme'}
             >
-              <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
+              {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
             </button>
           </div>
         </nav>

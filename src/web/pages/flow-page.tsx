@@ -1,6 +1,7 @@
 import { api } from '../api/endpoints.js';
 import type { Flow } from '../api/types.js';
 import { CopyButton } from '../components/copy-button.js';
+import { LockIcon } from '../components/icons.js';
 import { PremiumBadge } from '../components/premium-badge.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { formatDate, plural } from '../lib/format.js';
@@ -75,7 +76,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
                   <li key={index}>{step}</li>
                 ))}
               </ol>
-              {flow.locked && <p className="muted">The remaining steps are in the full flow.</p>}
+              {flow.locked && <p className="muted">Subscribers see every step and the pitfalls.</p>}
             </section>
           )}
 
@@ -119,7 +120,7 @@ function LockedBody({ flow }: { flow: Flow }) {
       </div>
       <div className="locked-cta" id="locked-note">
         <p className="locked-title">
-          <span aria-hidden="true">🔒</span> This is a preview of a premium flow.
+          <LockIcon /> This is a preview of a premium flow.
         </p>
         <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
         <Link to={target} className="button button-primary button-large">

@@ -154,7 +154,7 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (q: strin
       <input
         id="library-search"
         type="search"
-        placeholder="Search flows: “linkedin outreach”, “invoice”…"
+        placeholder="Search flows, e.g. linkedin outreach"
         value={value}
         onChange={(e) => setValue(e.target.value)}
         maxLength={200}
@@ -166,12 +166,19 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (q: strin
   );
 }
 
+/** Always shown beside the results on wide screens; behind a "Filters" button on phones. */
 function FilterPanel({ filters, onChange }: { filters: Filters; onChange: (changes: Partial<Filters>) => void }) {
   const tags = useResource((signal) => api.tags({ signal }), []);
+  const [isOpen, setOpen] = useState(false);
   const toggle = (list: string[], value: string) => (list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
+  const activeCount = filters.tags.length + filters.tools.length + (filters.premium ? 1 : 0);
 
   return (
-    <aside className="filters" aria-label="Filters">
+    <aside className={isOpen ? 'filters is-open' : 'filters'} aria-label="Filters">
+      <button type="button" className="button filters-toggle" aria-expanded={isOpen} aria-controls="filter-fields" onClick={() => setOpen((open) => !open)}>
+        Filters{activeCount > 0 ? ` (${activeCount})` : ''}
+      </button>
+      <div id="filter-fields" className="filter-fields">
       <fieldset>
         <legend>Access</legend>
         {(
@@ -227,6 +234,7 @@ function FilterPanel({ filters, onChange }: { filters: Filters; onChange: (chang
           Clear filters
         </button>
       )}
+      </div>
     </aside>
   );
 }
