@@ -5,6 +5,9 @@ import { seedDemoData } from './db/seed.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
 import { registerMember } from './modules/auth/service.js';
+import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
+import { releaseHeldEarnings } from './modules/ledger/service.js';
+import { sweepEvents } from './modules/webhooks/service.js';
 
 const HELP = `flowtab <command>
 
@@ -13,6 +16,10 @@ const HELP = `flowtab <command>
   migrate               apply database migrations
   seed [--force]        create the demo creators, flows and logins
   admin create --email E --username U   create an admin (password from FLOWTAB_ADMIN_PASSWORD or --password)
+  reconcile             check every ledger invariant; exits 1 with a report when one fails
+  earnings release [--as-of DATE]       make held earnings past their hold available
+  webhooks replay [--since DATE]        fetch Stripe events since DATE (default: 3 days before the last one) and process
+                        every unprocessed event
 `;
 
 async function main(argv: string[]) {
@@ -38,6 +45,36 @@ async function main(argv: string[]) {
     }
     case 'admin':
       return adminCommand(rest);
+    case 'reconcile':
+      return withContext(async (ctx) => {
+        const report = await reconcileLedger(ctx.db, {
+          sharePercent: ctx.config.economics.creatorSharePercent,
+          paidCap: ctx.config.economics.paidCopiesPerPeriod,
+        });
+        console.log(formatReconcileReport(report));
+        if (!report.isClean) process.exitCode = 1;
+      });
+    case 'earnings': {
+      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'as-of': { type: 'string' } } });
+      if (positionals[0] !== 'release') throw new UsageError('usage: flowtab earnings release [--as-of DATE]');
+      const asOf = parseDate(values['as-of']) ?? new Date();
+      return withContext(async (ctx) => {
+        let total = 0;
+        for (let released = -1; released !== 0; total += released) {
+          released = await ctx.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: ctx.config.holdDays }));
+        }
+        console.log(`Released ${total} creator-period earnings held until ${asOf.toISOString()}.`);
+      });
+    }
+    case 'webhooks': {
+      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string' } } });
+      if (positionals[0] !== 'replay') throw new UsageError('usage: flowtab webhooks replay [--since DATE]');
+      return withContext(async (ctx) => {
+        const result = await sweepEvents(ctx, { since: parseDate(values.since) });
+        console.log(`Fetched ${result.fetched} missed events; processed ${result.processed}, ${result.failed} still failing.`);
+        if (result.failed > 0) process.exitCode = 1;
+      });
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -94,6 +131,13 @@ function printLogins(logins: { username: string; password: string; role: string 
 }
 
 class UsageError extends Error {}
+
+function parseDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`Not a date: "${value}" (use e.g. 2026-12-01 or 2026-12-01T06:00:00Z).`);
+  return date;
+}
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UsageError) {
