@@ -1,14 +1,15 @@
+import { useEffect, useRef, useState } from 'react';
 import type { MonthlyEarning } from '../api/types.js';
 import { formatCents, formatMonth, plural } from '../lib/format.js';
 
 const STATUS_ORDER = ['paid', 'available', 'held', 'pending'] as const;
-const WIDTH = 640;
 const HEIGHT = 220;
+const NARROW = 480;
 const PAD = { top: 16, right: 8, bottom: 28, left: 56 };
 
 type MonthBar = { month: string; total: number; copies: number; segments: { status: string; cents: number }[] };
 
-function toBars(earnings: MonthlyEarning[], months: number): MonthBar[] {
+function toBars(earnings: MonthlyEarning[]): MonthBar[] {
   const byMonth = new Map<string, MonthBar>();
   for (const row of earnings) {
     const bar = byMonth.get(row.month) ?? { month: row.month, total: 0, copies: 0, segments: [] };
@@ -23,7 +24,6 @@ function toBars(earnings: MonthlyEarning[], months: number): MonthBar[] {
   };
   return [...byMonth.values()]
     .sort((a, b) => a.month.localeCompare(b.month))
-    .slice(-months)
     .map((bar) => ({ ...bar, segments: bar.segments.sort((a, b) => rank(a.status) - rank(b.status)) }));
 }
 
@@ -35,11 +35,27 @@ function niceCeiling(cents: number): number {
   return step * magnitude;
 }
 
+/** The element's width in CSS pixels, kept current: the chart draws at 1:1 so its labels stay legible. */
+function useWidth<T extends HTMLElement>(fallback: number) {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => entry && setWidth(Math.max(240, Math.round(entry.contentRect.width))));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width] as const;
+}
+
 /** Monthly earnings as stacked bars (paid, available, held, pending), with a table for screen readers. */
-export function EarningsChart({ earnings, months = 12 }: { earnings: MonthlyEarning[]; months?: number }) {
-  const bars = toBars(earnings, months);
+export function EarningsChart({ earnings }: { earnings: MonthlyEarning[] }) {
+  const [figureRef, width] = useWidth<HTMLElement>(640);
+  const allBars = toBars(earnings);
+  const bars = allBars.slice(width < NARROW ? -6 : -12);
   const max = niceCeiling(Math.max(...bars.map((bar) => bar.total)));
-  const plotWidth = WIDTH - PAD.left - PAD.right;
+  const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotWidth / Math.max(bars.length, 1);
   const barWidth = Math.min(48, slot * 0.6);
@@ -48,14 +64,14 @@ export function EarningsChart({ earnings, months = 12 }: { earnings: MonthlyEarn
   const statuses = [...new Set(bars.flatMap((bar) => bar.segments.map((s) => s.status)))];
 
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby="earnings-chart-title" preserveAspectRatio="xMidYMid meet">
+    <figure className="chart" ref={figureRef}>
+      <svg viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-labelledby="earnings-chart-title" preserveAspectRatio="xMidYMid meet">
         <title id="earnings-chart-title">
           Earnings per month: {bars.map((bar) => `${formatMonth(bar.month)} ${formatCents(bar.total)}`).join(', ')}
         </title>
         {ticks.map((tick) => (
           <g key={tick} className="chart-grid">
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
+            <line x1={PAD.left} x2={width - PAD.right} y1={y(tick)} y2={y(tick)} />
             <text x={PAD.left - 8} y={y(tick)} dy="0.32em" textAnchor="end">
               {formatCents(tick)}
             </text>
@@ -106,7 +122,7 @@ export function EarningsChart({ earnings, months = 12 }: { earnings: MonthlyEarn
             </tr>
           </thead>
           <tbody>
-            {bars.map((bar) => (
+            {[...allBars].reverse().map((bar) => (
               <tr key={bar.month}>
                 <td>{formatMonth(bar.month)}</td>
                 <td className="num">{plural(bar.copies, 'copy', 'copies')}</td>

@@ -15,7 +15,7 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 export function ErrorState({ error, onRetry, what = 'this' }: { error: ApiError; onRetry?: () => void; what?: string }) {
   if (error.isMissingRoute) {
     return (
-      <div className="state state-error" role="alert">
+      <div className="state state-unavailable" role="status">
         <h2 className="state-title">Not available yet</h2>
         <p>This server does not offer {what} yet. Please check back soon.</p>
       </div>

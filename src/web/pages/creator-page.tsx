@@ -303,9 +303,10 @@ function PayoutStatusBadge({ payout }: { payout: Payout }) {
       return <span className="badge badge-good">paid</span>;
     case 'failed':
       return (
-        <span className="badge badge-warn" title={payout.failure_reason ?? undefined}>
-          failed{payout.failure_reason ? `: ${payout.failure_reason}` : ''}
-        </span>
+        <>
+          <span className="badge badge-warn">failed</span>
+          {payout.failure_reason && <span className="muted small"> {payout.failure_reason}</span>}
+        </>
       );
     case 'pending':
     case 'processing':

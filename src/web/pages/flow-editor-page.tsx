@@ -30,6 +30,19 @@ type FormValues = {
 type FieldName = 'title' | 'summary' | 'body' | 'steps' | 'notes' | 'target_sites' | 'works_with' | 'tags';
 type FieldErrors = Partial<Record<FieldName, string>>;
 
+/** Which error an edit clears: the API names fields as it receives them (`works_with`), not as typed. */
+const ERROR_FIELD: Partial<Record<keyof FormValues, FieldName>> = {
+  title: 'title',
+  summary: 'summary',
+  body: 'body',
+  steps: 'steps',
+  notes: 'notes',
+  target_sites: 'target_sites',
+  tools: 'works_with',
+  other_tools: 'works_with',
+  tags: 'tags',
+};
+
 const EMPTY: FormValues = {
   title: '',
   summary: '',
@@ -122,7 +135,11 @@ function FlowEditor({ existing }: { existing?: Flow }) {
   const [failure, setFailure] = useState<ApiError | undefined>();
   const [isSaving, setSaving] = useState(false);
 
-  const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => setValues((current) => ({ ...current, [key]: value }));
+  const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => {
+    setValues((current) => ({ ...current, [key]: value }));
+    const field = ERROR_FIELD[key];
+    if (field) setErrors((current) => (current[field] ? { ...current, [field]: undefined } : current));
+  };
   const text = (key: 'title' | 'summary' | 'body' | 'steps' | 'notes' | 'target_sites' | 'other_tools' | 'tags') => ({
     value: values[key],
     onChange: (event: { target: { value: string } }) => set(key, event.target.value),
