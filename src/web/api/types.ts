@@ -4,7 +4,10 @@
  */
 import type { z } from 'zod';
 import type { registerResponse, tokenResponse } from '../../server/modules/auth/schemas.js';
+import type { copyResponse, myCopiesResponse } from '../../server/modules/copies/schemas.js';
+import type { creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
 import type { flowInput, flowListResponse, FlowPatch, FlowView } from '../../server/modules/flows/schemas.js';
+import type { checkoutResponse, mySubscriptionResponse, portalResponse } from '../../server/modules/subscriptions/schemas.js';
 import type { UserView } from '../../server/modules/users/schemas.js';
 
 export type Flow = FlowView;
@@ -29,44 +32,16 @@ export type FlowQuery = {
   page_size?: number;
 };
 
-export type Subscription = {
-  is_subscriber: boolean;
-  status: string | null;
-  current_period_start: string | null;
-  current_period_end: string | null;
-  cancel_at_period_end: boolean;
-  copies_this_month: number;
-  copies_remaining: number;
-  paid_copies_per_period: number;
-  copy_limit_per_period: number;
-};
+export type Subscription = z.input<typeof mySubscriptionResponse>;
+export type CheckoutSession = z.input<typeof checkoutResponse>;
+export type HostedPage = z.input<typeof portalResponse>;
 
-export type CheckoutSession = { session_id: string; url: string };
-export type HostedPage = { url: string };
+export type CopyResult = z.input<typeof copyResponse>;
+export type MyCopies = z.input<typeof myCopiesResponse>;
+export type CopyRecord = MyCopies['items'][number];
 
-export type CopyResult = {
-  id: string;
-  flow_id: string;
-  copied_at: string;
-  copies_this_month: number;
-  copies_remaining: number;
-  payout_earned: number;
-  counted_for_payout: boolean;
-  period_end: string;
-  text: string;
-};
-
-export type CopyRecord = {
-  id: string;
-  copied_at: string;
-  counted_for_payout: boolean;
-  payout_earned: number;
-  flow: { id: string; slug: string; title: string };
-};
-export type MyCopies = { period_start: string | null; period_end: string | null; items: CopyRecord[] };
-
-export type EarningStatus = 'pending' | 'held' | 'available' | 'paid' | (string & {});
-export type MonthlyEarning = { month: string; copy_count: number; amount_cents: number; status: EarningStatus };
+export type CreatorFlowStats = z.input<typeof creatorFlowsResponse>['items'][number];
+export type MonthlyEarning = z.input<typeof earningsResponse>['monthly_earnings'][number];
 
 export type PayoutStatus = 'pending' | 'processing' | 'paid' | 'failed';
 export type Payout = {
@@ -80,31 +55,19 @@ export type Payout = {
 };
 
 export type ConnectStatus = 'not_connected' | 'onboarding' | 'enabled';
-export type Earnings = {
-  pending_cents: number;
-  held_cents: number;
-  available_cents: number;
-  paid_cents: number;
-  total_earnings_cents: number;
-  balance_cents: number;
-  monthly_earnings: MonthlyEarning[];
-  payouts: Payout[];
-  connect: { status: ConnectStatus; account_id: string | null };
-  min_payout_cents: number;
-  can_withdraw: boolean;
-  next_withdrawal_at: string | null;
-};
 
-export type CreatorFlowStats = {
-  flow_id: string;
-  slug: string;
-  title: string;
-  status: 'draft' | 'published' | 'archived';
-  is_premium: boolean;
-  copy_count: number;
-  counted_copies: number;
-  earnings_cents: number;
-};
+/**
+ * The earnings summary. Payout and Connect fields are in the API contract but may not be served yet, so they
+ * are optional here and every page copes without them.
+ */
+export type Earnings = z.input<typeof earningsResponse> &
+  Partial<{
+    payouts: Payout[];
+    connect: { status: ConnectStatus; account_id: string | null };
+    min_payout_cents: number;
+    can_withdraw: boolean;
+    next_withdrawal_at: string | null;
+  }>;
 
 export type AppliedCredit = { applied_cents: number; customer_balance_cents: number };
 

@@ -9,9 +9,11 @@ const PAD = { top: 16, right: 8, bottom: 28, left: 56 };
 
 type MonthBar = { month: string; total: number; copies: number; segments: { status: string; cents: number }[] };
 
+/** One bar per month, stacked by status. Voided earnings (an invoice never paid) were never money: not drawn. */
 function toBars(earnings: MonthlyEarning[]): MonthBar[] {
   const byMonth = new Map<string, MonthBar>();
   for (const row of earnings) {
+    if (row.status === 'void') continue;
     const bar = byMonth.get(row.month) ?? { month: row.month, total: 0, copies: 0, segments: [] };
     bar.total += row.amount_cents;
     bar.copies += row.copy_count;

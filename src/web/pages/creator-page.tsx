@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
-import type { CreatorFlowStats, Earnings, Payout } from '../api/types.js';
+import type { ConnectStatus, CreatorFlowStats, Earnings, Payout } from '../api/types.js';
 import { EarningsChart } from '../components/earnings-chart.js';
 import { RequireMember } from '../components/require-member.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
@@ -77,12 +77,14 @@ function EarningsOverview({ earnings, onChanged }: { earnings: Earnings; onChang
       </div>
       <p className="muted small">
         Total earned {formatCents(earnings.total_earnings_cents)}
+        {earnings.in_transit_cents > 0 && ` · ${formatCents(earnings.in_transit_cents)} on its way to your bank`}
+        {earnings.credited_cents > 0 && ` · ${formatCents(earnings.credited_cents)} applied to your subscription`}
         {earnings.balance_cents < 0 && ` · balance ${formatCents(earnings.balance_cents)} (a refund after payout; future earnings repay it)`}
       </p>
 
       <div className="creator-grid">
         <Panel title="Monthly earnings" id="chart-heading">
-          {earnings.monthly_earnings.length === 0 ? (
+          {earnings.monthly_earnings.every((month) => month.status === 'void') ? (
             <EmptyState title="No earnings yet">
               <p>When subscribers copy your premium flows, each month shows up here.</p>
             </EmptyState>
@@ -141,30 +143,36 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
       return `${formatCents(credit.applied_cents)} applied to your subscription. Your credit is now ${formatCents(Math.abs(credit.customer_balance_cents))}, taken off your next invoice.`;
     });
 
-  const { connect: account } = earnings;
-  const withdrawNote = !earnings.can_withdraw ? whyNoWithdrawal(earnings) : undefined;
+  // Older servers do not report Connect or withdrawal rules: offer the actions and let the API answer.
+  const connectStatus = earnings.connect?.status;
+  const canWithdraw = earnings.can_withdraw ?? earnings.available_cents > 0;
+  const withdrawNote = earnings.can_withdraw === false ? whyNoWithdrawal(earnings) : undefined;
+  const scheduleNote =
+    earnings.min_payout_cents === undefined
+      ? 'Payouts go out on the 1st of each month, or withdraw once a day.'
+      : `Payouts of at least ${formatCents(earnings.min_payout_cents)} go out on the 1st of each month, or withdraw once a day.`;
 
   return (
     <div className="stack">
       <div className="connect-status">
         <span>Payout account</span>
-        <ConnectBadge status={account.status} />
+        {connectStatus && <ConnectBadge status={connectStatus} />}
       </div>
-      {account.status !== 'enabled' && (
+      {connectStatus !== 'enabled' && (
         <button type="button" className="button button-primary" onClick={connect} disabled={Boolean(state.busy)}>
-          {state.busy === 'connect' ? 'Opening Stripe…' : account.status === 'onboarding' ? 'Finish Stripe setup' : 'Connect with Stripe'}
+          {state.busy === 'connect' ? 'Opening Stripe…' : connectStatus === 'onboarding' ? 'Finish Stripe setup' : 'Connect with Stripe'}
         </button>
       )}
       <div className="actions">
-        <button type="button" className="button" onClick={withdraw} disabled={!earnings.can_withdraw || Boolean(state.busy)} aria-describedby="withdraw-note">
-          {state.busy === 'withdraw' ? 'Requesting…' : `Withdraw ${formatCents(earnings.available_cents)}`}
+        <button type="button" className="button" onClick={withdraw} disabled={!canWithdraw || Boolean(state.busy)} aria-describedby="withdraw-note">
+          {state.busy === 'withdraw' ? 'Requesting…' : `Withdraw ${formatCents(Math.max(earnings.available_cents, 0))}`}
         </button>
         <button type="button" className="button" onClick={apply} disabled={earnings.available_cents <= 0 || Boolean(state.busy)}>
           {state.busy === 'apply' ? 'Applying…' : 'Apply to my subscription'}
         </button>
       </div>
       <p id="withdraw-note" className="muted small">
-        {withdrawNote ?? `Payouts of at least ${formatCents(earnings.min_payout_cents)} go out on the 1st of each month, or withdraw once a day.`}
+        {withdrawNote ?? scheduleNote}
       </p>
       <div role="status" aria-live="polite">
         {state.message && <p className="notice notice-success">{state.message}</p>}
@@ -179,15 +187,15 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
 }
 
 function whyNoWithdrawal(earnings: Earnings): string {
-  if (earnings.connect.status !== 'enabled') return 'Connect a Stripe account to withdraw.';
-  if (earnings.available_cents < earnings.min_payout_cents) {
+  if (earnings.connect && earnings.connect.status !== 'enabled') return 'Connect a Stripe account to withdraw.';
+  if (earnings.min_payout_cents !== undefined && earnings.available_cents < earnings.min_payout_cents) {
     return `Withdrawals start at ${formatCents(earnings.min_payout_cents)}; you have ${formatCents(earnings.available_cents)} available.`;
   }
   if (earnings.next_withdrawal_at) return `One withdrawal a day: next possible ${formatDateTime(earnings.next_withdrawal_at)}.`;
   return 'Withdrawal is not possible right now.';
 }
 
-function ConnectBadge({ status }: { status: Earnings['connect']['status'] }) {
+function ConnectBadge({ status }: { status: ConnectStatus }) {
   switch (status) {
     case 'enabled':
       return <span className="badge badge-good">Payouts enabled</span>;
