@@ -15,8 +15,10 @@ import { registerObservability } from './http/observability.js';
 import { registerViewer } from './http/viewer.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { copyRoutes } from './modules/copies/routes.js';
+import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
 import { creatorRoutes } from './modules/creators/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
+import { payoutRoutes } from './modules/payouts/routes.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -59,10 +61,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       await v1.register(flowRoutes(ctx));
       await v1.register(copyRoutes(ctx));
       await v1.register(creatorRoutes(ctx));
+      await v1.register(payoutRoutes(ctx));
       await v1.register(subscriptionRoutes(ctx));
       await v1.register(webhookRoutes(ctx));
+      await v1.register(emailRoutes(ctx));
     },
     { prefix: '/v1' },
   );
+  // The development outbox shows everyone's mail: never in production.
+  if (!ctx.config.isProduction) await app.register(devMailRoutes(ctx));
   return app;
 }

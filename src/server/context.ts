@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
 import { createTokenService, type TokenService } from './http/tokens.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
+import { createMailTransport, type MailTransport } from './modules/email/transport.js';
 
 /** What routes and jobs are handed: configuration and the I/O they may use. Built once per process. */
 export type AppContext = {
@@ -12,6 +13,8 @@ export type AppContext = {
   stripe: StripeGateway;
   /** The Premium price: from STRIPE_PRICE_ID, or created on the emulator at start-up. */
   billing: { priceId: string | undefined };
+  /** SMTP from SMTP_URL; undefined keeps mails in the local outbox. */
+  mailer: MailTransport | undefined;
 };
 
 export type StripeSetup = { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined; priceId: string | undefined };
@@ -28,5 +31,6 @@ export async function createContext(
     tokens: createTokenService(config.jwtSecret),
     stripe: createStripeGateway(options.stripe, options.logger),
     billing: { priceId: options.stripe.priceId },
+    mailer: createMailTransport(config.smtpUrl),
   };
 }

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { AppContext } from './context.js';
 import { refreshFlowCopyCounts } from './modules/copies/repository.js';
+import { enqueueMonthlySummaries, sendDueEmails } from './modules/email/jobs.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
 import { sweepEvents } from './modules/webhooks/service.js';
 
-export type Job = { name: string; everyMs: number; run(ctx: AppContext): Promise<unknown> };
+export type Job = { name: string; everyMs: number; run(ctx: AppContext, logger: Logger): Promise<unknown> };
 
 /**
  * The periodic jobs. Each is safe to run twice or in two processes at once (unique keys, row locks, SKIP LOCKED,
@@ -18,6 +19,9 @@ export const periodicJobs: Job[] = [
     run: (ctx) => ctx.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(), holdDays: ctx.config.holdDays })),
   },
   { name: 'flows.refresh_copy_counts', everyMs: 30_000, run: (ctx) => refreshFlowCopyCounts(ctx.db) },
+  // The safety net and retry clock of the outbox; mails normally leave right after commit (startEmailSender).
+  { name: 'email.send', everyMs: 15_000, run: (ctx, logger) => sendDueEmails(ctx, { logger }) },
+  { name: 'email.monthly_summary', everyMs: 60 * 60_000, run: (ctx) => enqueueMonthlySummaries(ctx) },
 ];
 
 export function startScheduler(ctx: AppContext, logger: Logger, jobs: Job[] = periodicJobs): { stop(): Promise<void> } {
@@ -29,7 +33,7 @@ export function startScheduler(ctx: AppContext, logger: Logger, jobs: Job[] = pe
       if (isStopped) return;
       const started = Date.now();
       const run = job
-        .run(ctx)
+        .run(ctx, logger)
         .then((result) => logger.debug({ event: 'job.finished', job: job.name, ms: Date.now() - started, result }, 'job finished'))
         .catch((error) => logger.error({ event: 'job.failed', job: job.name, err: error }, 'job failed'))
         .finally(() => running.delete(run));

@@ -8,6 +8,7 @@ import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { seedDemoData } from './db/seed.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { startScheduler } from './jobs.js';
+import { startEmailSender } from './modules/email/jobs.js';
 
 export type Closer = () => Promise<unknown>;
 
@@ -60,6 +61,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (options.withScheduler) {
     const scheduler = startScheduler(ctx, logger);
     closers.push(scheduler.stop);
+    const emailSender = await startEmailSender(ctx, logger);
+    closers.push(emailSender.stop);
   }
   return { ctx, app, closers };
 }

@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { type TokenService, TOKEN_TTL_SECONDS } from '../../http/tokens.js';
+import { enqueueWelcomeEmail } from '../email/service.js';
 import { findUserByLogin, insertUser, type UserRow } from '../users/repository.js';
 import { AccountSuspendedError, AccountTakenError, InvalidCredentialsError } from './errors.js';
 import type { RegisterInput } from './schemas.js';
@@ -24,6 +25,13 @@ export async function registerMember(db: Db, input: RegisterInput, role: UserRow
     if (isUniqueViolation(error, 'users_username_lower_key')) throw new AccountTakenError('username');
     throw error;
   }
+}
+
+/** Self-service sign-up: the account and its welcome mail, in the caller's transaction. */
+export async function signUpMember(db: Db, input: RegisterInput): Promise<UserRow> {
+  const user = await registerMember(db, input);
+  await enqueueWelcomeEmail(db, user);
+  return user;
 }
 
 export async function authenticate(db: Db, login: string, password: string): Promise<UserRow> {

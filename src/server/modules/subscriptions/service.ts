@@ -12,6 +12,8 @@ import {
   type StripeGateway,
   subscriptionOfInvoice,
 } from '../../integrations/stripe/client.js';
+import { noticeInvoiceState, noticeSubscriptionState } from '../email/service.js';
+import type { Economics } from '../ledger/money.js';
 import { holdPeriodEarnings, rebalancePeriodEarnings, voidPeriodEarnings } from '../ledger/service.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
 import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError } from './errors.js';
@@ -98,8 +100,12 @@ export async function getMySubscription(ctx: AppContext, viewer: Viewer): Promis
 
 // ---------------------------------------------------------------------------------------------------------------
 // Webhook-facing: bring our mirror to Stripe's *current* state. Each takes the caller's transaction and is idempotent.
+// The member's mails (started, canceled, ended, payment failed) are queued in the same transaction, keyed on Stripe ids.
 
-export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, sharePercent: number, withInvoice = true) {
+/** What syncing needs of the economics: the creator share (pools) and the paid-copy allowance (the subscription-started mail). */
+export type SyncEconomics = Pick<Economics, 'creatorSharePercent' | 'paidCopiesPerPeriod'>;
+
+export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, economics: SyncEconomics, withInvoice = true) {
   const subscription = await stripe.retrieveSubscription(subscriptionId);
   const user = await memberOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id);
   const { start, end } = currentPeriodOf(subscription);
@@ -127,7 +133,7 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
   }
   const latestInvoice = subscription.latest_invoice;
   if (withInvoice && latestInvoice) {
-    await syncInvoice(db, stripe, typeof latestInvoice === 'string' ? latestInvoice : latestInvoice.id!, sharePercent);
+    await syncInvoice(db, stripe, typeof latestInvoice === 'string' ? latestInvoice : latestInvoice.id!, economics);
   }
   if (row.status === 'canceled' || row.status === 'incomplete_expired') {
     // A subscription that ended with an unpaid period: that period will never be paid.
@@ -135,14 +141,33 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
       if (await transitionBillingPeriod(db, period.id, 'void')) await voidPeriodEarnings(db, period.id);
     }
   }
+  await noticeSubscriptionState(
+    db,
+    user,
+    {
+      id: row.id,
+      status: row.status,
+      isFirstPeriod: start <= subscription.start_date,
+      periodStart: row.currentPeriodStart,
+      periodEnd: row.currentPeriodEnd,
+      amountCents: row.planAmountCents,
+      currency: subscription.currency,
+      cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+      canceledAt: row.canceledAt,
+      endedAt: subscription.ended_at ? new Date(subscription.ended_at * 1000) : null,
+      cancellationReason: subscription.cancellation_details?.reason ?? null,
+    },
+    economics.paidCopiesPerPeriod,
+  );
   return row;
 }
 
-export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: string, sharePercent: number) {
+export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: string, economics: SyncEconomics) {
+  const sharePercent = economics.creatorSharePercent;
   const invoice = await stripe.retrieveInvoice(invoiceId);
   const subscriptionId = subscriptionOfInvoice(invoice);
   if (!subscriptionId) return; // not a subscription invoice: nothing of ours
-  const subscription = (await findSubscription(db, subscriptionId)) ?? (await syncSubscription(db, stripe, subscriptionId, sharePercent, false));
+  const subscription = (await findSubscription(db, subscriptionId)) ?? (await syncSubscription(db, stripe, subscriptionId, economics, false));
   const line = invoice.lines.data[0];
   const periodStart = line?.period?.start ?? invoice.period_start;
   const periodEnd = line?.period?.end ?? invoice.period_end;
@@ -178,6 +203,17 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
       break;
   }
   if (period.basisCents !== invoice.total) await rebalancePeriodEarnings(db, period.id, sharePercent);
+  await noticeInvoiceState(db, {
+    id: invoice.id!,
+    userId: subscription.userId,
+    status: invoice.status,
+    billingReason: invoice.billing_reason,
+    attemptCount: invoice.attempt_count,
+    amountDueCents: invoice.amount_due,
+    amountRemainingCents: invoice.amount_remaining,
+    currency: invoice.currency,
+    nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,
+  });
 }
 
 const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
@@ -211,7 +247,7 @@ async function memberOfCustomer(db: Db, customerId: string, metadataUserId: stri
   throw new NotReadyError(`no member is linked to Stripe customer ${customerId} yet`);
 }
 
-export async function linkCheckoutSession(db: Db, stripe: StripeGateway, sessionId: string, sharePercent: number) {
+export async function linkCheckoutSession(db: Db, stripe: StripeGateway, sessionId: string, economics: SyncEconomics) {
   const session = await stripe.retrieveCheckoutSession(sessionId);
   const customerId = idOf(session.customer);
   const userId = session.client_reference_id ?? session.metadata?.user_id;
@@ -221,5 +257,5 @@ export async function linkCheckoutSession(db: Db, stripe: StripeGateway, session
     if (!user.stripeCustomerId) await setStripeCustomerId(db, user.id, customerId);
   }
   const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
-  if (subscriptionId) await syncSubscription(db, stripe, subscriptionId, sharePercent);
+  if (subscriptionId) await syncSubscription(db, stripe, subscriptionId, economics);
 }

@@ -42,18 +42,19 @@ export async function processStoredEvent(ctx: AppContext, eventId: string): Prom
 }
 
 async function applyEvent(db: Db, ctx: AppContext, event: Stripe.Event) {
-  const share = ctx.config.economics.creatorSharePercent;
+  const { economics } = ctx.config;
+  const share = economics.creatorSharePercent;
   const object = event.data.object as { id?: string; object?: string; charge?: string | { id: string } };
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
-      return linkCheckoutSession(db, ctx.stripe, object.id!, share);
+      return linkCheckoutSession(db, ctx.stripe, object.id!, economics);
     case 'customer.subscription.created':
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted':
     case 'customer.subscription.paused':
     case 'customer.subscription.resumed':
-      await syncSubscription(db, ctx.stripe, object.id!, share);
+      await syncSubscription(db, ctx.stripe, object.id!, economics);
       return;
     case 'invoice.paid':
     case 'invoice.payment_succeeded':
@@ -61,7 +62,7 @@ async function applyEvent(db: Db, ctx: AppContext, event: Stripe.Event) {
     case 'invoice.marked_uncollectible':
     case 'invoice.voided':
     case 'invoice.finalized':
-      return syncInvoice(db, ctx.stripe, object.id!, share);
+      return syncInvoice(db, ctx.stripe, object.id!, economics);
     case 'charge.refunded':
     case 'charge.refund.updated':
       return syncChargeLosses(db, ctx.stripe, object.id!, share);

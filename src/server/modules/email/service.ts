@@ -1,0 +1,253 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import type { SubscriptionStatus } from '../../db/schema.js';
+import { findUserById } from '../users/repository.js';
+import { InvalidUnsubscribeTokenError } from './errors.js';
+import { insertOutboxEmail, notifyOutbox, type OutboxRow, setWantsSummaryEmails } from './repository.js';
+import { type EmailData, type EmailTemplate, emailTemplates, isOptionalEmail, type RenderedEmail, renderEmail, subjectOf } from './templates.js';
+
+export type EmailInput<T extends EmailTemplate> = {
+  /** One mail per cause, ever: built from the ids of what caused it (`invoice-failed:<invoice id>`). */
+  causeKey: string;
+  userId: string | null;
+  to: string;
+  template: T;
+  data: EmailData[T];
+};
+
+/**
+ * Queues a mail in the caller's transaction: it exists if and only if the change that caused it commits, and it is
+ * sent after the commit (the insert notifies the senders, which only hear it then). A second call with the same
+ * cause key does nothing, so a replayed webhook never mails twice. Returns whether a mail was queued.
+ */
+export async function enqueueEmail<T extends EmailTemplate>(db: Db, input: EmailInput<T>): Promise<boolean> {
+  const id = await insertOutboxEmail(db, {
+    causeKey: input.causeKey,
+    userId: input.userId,
+    toAddress: input.to,
+    template: input.template,
+    data: input.data as Record<string, unknown>,
+    subject: subjectOf(input.template, input.data),
+  });
+  if (id) await notifyOutbox(db);
+  return id !== undefined;
+}
+
+type Recipient = { id: string; email: string; username: string };
+
+export async function enqueueWelcomeEmail(db: Db, user: Recipient) {
+  return enqueueEmail(db, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data: { username: user.username } });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Billing notices. Called while the webhook's transaction brings our mirror to Stripe's current state: each notice
+// is decided from that state (not from the event), so events that arrive late, reordered or twice mail once.
+
+export type SubscriptionFacts = {
+  id: string;
+  status: SubscriptionStatus;
+  /** Still in its first period (not renewed yet): the subscription has just started. */
+  isFirstPeriod: boolean;
+  periodStart: Date;
+  periodEnd: Date;
+  amountCents: number;
+  currency: string;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Date | null;
+  endedAt: Date | null;
+  cancellationReason: string | null;
+};
+
+export async function noticeSubscriptionState(db: Db, user: Recipient, subscription: SubscriptionFacts, copyAllowance: number) {
+  const base = { userId: user.id, to: user.email } as const;
+  switch (subscription.status) {
+    case 'active':
+    case 'trialing':
+      if (subscription.isFirstPeriod) {
+        await enqueueEmail(db, {
+          ...base,
+          causeKey: `sub-started:${subscription.id}`,
+          template: 'subscription_started',
+          data: {
+            username: user.username,
+            subscriptionId: subscription.id,
+            periodStart: subscription.periodStart.toISOString(),
+            periodEnd: subscription.periodEnd.toISOString(),
+            amountCents: subscription.amountCents,
+            currency: subscription.currency,
+            copyAllowance,
+          },
+        });
+      }
+      if (subscription.cancelAtPeriodEnd && subscription.canceledAt) {
+        // Keyed on the moment of the request: cancel, resume and cancel again mails twice, a replay never does.
+        await enqueueEmail(db, {
+          ...base,
+          causeKey: `sub-canceling:${subscription.id}:${Math.floor(subscription.canceledAt.getTime() / 1000)}`,
+          template: 'subscription_canceling',
+          data: { username: user.username, subscriptionId: subscription.id, accessUntil: subscription.periodEnd.toISOString() },
+        });
+      }
+      return;
+    case 'canceled':
+      await enqueueEmail(db, {
+        ...base,
+        causeKey: `sub-ended:${subscription.id}`,
+        template: 'subscription_ended',
+        data: {
+          username: user.username,
+          subscriptionId: subscription.id,
+          endedAt: (subscription.endedAt ?? subscription.canceledAt ?? new Date()).toISOString(),
+          reason: endReason(subscription.cancellationReason),
+        },
+      });
+      return;
+    case 'incomplete':
+    case 'incomplete_expired': // never started: Checkout told the member at once
+    case 'past_due':
+    case 'unpaid': // the failed invoice has its own mail
+    case 'paused':
+      return;
+  }
+}
+
+function endReason(reason: string | null): EmailData['subscription_ended']['reason'] {
+  switch (reason) {
+    case 'cancellation_requested':
+    case 'payment_failed':
+    case 'payment_disputed':
+      return reason;
+    default:
+      return 'other';
+  }
+}
+
+export type InvoiceFacts = {
+  id: string;
+  userId: string;
+  status: string | null;
+  billingReason: string | null;
+  attemptCount: number;
+  amountDueCents: number;
+  amountRemainingCents: number;
+  currency: string;
+  nextPaymentAttempt: Date | null;
+};
+
+/** A renewal invoice that is still open after a failed charge: one mail per invoice, however many retries fail. */
+export async function noticeInvoiceState(db: Db, invoice: InvoiceFacts) {
+  const isFailedRenewal =
+    invoice.status === 'open' &&
+    invoice.attemptCount > 0 &&
+    invoice.amountRemainingCents > 0 &&
+    // A first payment that fails is shown in Checkout, and the subscription never starts.
+    invoice.billingReason !== 'subscription_create';
+  if (!isFailedRenewal) return;
+  const user = await findUserById(db, invoice.userId);
+  if (!user) return;
+  await enqueueEmail(db, {
+    causeKey: `invoice-failed:${invoice.id}`,
+    userId: user.id,
+    to: user.email,
+    template: 'payment_failed',
+    data: {
+      username: user.username,
+      invoiceId: invoice.id,
+      amountDueCents: invoice.amountDueCents,
+      currency: invoice.currency,
+      attemptCount: invoice.attemptCount,
+      nextAttemptAt: invoice.nextPaymentAttempt?.toISOString() ?? null,
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering and unsubscribing.
+
+export type EmailEnvironment = Pick<Config, 'publicUrl' | 'jwtSecret' | 'mailFrom'>;
+
+export function isEmailTemplate(name: string): name is EmailTemplate {
+  return (emailTemplates as readonly string[]).includes(name);
+}
+
+/** What a queued mail looks like now: its template and stored data, with this server's links. */
+export function renderOutboxEmail(row: OutboxRow, env: EmailEnvironment): RenderedEmail & { headers: Record<string, string> } {
+  if (!isEmailTemplate(row.template)) throw new Error(`unknown email template "${row.template}"`);
+  const unsubscribeUrl = isOptionalEmail(row.template) && row.userId ? unsubscribeUrlFor(env, row.userId) : undefined;
+  const rendered = renderEmail(row.template, row.data as never, { publicUrl: env.publicUrl, unsubscribeUrl });
+  // RFC 8058 one-click unsubscribe: mail clients POST to the same signed link.
+  const headers: Record<string, string> = unsubscribeUrl ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {};
+  return { ...rendered, subject: row.subject ?? rendered.subject, headers };
+}
+
+/** `Message-ID` of a queued mail: the same on every attempt, on the sender's domain. */
+export function messageIdOf(row: Pick<OutboxRow, 'id'>, mailFrom: string): string {
+  const domain = /@([^>\s]+)/.exec(mailFrom)?.[1] ?? 'flowtab.pro';
+  return `<${row.id}@${domain}>`;
+}
+
+const UNSUBSCRIBE_PURPOSE = 'flowtab:unsubscribe:monthly_summary';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `<user id>.<HMAC-SHA256(JWT_SECRET, purpose:user id)>`: it never expires, and names one member and one list. */
+export function signUnsubscribeToken(secret: string, userId: string): string {
+  return `${userId}.${unsubscribeSignature(secret, userId)}`;
+}
+
+export function verifyUnsubscribeToken(secret: string, token: string): string | undefined {
+  const [userId, signature, ...rest] = token.split('.');
+  if (!userId || !signature || rest.length > 0 || !UUID.test(userId)) return undefined;
+  const expected = Buffer.from(unsubscribeSignature(secret, userId));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? userId.toLowerCase() : undefined;
+}
+
+function unsubscribeSignature(secret: string, userId: string): string {
+  return createHmac('sha256', secret).update(`${UNSUBSCRIBE_PURPOSE}:${userId.toLowerCase()}`).digest('base64url');
+}
+
+export function unsubscribeUrlFor(env: Pick<Config, 'publicUrl' | 'jwtSecret'>, userId: string): string {
+  return `${env.publicUrl}/v1/email/unsubscribe?token=${encodeURIComponent(signUnsubscribeToken(env.jwtSecret, userId))}`;
+}
+
+/** Checks the link without changing anything (the confirmation page). */
+export async function findUnsubscribingUser(db: Db, secret: string, token: string) {
+  const userId = verifyUnsubscribeToken(secret, token);
+  const user = userId ? await findUserById(db, userId) : undefined;
+  if (!user) throw new InvalidUnsubscribeTokenError();
+  return user;
+}
+
+/** Switches the monthly summary off. Idempotent: the same link works any number of times. */
+export async function unsubscribeFromSummaries(db: Db, secret: string, token: string) {
+  const user = await findUnsubscribingUser(db, secret, token);
+  await setWantsSummaryEmails(db, user.id, false);
+  return user;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Payout notices, for the payouts module: call them in the transaction that records the payout's outcome.
+
+type PayoutFacts = { id: string; amountCents: number; currency: string };
+
+export async function enqueuePayoutSentEmail(db: Db, creator: Recipient, payout: PayoutFacts) {
+  return enqueueEmail(db, {
+    causeKey: `payout-sent:${payout.id}`,
+    userId: creator.id,
+    to: creator.email,
+    template: 'payout_sent',
+    data: { username: creator.username, payoutId: payout.id, amountCents: payout.amountCents, currency: payout.currency },
+  });
+}
+
+/** `reason`: what went wrong in words a creator can act on (Stripe's failure message), or null. */
+export async function enqueuePayoutFailedEmail(db: Db, creator: Recipient, payout: PayoutFacts, reason: string | null) {
+  return enqueueEmail(db, {
+    causeKey: `payout-failed:${payout.id}`,
+    userId: creator.id,
+    to: creator.email,
+    template: 'payout_failed',
+    data: { username: creator.username, payoutId: payout.id, amountCents: payout.amountCents, currency: payout.currency, reason },
+  });
+}

@@ -1,0 +1,351 @@
+import { formatCents } from '../ledger/money.js';
+
+/**
+ * Every mail the product sends, with the data its template needs. The data is stored in the outbox row (jsonb) when
+ * the cause happens, so it holds facts of that moment (amounts in integer cents, dates as ISO strings); links are
+ * added when the mail is rendered, from the configuration.
+ */
+export type EmailData = {
+  welcome: { username: string };
+  subscription_started: {
+    username: string;
+    subscriptionId: string;
+    periodStart: string;
+    periodEnd: string;
+    amountCents: number;
+    currency: string;
+    copyAllowance: number;
+  };
+  /** The member asked to cancel: Premium stays until the period ends. */
+  subscription_canceling: { username: string; subscriptionId: string; accessUntil: string };
+  payment_failed: {
+    username: string;
+    invoiceId: string;
+    amountDueCents: number;
+    currency: string;
+    attemptCount: number;
+    /** When Stripe retries the card; null when it will not retry on its own. */
+    nextAttemptAt: string | null;
+  };
+  subscription_ended: {
+    username: string;
+    subscriptionId: string;
+    endedAt: string;
+    reason: 'cancellation_requested' | 'payment_failed' | 'payment_disputed' | 'other';
+  };
+  payout_sent: { username: string; payoutId: string; amountCents: number; currency: string };
+  payout_failed: {
+    username: string;
+    payoutId: string;
+    amountCents: number;
+    currency: string;
+    /** Why, in words a creator can act on (Stripe's failure message); null when unknown. */
+    reason: string | null;
+  };
+  monthly_summary: {
+    username: string;
+    /** The calendar month summarized, `YYYY-MM` (UTC). */
+    month: string;
+    copies: number;
+    countedCopies: number;
+    earnedCents: number;
+    pendingCents: number;
+    heldCents: number;
+    availableCents: number;
+    paidCents: number;
+  };
+};
+
+export type EmailTemplate = keyof EmailData;
+export const emailTemplates = [
+  'welcome',
+  'subscription_started',
+  'subscription_canceling',
+  'payment_failed',
+  'subscription_ended',
+  'payout_sent',
+  'payout_failed',
+  'monthly_summary',
+] as const satisfies readonly EmailTemplate[];
+
+/** Mails a member may switch off (with the signed link in their footer). Everything else is transactional. */
+export function isOptionalEmail(template: EmailTemplate): boolean {
+  switch (template) {
+    case 'monthly_summary':
+      return true;
+    case 'welcome':
+    case 'subscription_started':
+    case 'subscription_canceling':
+    case 'payment_failed':
+    case 'subscription_ended':
+    case 'payout_sent':
+    case 'payout_failed':
+      return false;
+  }
+}
+
+export type EmailLinks = { publicUrl: string; unsubscribeUrl?: string };
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+/** A mail's body as a few kinds of blocks, so the plain-text and HTML parts always say the same thing. */
+type Block =
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'button'; label: string; url: string }
+  | { kind: 'facts'; rows: [label: string, value: string][] }
+  | { kind: 'list'; items: string[] };
+
+type Body = { heading: string; blocks: Block[] };
+
+const money = (cents: number, currency: string) => formatCents(cents, currency.toUpperCase());
+const day = (iso: string) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso));
+const monthName = (month: string) =>
+  new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
+const p = (text: string): Block => ({ kind: 'paragraph', text });
+const hi = (username: string) => p(`Hi ${username},`);
+
+export function subjectOf<T extends EmailTemplate>(template: T, data: EmailData[T]): string {
+  return contentOf(template, data, { publicUrl: '' }).subject;
+}
+
+export function renderEmail<T extends EmailTemplate>(template: T, data: EmailData[T], links: EmailLinks): RenderedEmail {
+  const { subject, body } = contentOf(template, data, links);
+  return { subject, text: toText(body, links), html: toHtml(subject, body, links) };
+}
+
+function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], links: EmailLinks): { subject: string; body: Body } {
+  // One switch over the template names; the cast pairs each name with its data (TypeScript cannot narrow T itself).
+  const mail = { template, data } as { [K in EmailTemplate]: { template: K; data: EmailData[K] } }[EmailTemplate];
+  const url = (path: string) => `${links.publicUrl}${path}`;
+  switch (mail.template) {
+    case 'welcome': {
+      const d = mail.data;
+      return {
+        subject: 'Welcome to Flowtab.Pro',
+        body: {
+          heading: 'Welcome to Flowtab.Pro',
+          blocks: [
+            hi(d.username),
+            p('Your account is ready. Flowtab.Pro is a library of flows: prompts and step-by-step recipes you paste into browser AI agents.'),
+            { kind: 'list', items: ['Browse and copy free flows now.', 'Publish your own flows and earn when subscribers copy them.', 'Go Premium to copy every flow in the library.'] },
+            { kind: 'button', label: 'Open the library', url: url('/') },
+          ],
+        },
+      };
+    }
+    case 'subscription_started': {
+      const d = mail.data;
+      return {
+        subject: 'Your Flowtab.Pro Premium subscription has started',
+        body: {
+          heading: 'Welcome to Premium',
+          blocks: [
+            hi(d.username),
+            p('Thank you for subscribing. Every premium flow is now yours to read and copy.'),
+            {
+              kind: 'facts',
+              rows: [
+                ['Plan', `Premium, ${money(d.amountCents, d.currency)} a month`],
+                ['Current period', `${day(d.periodStart)} to ${day(d.periodEnd)}`],
+                ['Copies that pay creators', `${d.copyAllowance} per period`],
+              ],
+            },
+            p(
+              `Each period, your first ${d.copyAllowance} copies of other people’s premium flows pay their creators. Copies after that are still free for you.`,
+            ),
+            { kind: 'button', label: 'Browse premium flows', url: url('/') },
+            p(`Your subscription renews on ${day(d.periodEnd)}. Manage your card, invoices or cancellation from your account: ${url('/account')}`),
+          ],
+        },
+      };
+    }
+    case 'subscription_canceling': {
+      const d = mail.data;
+      return {
+        subject: 'Your Flowtab.Pro Premium subscription is canceled',
+        body: {
+          heading: 'Your subscription is canceled',
+          blocks: [
+            hi(d.username),
+            p(`We have canceled your Premium subscription as you asked. You keep Premium until ${day(d.accessUntil)}, and you will not be charged again.`),
+            p('Changed your mind? You can resume the subscription from your account before then.'),
+            { kind: 'button', label: 'Manage your subscription', url: url('/account') },
+          ],
+        },
+      };
+    }
+    case 'payment_failed': {
+      const d = mail.data;
+      const amount = money(d.amountDueCents, d.currency);
+      const next: Block[] = d.nextAttemptAt
+        ? [
+            p(`What happens next: we will try your card again on ${day(d.nextAttemptAt)}. If a retry succeeds, Premium comes back at once.`),
+            p('If the last retry fails, your subscription is canceled. Your account, your flows and your earnings stay.'),
+          ]
+        : [p('What happens next: we will not retry this payment on our own. Update your card to pay the invoice; until then your subscription stays paused, and it ends if the invoice is not paid.')];
+      return {
+        subject: `Your Flowtab.Pro payment of ${amount} failed`,
+        body: {
+          heading: 'Your payment failed',
+          blocks: [
+            hi(d.username),
+            p(`We could not charge your card for ${amount} to renew your Premium subscription. Until the payment goes through, premium flows are locked.`),
+            ...next,
+            { kind: 'button', label: 'Update your card', url: url('/account') },
+            p(`The button opens your account page, where “Manage billing” takes you to the billing portal to update your card or pay the invoice (${d.invoiceId}).`),
+          ],
+        },
+      };
+    }
+    case 'subscription_ended': {
+      const d = mail.data;
+      const why =
+        d.reason === 'payment_failed'
+          ? 'We could not collect the payment for your last invoice, so your Premium subscription has ended.'
+          : d.reason === 'payment_disputed'
+            ? 'Your Premium subscription has ended because its payment was disputed.'
+            : 'Your Premium subscription has ended.';
+      return {
+        subject: 'Your Flowtab.Pro Premium subscription has ended',
+        body: {
+          heading: 'Your subscription has ended',
+          blocks: [
+            hi(d.username),
+            p(`${why} It ended on ${day(d.endedAt)}.`),
+            p('Your account and your flows stay, and free flows are still yours to copy. You can subscribe again at any time.'),
+            { kind: 'button', label: 'See Premium', url: url('/pricing') },
+          ],
+        },
+      };
+    }
+    case 'payout_sent': {
+      const d = mail.data;
+      const amount = money(d.amountCents, d.currency);
+      return {
+        subject: `Your Flowtab.Pro payout of ${amount} is on its way`,
+        body: {
+          heading: 'Your payout is on its way',
+          blocks: [
+            hi(d.username),
+            p(`We have sent ${amount} of your earnings to your connected Stripe account. Stripe moves it to your bank on your payout schedule, usually within a few business days.`),
+            { kind: 'facts', rows: [['Amount', amount], ['Payout', d.payoutId]] },
+            { kind: 'button', label: 'See your earnings', url: url('/creator') },
+          ],
+        },
+      };
+    }
+    case 'payout_failed': {
+      const d = mail.data;
+      const amount = money(d.amountCents, d.currency);
+      return {
+        subject: `Your Flowtab.Pro payout of ${amount} failed`,
+        body: {
+          heading: 'Your payout failed',
+          blocks: [
+            hi(d.username),
+            p(`We could not send your payout of ${amount}${d.reason ? `: ${d.reason}` : '.'}`),
+            p('Your money is safe: it stays in your available balance.'),
+            {
+              kind: 'list',
+              items: [
+                'Open your creator page and finish or update your Stripe payout account (bank details, identity checks).',
+                'We retry automatically with the next monthly payout run, or you can withdraw from your creator page once it is fixed.',
+              ],
+            },
+            { kind: 'button', label: 'Fix your payout account', url: url('/creator') },
+          ],
+        },
+      };
+    }
+    case 'monthly_summary': {
+      const d = mail.data;
+      const name = monthName(d.month);
+      return {
+        subject: `Your Flowtab.Pro earnings for ${name}`,
+        body: {
+          heading: `Your earnings for ${name}`,
+          blocks: [
+            hi(d.username),
+            p(`In ${name}, subscribers copied your flows ${d.copies} ${d.copies === 1 ? 'time' : 'times'}; ${d.countedCopies} of those copies earned you ${money(d.earnedCents, 'usd')}.`),
+            {
+              kind: 'facts',
+              rows: [
+                ['Pending (invoice not yet paid)', money(d.pendingCents, 'usd')],
+                ['Held (refund window)', money(d.heldCents, 'usd')],
+                ['Available', money(d.availableCents, 'usd')],
+                ['Paid out so far', money(d.paidCents, 'usd')],
+              ],
+            },
+            { kind: 'button', label: 'See your earnings', url: url('/creator') },
+          ],
+        },
+      };
+    }
+  }
+}
+
+const FOOTER = 'Flowtab.Pro: reusable flows for browser AI agents.';
+
+function toText(body: Body, links: EmailLinks): string {
+  const parts = body.blocks.map((block) => {
+    switch (block.kind) {
+      case 'paragraph':
+        return block.text;
+      case 'button':
+        return `${block.label}: ${block.url}`;
+      case 'facts':
+        return block.rows.map(([label, value]) => `  ${label}: ${value}`).join('\n');
+      case 'list':
+        return block.items.map((item) => `  - ${item}`).join('\n');
+    }
+  });
+  const footer = [`-- `, FOOTER, links.publicUrl];
+  if (links.unsubscribeUrl) footer.push(`Unsubscribe from these summaries: ${links.unsubscribeUrl}`);
+  return `${parts.join('\n\n')}\n\n${footer.join('\n')}\n`;
+}
+
+// The product's look in the few styles mail clients honour: inline CSS on tables, the accent of the web app.
+const C = { bg: '#f7f7fb', surface: '#ffffff', text: '#161827', muted: '#5b6078', border: '#dfe1ec', accent: '#4f46e5', soft: '#f0f1f7' };
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
+
+function toHtml(subject: string, body: Body, links: EmailLinks): string {
+  const blocks = body.blocks
+    .map((block) => {
+      switch (block.kind) {
+        case 'paragraph':
+          return `<p style="margin:0 0 16px;font-size:16px;line-height:1.5;color:${C.text}">${escapeHtml(block.text)}</p>`;
+        case 'button':
+          return `<p style="margin:24px 0"><a href="${escapeHtml(block.url)}" style="display:inline-block;background:${C.accent};color:#ffffff;text-decoration:none;font-weight:600;padding:12px 20px;border-radius:8px">${escapeHtml(block.label)}</a></p>`;
+        case 'facts':
+          return `<table role="presentation" cellpadding="0" cellspacing="0" style="width:100%;margin:0 0 16px;background:${C.soft};border-radius:8px">${block.rows
+            .map(
+              ([label, value]) =>
+                `<tr><td style="padding:8px 12px;font-size:14px;color:${C.muted}">${escapeHtml(label)}</td><td style="padding:8px 12px;font-size:14px;color:${C.text};font-weight:600;text-align:right">${escapeHtml(value)}</td></tr>`,
+            )
+            .join('')}</table>`;
+        case 'list':
+          return `<ul style="margin:0 0 16px;padding-left:20px;font-size:16px;line-height:1.5;color:${C.text}">${block.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
+      }
+    })
+    .join('\n');
+  const unsubscribe = links.unsubscribeUrl
+    ? `<br><a href="${escapeHtml(links.unsubscribeUrl)}" style="color:${C.muted}">Unsubscribe from these summaries</a>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:0;background:${C.bg};font-family:${FONT}">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:${C.bg}"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px">
+<tr><td style="padding:0 4px 16px;font-size:20px;font-weight:700;color:${C.text}"><a href="${escapeHtml(links.publicUrl)}" style="color:${C.text};text-decoration:none"><span style="display:inline-block;width:12px;height:12px;border-radius:3px;background:${C.accent};margin-right:8px"></span>Flowtab<span style="color:${C.accent}">.Pro</span></a></td></tr>
+<tr><td style="background:${C.surface};border:1px solid ${C.border};border-radius:12px;padding:28px 28px 12px">
+<h1 style="margin:0 0 20px;font-size:22px;line-height:1.3;color:${C.text}">${escapeHtml(body.heading)}</h1>
+${blocks}
+</td></tr>
+<tr><td style="padding:16px 4px;font-size:12px;line-height:1.5;color:${C.muted}">${escapeHtml(FOOTER)}${unsubscribe}</td></tr>
+</table></td></tr></table>
+</body></html>
+`;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
