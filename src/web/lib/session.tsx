@@ -75,6 +75,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('storage', onStorage);
   }, [logIn, logOut]);
 
+  // Copies made elsewhere (another tab, the API, an extension) move the counter: refresh when the tab comes back.
+  useEffect(() => {
+    if (status !== 'member') return;
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refreshSubscription();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [status, refreshSubscription]);
+
   const updateCopyCounts = useCallback((counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>) => {
     setSubscription((current) => (current ? { ...current, ...counts } : current));
   }, []);

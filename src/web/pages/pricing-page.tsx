@@ -3,7 +3,7 @@ import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { formatDate } from '../lib/format.js';
-import { Link } from '../lib/router.js';
+import { Link, useLocation } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { toApiError } from '../lib/use-resource.js';
@@ -17,12 +17,18 @@ const FEATURES = [
 
 export function PricingPage() {
   useDocumentTitle('Pricing');
+  const { search } = useLocation();
   return (
     <div className="pricing">
       <header className="page-head centered">
         <h1>One plan. Every premium flow.</h1>
         <p className="lede">Free to browse, publish and copy free flows. Premium is for people who run agents every day.</p>
       </header>
+      {search.has('canceled') && (
+        <p className="notice notice-info narrow centered" role="status">
+          Checkout was canceled: nothing was charged. You can subscribe whenever you like.
+        </p>
+      )}
       <div className="plans">
         <section className="card plan" aria-labelledby="plan-free">
           <h2 id="plan-free">Free</h2>
