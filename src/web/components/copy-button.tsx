@@ -43,7 +43,7 @@ export function CopyButton({ flow }: { flow: Flow }) {
       const result = await api.copyFlow(flow.id);
       session.updateCopyCounts(result);
       const isOnClipboard = await writeClipboard(result.text);
-      setOutcome({ kind: 'copied', message: describeCopy(result, flow, session.user), isOnClipboard, text: result.text });
+      setOutcome({ kind: 'copied', message: describeCopy(result, flow, session.user, session.subscription?.is_subscriber ?? false), isOnClipboard, text: result.text });
     } catch (caught) {
       const error = toApiError(caught);
       if (error.kind === 'already-copied' && typeof error.problem.text === 'string') {
@@ -123,10 +123,10 @@ function RefusedMessage({ error }: { error: ApiError }) {
 }
 
 /** The sentence under the Copy button, e.g. "Copied · the creator earned $0.07 · 87 paid copies left". */
-export function describeCopy(result: CopyResult, flow: Flow, user: User | undefined): string {
+export function describeCopy(result: CopyResult, flow: Flow, user: User | undefined, isSubscriber: boolean): string {
   const left = `${plural(result.copies_remaining, 'paid copy', 'paid copies')} left`;
   if (result.counted_for_payout) return `Copied · the creator earned ${formatCents(result.payout_earned)} · ${left}`;
-  if (!flow.is_premium) return 'Copied · free flows never use your paid copies';
+  if (!flow.is_premium) return isSubscriber ? 'Copied · free flows never use your paid copies' : 'Copied · a free flow';
   if (user && flow.author.id === user.id) return 'Copied · your own flow, so it does not count';
   if (result.copies_remaining === 0) return 'Copied · you are past this period’s paid copies, so this one is free and earns the creator nothing';
   return `Copied · this copy did not earn the creator anything · ${left}`;

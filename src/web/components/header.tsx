@@ -14,6 +14,16 @@ export function Header() {
   const [theme, toggleTheme] = useTheme();
 
   useEffect(() => setMenuOpen(false), [path]);
+  useEffect(() => {
+    if (!isMenuOpen) return;
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setMenuOpen(false);
+      document.querySelector<HTMLButtonElement>('.menu-button')?.focus();
+    };
+    document.addEventListener('keydown', closeOnEscape);
+    return () => document.removeEventListener('keydown', closeOnEscape);
+  }, [isMenuOpen]);
 
   const items: NavItem[] = [
     { to: '/', label: 'Library' },

@@ -2,12 +2,14 @@ import { api } from '../api/endpoints.js';
 import type { Flow } from '../api/types.js';
 import { CopyButton } from '../components/copy-button.js';
 import { LockIcon } from '../components/icons.js';
+import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { PremiumBadge } from '../components/premium-badge.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { formatDate, plural } from '../lib/format.js';
 import { Markdown } from '../lib/markdown.js';
 import { Link, withQuery } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
+import { needsPaymentFix } from '../lib/standing.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { useResource } from '../lib/use-resource.js';
 
@@ -111,28 +113,48 @@ function FlowBody({ flow }: { flow: Flow }) {
 }
 
 function LockedBody({ flow }: { flow: Flow }) {
-  const { status } = useSession();
-  const target = status === 'member' ? '/pricing' : `/register?next=${encodeURIComponent('/pricing')}`;
   return (
     <div className="locked">
       <div className="flow-body flow-body-preview" aria-describedby="locked-note">
         <Markdown source={flow.body} />
       </div>
       <div className="locked-cta" id="locked-note">
-        <p className="locked-title">
-          <LockIcon /> This is a preview of a premium flow.
-        </p>
-        <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
-        <Link to={target} className="button button-primary button-large">
-          Subscribe for $10/month
-        </Link>
-        {status !== 'member' && (
-          <p className="muted">
-            Already subscribed? <Link to={`/login?next=${encodeURIComponent(`/flows/${flow.slug}`)}`}>Log in</Link>
-          </p>
-        )}
+        <UnlockCallToAction flow={flow} />
       </div>
     </div>
+  );
+}
+
+/** Guests and members are invited to subscribe; a member whose payment failed is sent to fix it instead. */
+function UnlockCallToAction({ flow }: { flow: Flow }) {
+  const { status, subscription } = useSession();
+  if (needsPaymentFix(subscription)) {
+    return (
+      <>
+        <p className="locked-title">
+          <LockIcon /> Your subscription is {subscription?.status?.replaceAll('_', ' ')}.
+        </p>
+        <p>Update your payment method to read and copy premium flows again.</p>
+        <ManageBillingButton label="Update payment method" className="button button-primary button-large" />
+      </>
+    );
+  }
+  const target = status === 'member' ? '/pricing' : `/register?next=${encodeURIComponent('/pricing')}`;
+  return (
+    <>
+      <p className="locked-title">
+        <LockIcon /> This is a preview of a premium flow.
+      </p>
+      <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
+      <Link to={target} className="button button-primary button-large">
+        Subscribe for $10/month
+      </Link>
+      {status !== 'member' && (
+        <p className="muted">
+          Already subscribed? <Link to={`/login?next=${encodeURIComponent(`/flows/${flow.slug}`)}`}>Log in</Link>
+        </p>
+      )}
+    </>
   );
 }
 

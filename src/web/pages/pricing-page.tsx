@@ -5,6 +5,7 @@ import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { formatDate } from '../lib/format.js';
 import { Link, useLocation } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
+import { needsPaymentFix } from '../lib/standing.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { toApiError } from '../lib/use-resource.js';
 
@@ -79,6 +80,17 @@ function SubscribeAction() {
           You are subscribed{subscription.current_period_end ? ` · renews ${formatDate(subscription.current_period_end)}` : ''}.
         </p>
         <ManageBillingButton />
+      </div>
+    );
+  }
+
+  if (needsPaymentFix(subscription)) {
+    return (
+      <div className="stack">
+        <p className="notice notice-warning">
+          Your subscription is {subscription?.status?.replaceAll('_', ' ')}: update your payment method to get premium back.
+        </p>
+        <ManageBillingButton label="Update payment method" className="button button-primary" />
       </div>
     );
   }

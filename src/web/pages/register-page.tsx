@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import { TextField } from '../components/field.js';
+import { SignedInNotice } from '../components/signed-in-notice.js';
 import { nextPath } from '../lib/next-path.js';
 import { Link, navigate, useLocation } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
@@ -58,6 +59,7 @@ export function RegisterPage() {
     }
   };
 
+  if (session.status === 'member' && !isBusy) return <SignedInNotice next={nextPath(search)} />;
   return (
     <div className="auth-page">
       <form className="card auth-card" onSubmit={submit} noValidate>
