@@ -8,6 +8,9 @@ export type StripeSettings = {
   webhookSecret: string | undefined;
   /** e.g. http://127.0.0.1:12111 for the emulator; undefined for api.stripe.com. */
   apiBase: string | undefined;
+  /** Per-request timeout and SDK retries (same idempotency key); tests lower them to provoke timeouts. */
+  timeoutMs?: number;
+  maxNetworkRetries?: number;
 };
 
 export type StripeLogger = { info(fields: object, message: string): void };
@@ -20,8 +23,8 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
   const connection = settings.apiBase ? connectionFor(settings.apiBase) : {};
   const stripe = new Stripe(settings.secretKey, {
     apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion,
-    maxNetworkRetries: 2,
-    timeout: 20_000,
+    maxNetworkRetries: settings.maxNetworkRetries ?? 2,
+    timeout: settings.timeoutMs ?? 20_000,
     telemetry: false,
     ...connection,
   });
@@ -91,6 +94,62 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
     retrieveTransfer: (id: string) => stripe.transfers.retrieve(id),
     retrievePrice: (id: string) => stripe.prices.retrieve(id),
     listEvents: (params: Stripe.EventListParams) => stripe.events.list(params),
+
+    // Connect and payouts (modules/payouts).
+    /** One Express account per creator, ever: the key is the user id. */
+    createConnectAccount: (input: { userId: string; email: string }) =>
+      stripe.accounts
+        .create(
+          { type: 'express', email: input.email, capabilities: { transfers: { requested: true } }, metadata: { user_id: input.userId } },
+          { idempotencyKey: `connect-${input.userId}` },
+        )
+        .then(logged('stripe.account.created', { user_id: input.userId })),
+
+    /** Links expire within minutes, so every request gets a fresh one (the attempt id keeps a retry to the same link). */
+    createAccountLink: async (input: { accountId: string; refreshUrl: string; returnUrl: string; attemptId: string }) => {
+      const link = await stripe.accountLinks.create(
+        { account: input.accountId, type: 'account_onboarding', refresh_url: input.refreshUrl, return_url: input.returnUrl },
+        { idempotencyKey: `account-link-${input.accountId}-${input.attemptId}` },
+      );
+      logger?.info({ event: 'stripe.account_link.created', account_id: input.accountId, expires_at: link.expires_at }, 'stripe.account_link.created');
+      return link;
+    },
+
+    createLoginLink: async (input: { accountId: string; attemptId: string }) => {
+      const link = await stripe.accounts.createLoginLink(input.accountId, {}, { idempotencyKey: `login-link-${input.accountId}-${input.attemptId}` });
+      logger?.info({ event: 'stripe.login_link.created', account_id: input.accountId }, 'stripe.login_link.created');
+      return link;
+    },
+
+    /** One transfer per payout: the key is the payout id, so a retry, a crash or a second worker returns the same transfer. */
+    createTransfer: (input: { payoutId: string; creatorId: string; amountCents: number; currency: string; destination: string }) =>
+      stripe.transfers
+        .create(
+          {
+            amount: input.amountCents,
+            currency: input.currency,
+            destination: input.destination,
+            transfer_group: `payout-${input.payoutId}`,
+            description: 'Flowtab.Pro creator payout',
+            metadata: { payout_id: input.payoutId, creator_id: input.creatorId },
+          },
+          { idempotencyKey: `payout-${input.payoutId}` },
+        )
+        .then(logged('stripe.transfer.created', { payout_id: input.payoutId, creator_id: input.creatorId, amount_cents: input.amountCents })),
+
+    /** The transfer a payout already made, if any (idempotency keys expire after 24 hours; the transfer group does not). */
+    findTransferOfPayout: async (payoutId: string) => (await stripe.transfers.list({ transfer_group: `payout-${payoutId}`, limit: 1 })).data[0],
+
+    /** A negative amount is a credit that Stripe takes off the customer's next invoices. */
+    createCustomerBalanceTransaction: (input: { creditId: string; customerId: string; amountCents: number; currency: string; description: string }) =>
+      stripe.customers
+        .createBalanceTransaction(
+          input.customerId,
+          { amount: input.amountCents, currency: input.currency, description: input.description, metadata: { credit_application_id: input.creditId } },
+          { idempotencyKey: `credit-${input.creditId}` },
+        )
+        .then(logged('stripe.customer_balance_transaction.created', { credit_application_id: input.creditId, amount_cents: input.amountCents })),
+    retrieveCustomerBalanceTransaction: (customerId: string, transactionId: string) => stripe.customers.retrieveBalanceTransaction(customerId, transactionId),
   };
 }
 

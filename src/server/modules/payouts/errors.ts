@@ -1,0 +1,72 @@
+import { ConflictError, ForbiddenError, ServiceUnavailableError } from '../../http/errors.js';
+
+export class NotACreatorError extends ForbiddenError {
+  constructor() {
+    super('Publish a flow first: payouts are for creators.', 'not-a-creator', 'Not a creator yet');
+  }
+}
+
+export class PayoutsNotEnabledError extends ConflictError {
+  constructor(status: 'not_connected' | 'onboarding') {
+    super(
+      'payouts-not-enabled',
+      'Payouts not enabled',
+      status === 'not_connected'
+        ? 'Connect a Stripe account first (POST /v1/creators/me/connect).'
+        : 'Finish the Stripe onboarding first: payouts are enabled once Stripe has your details.',
+      { connect_status: status },
+    );
+  }
+}
+
+export class BelowMinimumError extends ConflictError {
+  constructor(availableCents: number, minPayoutCents: number) {
+    super('below-minimum', 'Below the payout minimum', `Your available balance (${availableCents} ¢) is below the minimum payout (${minPayoutCents} ¢).`, {
+      available_cents: availableCents,
+      min_payout_cents: minPayoutCents,
+    });
+  }
+}
+
+export class WithdrawalLimitError extends ConflictError {
+  constructor(nextWithdrawalAt: string) {
+    super('withdrawal-limit', 'One withdrawal a day', 'You already withdrew today; try again tomorrow (UTC).', { next_withdrawal_at: nextWithdrawalAt });
+  }
+}
+
+export class PayoutInProgressError extends ConflictError {
+  constructor(payoutId: string) {
+    super('payout-in-progress', 'A payout is in progress', 'A payout is being sent; wait until it is paid or failed.', { payout_id: payoutId });
+  }
+}
+
+export class NoBillingAccountError extends ConflictError {
+  constructor() {
+    super('no-billing-account', 'No billing account yet', 'Subscribe first: earnings are credited to the Stripe customer of your subscription.');
+  }
+}
+
+export class NothingToApplyError extends ConflictError {
+  constructor(availableCents: number, requestedCents: number | undefined) {
+    super(
+      'insufficient-available-balance',
+      'Not enough available earnings',
+      requestedCents === undefined
+        ? `You have no available earnings to apply (available: ${availableCents} ¢).`
+        : `You asked to apply ${requestedCents} ¢ but only ${availableCents} ¢ are available.`,
+      { available_cents: availableCents },
+    );
+  }
+}
+
+export class CreditApplicationBusyError extends ConflictError {
+  constructor() {
+    super('credit-in-progress', 'A credit is being applied', 'Another credit to your subscription is being applied; try again in a moment.');
+  }
+}
+
+export class StripeUnavailableError extends ServiceUnavailableError {
+  constructor(what: string) {
+    super(`Stripe did not confirm ${what}; it is kept and retried automatically with the same idempotency key.`);
+  }
+}

@@ -1,0 +1,384 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/rows.js';
+import { creditApplications, flows, payouts, users } from '../../db/schema.js';
+
+export type PayoutRow = typeof payouts.$inferSelect;
+export type CreditApplicationRow = typeof creditApplications.$inferSelect;
+
+const uuidList = (ids: string[]): SQL => sql`(${sql.join(
+  ids.map((id) => sql`${id}::uuid`),
+  sql`, `,
+)})`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Creators and their connected accounts
+
+export type PayoutCreator = Pick<typeof users.$inferSelect, 'id' | 'email' | 'username' | 'connectAccountId' | 'payoutsEnabled' | 'stripeCustomerId'>;
+
+export async function findPayoutCreator(db: Db, userId: string): Promise<PayoutCreator | undefined> {
+  const [row] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      username: users.username,
+      connectAccountId: users.connectAccountId,
+      payoutsEnabled: users.payoutsEnabled,
+      stripeCustomerId: users.stripeCustomerId,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row;
+}
+
+/** A creator is a member who has written a flow (archived ones included: their earnings stay). */
+export async function hasAuthoredFlow(db: Db, userId: string): Promise<boolean> {
+  const [row] = await db.select({ id: flows.id }).from(flows).where(eq(flows.authorId, userId)).limit(1);
+  return row !== undefined;
+}
+
+/** Stores the account once: a second request (same idempotency key, same account) changes nothing. */
+export async function linkConnectAccount(db: Db, userId: string, accountId: string): Promise<string | undefined> {
+  await db
+    .update(users)
+    .set({ connectAccountId: accountId, updatedAt: new Date() })
+    .where(and(eq(users.id, userId), sql`${users.connectAccountId} is null`));
+  const [row] = await db.select({ accountId: users.connectAccountId }).from(users).where(eq(users.id, userId));
+  return row?.accountId ?? undefined;
+}
+
+export async function setPayoutsEnabledByAccount(db: Db, accountId: string, isEnabled: boolean): Promise<number> {
+  const rows = await db
+    .update(users)
+    .set({ payoutsEnabled: isEnabled, updatedAt: new Date() })
+    .where(eq(users.connectAccountId, accountId))
+    .returning({ id: users.id });
+  return rows.length;
+}
+
+/**
+ * Serializes every movement out of a creator's available balance (payouts, withdrawals, credits). FOR NO KEY UPDATE
+ * does not block inserts that reference the user (copies, ledger entries), so copy traffic never waits on it.
+ */
+export async function lockPayableCreators(db: Db, creatorIds: string[], options: { skipLocked: boolean }): Promise<string[]> {
+  if (creatorIds.length === 0) return [];
+  const result = await db.execute(sql`
+    select id from users
+     where id in ${uuidList(creatorIds)} and payouts_enabled and connect_account_id is not null
+     order by id
+     for no key update ${options.skipLocked ? sql`skip locked` : sql``}`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
+export async function lockCreator(db: Db, creatorId: string): Promise<boolean> {
+  const result = await db.execute(sql`select id from users where id = ${creatorId} for no key update`);
+  return rowsOf(result).length > 0;
+}
+
+export async function availableBalance(db: Db, creatorId: string): Promise<number> {
+  const result = await db.execute(sql`
+    select coalesce(sum(amount_cents), 0)::bigint as total from ledger_entries where creator_id = ${creatorId} and account = 'creator_available'`);
+  return Number(rowsOf<{ total: string | number }>(result)[0]?.total ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Payouts
+
+export type PayoutCandidate = { creatorId: string; availableCents: number };
+
+/**
+ * Who a run pays: creators with payouts enabled and available ≥ the minimum, one aggregate over the ledger. With
+ * `dueHeldAsOf` (dry runs) held earnings whose hold ends by then are counted as if released.
+ */
+export async function findPayoutCandidates(
+  db: Db,
+  input: { minCents: number; creatorIds?: string[]; dueHeld?: { asOf: Date; holdDays: number } },
+): Promise<PayoutCandidate[]> {
+  const { dueHeld } = input;
+  const accounts = dueHeld
+    ? sql`(e.account = 'creator_available' or (e.account = 'creator_held' and e.billing_period_id in (
+          select bp.id from billing_periods bp
+           where bp.status = 'paid' and greatest(bp.period_end, bp.paid_at) + make_interval(days => ${dueHeld.holdDays}) <= ${dueHeld.asOf})))`
+    : sql`e.account = 'creator_available'`;
+  const result = await db.execute(sql`
+    select e.creator_id, sum(e.amount_cents)::bigint as available_cents
+      from ledger_entries e
+      join users u on u.id = e.creator_id
+     where ${accounts}
+       and u.payouts_enabled and u.connect_account_id is not null
+       ${input.creatorIds ? sql`and e.creator_id in ${uuidList(input.creatorIds)}` : sql``}
+     group by e.creator_id
+    having sum(e.amount_cents) >= ${input.minCents}
+     order by e.creator_id`);
+  return rowsOf<{ creator_id: string; available_cents: string | number }>(result).map((row) => ({
+    creatorId: row.creator_id,
+    availableCents: Number(row.available_cents),
+  }));
+}
+
+export type ReservedPayout = { id: string; creatorId: string; amountCents: number };
+
+/**
+ * One statement, inside the caller's transaction and after `lockPayableCreators`: for each creator whose available
+ * balance is at least the minimum, a pending payout for all of it (the unique keys skip a creator who already has one
+ * for this run key, or one still open), the reservation available → in_transit in the ledger, and their available
+ * earnings rows marked paid by it. The balance is read under the creator's lock, so nothing is reserved twice.
+ */
+export async function reservePayouts(
+  db: Db,
+  input: { creatorIds: string[]; runKey: string; kind: 'scheduled' | 'withdrawal'; minCents: number },
+): Promise<ReservedPayout[]> {
+  if (input.creatorIds.length === 0) return [];
+  const result = await db.execute(sql`
+    with balance as (
+      select e.creator_id, sum(e.amount_cents)::bigint as available
+        from ledger_entries e
+       where e.creator_id in ${uuidList(input.creatorIds)} and e.account = 'creator_available'
+       group by e.creator_id
+      having sum(e.amount_cents) >= ${input.minCents}
+    ),
+    created as (
+      insert into payouts (creator_id, amount_cents, kind, run_key, destination_account_id)
+      select b.creator_id, b.available, ${input.kind}, ${input.runKey}, u.connect_account_id
+        from balance b join users u on u.id = b.creator_id
+       where u.payouts_enabled and u.connect_account_id is not null
+      on conflict do nothing
+      returning id, creator_id, amount_cents
+    ),
+    reservation as (
+      insert into ledger_transactions (kind, key, payout_id)
+      select 'payout.reserved', 'payout-reserve-' || c.id, c.id from created c
+      returning id, payout_id
+    ),
+    entries as (
+      insert into ledger_entries (transaction_id, account, creator_id, amount_cents)
+      select r.id, leg.account, c.creator_id, leg.sign * c.amount_cents
+        from reservation r
+        join created c on c.id = r.payout_id
+       cross join (values ('creator_available', -1), ('creator_in_transit', 1)) as leg(account, sign)
+    ),
+    marked as (
+      update period_earnings pe
+         set state = 'paid', payout_id = c.id, updated_at = now()
+        from created c
+       where pe.creator_id = c.creator_id and pe.state = 'available'
+    )
+    select id, creator_id, amount_cents from created order by creator_id`);
+  return rowsOf<{ id: string; creator_id: string; amount_cents: string | number }>(result).map((row) => ({
+    id: row.id,
+    creatorId: row.creator_id,
+    amountCents: Number(row.amount_cents),
+  }));
+}
+
+/**
+ * Takes a payout for one sending attempt: pending, or processing whose last attempt is older than the lease (a crashed
+ * or timed-out sender). Counts the attempt. The Stripe key is the payout id, so even two senders would make one transfer.
+ */
+export async function claimPayout(db: Db, payoutId: string, leaseMs: number): Promise<PayoutRow | undefined> {
+  const [row] = await db
+    .update(payouts)
+    .set({ status: 'processing', attempts: sql`${payouts.attempts} + 1`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(payouts.id, payoutId),
+        sql`(${payouts.status} = 'pending' or (${payouts.status} = 'processing' and ${payouts.updatedAt} <= now() - ${leaseMs} * interval '1 millisecond'))`,
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Open payouts nobody is working on: pending or processing past the lease (oldest first). */
+export async function listResumablePayouts(db: Db, input: { leaseMs: number; creatorIds?: string[]; limit: number }): Promise<string[]> {
+  const result = await db.execute(sql`
+    select id from payouts
+     where status in ('pending', 'processing') and updated_at <= now() - ${input.leaseMs} * interval '1 millisecond'
+       ${input.creatorIds ? sql`and creator_id in ${uuidList(input.creatorIds)}` : sql``}
+     order by created_at
+     limit ${input.limit}`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
+
+/** Paid is the truth whatever attempt learned it: not fenced on the attempt count. */
+export async function markPayoutPaid(db: Db, payoutId: string, transferId: string): Promise<PayoutRow | undefined> {
+  const [row] = await db
+    .update(payouts)
+    .set({ status: 'paid', stripeTransferId: transferId, paidAt: sql`now()`, failureReason: null, updatedAt: sql`now()` })
+    .where(and(eq(payouts.id, payoutId), eq(payouts.status, 'processing')))
+    .returning();
+  return row;
+}
+
+/** Fenced on the attempt that learned it: a stale sender whose lease ran out changes nothing. */
+export async function markPayoutFailed(db: Db, claimed: Pick<PayoutRow, 'id' | 'attempts'>, reason: string): Promise<PayoutRow | undefined> {
+  const [row] = await db
+    .update(payouts)
+    .set({ status: 'failed', failureReason: reason, updatedAt: sql`now()` })
+    .where(and(eq(payouts.id, claimed.id), eq(payouts.status, 'processing'), eq(payouts.attempts, claimed.attempts)))
+    .returning();
+  return row;
+}
+
+/** Stripe's answer was unclear: the payout stays processing, to be retried with the same key once the lease ends. */
+export async function recordPayoutAttemptError(db: Db, claimed: Pick<PayoutRow, 'id' | 'attempts'>, error: string) {
+  await db
+    .update(payouts)
+    .set({ failureReason: error, updatedAt: sql`now()` })
+    .where(and(eq(payouts.id, claimed.id), eq(payouts.status, 'processing'), eq(payouts.attempts, claimed.attempts)));
+}
+
+/** A failed payout's earnings rows are available again (its money went back to the available account). */
+export async function unmarkPayoutEarnings(db: Db, payoutId: string) {
+  await db.execute(sql`
+    update period_earnings set state = 'available', payout_id = null, updated_at = now()
+     where payout_id = ${payoutId} and state = 'paid'`);
+}
+
+export async function findPayout(db: Db, payoutId: string): Promise<PayoutRow | undefined> {
+  const [row] = await db.select().from(payouts).where(eq(payouts.id, payoutId));
+  return row;
+}
+
+export async function listCreatorPayouts(db: Db, creatorId: string, limit: number): Promise<PayoutRow[]> {
+  return db.select().from(payouts).where(eq(payouts.creatorId, creatorId)).orderBy(desc(payouts.createdAt), desc(payouts.id)).limit(limit);
+}
+
+export async function findPayoutByRunKey(db: Db, creatorId: string, runKey: string): Promise<PayoutRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(payouts)
+    .where(and(eq(payouts.creatorId, creatorId), eq(payouts.runKey, runKey)));
+  return row;
+}
+
+export async function findOpenPayout(db: Db, creatorId: string): Promise<PayoutRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(payouts)
+    .where(and(eq(payouts.creatorId, creatorId), sql`${payouts.status} in ('pending', 'processing')`));
+  return row;
+}
+
+/**
+ * Raises the payout's reversed total to what Stripe reports (never lowers it); returns how much was added, so a
+ * replayed or out-of-order `transfer.reversed` adds nothing twice.
+ */
+export async function raiseReversedCents(db: Db, payoutId: string, reversedTotal: number): Promise<{ addedCents: number; row: PayoutRow } | undefined> {
+  const result = await db.execute(sql`
+    with previous as (select id, reversed_cents from payouts where id = ${payoutId} for update)
+    update payouts p
+       set reversed_cents = ${reversedTotal}, updated_at = now()
+      from previous
+     where p.id = previous.id and previous.reversed_cents < ${reversedTotal}
+    returning p.id, p.creator_id, ${reversedTotal}::bigint - previous.reversed_cents as added`);
+  const [row] = rowsOf<{ id: string; creator_id: string; added: string | number }>(result);
+  if (!row) return undefined;
+  return { addedCents: Number(row.added), row: (await findPayout(db, row.id))! };
+}
+
+export type PayoutState = {
+  connectAccountId: string | null;
+  payoutsEnabled: boolean;
+  availableCents: number;
+  openPayoutId: string | null;
+  hasWithdrawnToday: boolean;
+};
+
+/** Everything the summary decides from, read in one statement. */
+export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKey: string): Promise<PayoutState | undefined> {
+  const result = await db.execute(sql`
+    select u.connect_account_id, u.payouts_enabled,
+           (select coalesce(sum(e.amount_cents), 0) from ledger_entries e where e.creator_id = u.id and e.account = 'creator_available')::bigint as available,
+           (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
+           exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today
+      from users u where u.id = ${creatorId}`);
+  const [row] = rowsOf<{
+    connect_account_id: string | null;
+    payouts_enabled: boolean;
+    available: string | number;
+    open_payout_id: string | null;
+    has_withdrawn_today: boolean;
+  }>(result);
+  if (!row) return undefined;
+  return {
+    connectAccountId: row.connect_account_id,
+    payoutsEnabled: row.payouts_enabled,
+    availableCents: Number(row.available),
+    openPayoutId: row.open_payout_id,
+    hasWithdrawnToday: row.has_withdrawn_today,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Credit applications (earnings → the creator's own Stripe customer balance)
+
+/**
+ * After `lockCreator`: records the application only if the available balance covers it (the whole balance when no
+ * amount is given), in one statement. Nothing is inserted when the id exists already (a replayed request) or another
+ * application of this creator is still pending (the partial unique index).
+ */
+export async function insertCreditApplication(
+  db: Db,
+  input: { id: string; creatorId: string; amountCents: number | undefined },
+): Promise<CreditApplicationRow | undefined> {
+  const amount = input.amountCents === undefined ? sql`b.available` : sql`${input.amountCents}::bigint`;
+  const result = await db.execute(sql`
+    with b as (
+      select coalesce(sum(amount_cents), 0)::bigint as available
+        from ledger_entries where creator_id = ${input.creatorId} and account = 'creator_available'
+    )
+    insert into credit_applications (id, creator_id, amount_cents)
+    select ${input.id}, ${input.creatorId}, ${amount} from b
+     where ${amount} > 0 and ${amount} <= b.available
+    on conflict do nothing
+    returning id`);
+  const [row] = rowsOf<{ id: string }>(result);
+  return row ? findCreditApplication(db, row.id) : undefined;
+}
+
+export async function findCreditApplication(db: Db, id: string): Promise<CreditApplicationRow | undefined> {
+  const [row] = await db.select().from(creditApplications).where(eq(creditApplications.id, id));
+  return row;
+}
+
+export async function findPendingCreditApplication(db: Db, creatorId: string): Promise<CreditApplicationRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(creditApplications)
+    .where(and(eq(creditApplications.creatorId, creatorId), eq(creditApplications.status, 'pending')));
+  return row;
+}
+
+export async function markCreditApplied(db: Db, id: string, balanceTransactionId: string): Promise<CreditApplicationRow | undefined> {
+  const [row] = await db
+    .update(creditApplications)
+    .set({ status: 'applied', stripeBalanceTransactionId: balanceTransactionId, failureReason: null, updatedAt: sql`now()` })
+    .where(and(eq(creditApplications.id, id), eq(creditApplications.status, 'pending')))
+    .returning();
+  return row;
+}
+
+export async function markCreditFailed(db: Db, id: string, reason: string): Promise<CreditApplicationRow | undefined> {
+  const [row] = await db
+    .update(creditApplications)
+    .set({ status: 'failed', failureReason: reason, updatedAt: sql`now()` })
+    .where(and(eq(creditApplications.id, id), eq(creditApplications.status, 'pending')))
+    .returning();
+  return row;
+}
+
+export async function touchCreditApplication(db: Db, id: string, error: string) {
+  await db
+    .update(creditApplications)
+    .set({ failureReason: error, updatedAt: sql`now()` })
+    .where(and(eq(creditApplications.id, id), eq(creditApplications.status, 'pending')));
+}
+
+export async function listStalePendingCredits(db: Db, leaseMs: number, limit: number): Promise<string[]> {
+  const result = await db.execute(sql`
+    select id from credit_applications
+     where status = 'pending' and updated_at <= now() - ${leaseMs} * interval '1 millisecond'
+     order by created_at limit ${limit}`);
+  return rowsOf<{ id: string }>(result).map((row) => row.id);
+}
