@@ -45,7 +45,11 @@ export const api = {
 
   earnings: ({ signal }: Signal = {}) => request<Earnings>('GET', '/v1/creators/me/earnings', { signal }),
   creatorFlows: ({ signal }: Signal = {}) => request<{ items: CreatorFlowStats[] }>('GET', '/v1/creators/me/flows', { signal }),
-  payouts: ({ signal }: Signal = {}) => request<{ items: Payout[] }>('GET', '/v1/creators/me/payouts', { signal }),
+  payouts: async ({ signal }: Signal = {}): Promise<{ items: Payout[] }> => {
+    // The list is `payouts` in the payout summary; `items` in the first draft of the contract. Accept either.
+    const answer = await request<{ items?: Payout[]; payouts?: Payout[] }>('GET', '/v1/creators/me/payouts', { signal });
+    return { items: answer.items ?? answer.payouts ?? [] };
+  },
   connect: () => request<HostedPage>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
   applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),

@@ -69,7 +69,8 @@ export type Earnings = z.input<typeof earningsResponse> &
     next_withdrawal_at: string | null;
   }>;
 
-export type AppliedCredit = { applied_cents: number; customer_balance_cents: number };
+/** `customer_balance_cents` is null until Stripe confirms the credit (then negative: a credit on the next invoices). */
+export type AppliedCredit = { applied_cents: number; customer_balance_cents: number | null; status?: 'pending' | 'applied' | 'failed' };
 
 /** RFC 9457 problem details as the API sends them; validation problems list the fields at fault. */
 export type Problem = {

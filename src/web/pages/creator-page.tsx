@@ -40,7 +40,10 @@ function CreatorDashboard() {
           Publish a flow
         </Link>
       </header>
-      {search.has('connect') && <p className="notice notice-info">Back from Stripe: your payout account status is shown below.</p>}
+      {search.get('connect') === 'return' && <p className="notice notice-info">Back from Stripe: your payout account status is below.</p>}
+      {search.get('connect') === 'refresh' && (
+        <p className="notice notice-warning">That Stripe link expired. Press “Finish Stripe setup” below for a fresh one.</p>
+      )}
 
       {earnings.status === 'loading' && <Loading label="Loading your earnings…" />}
       {earnings.status === 'error' && <ErrorState error={earnings.error} onRetry={earnings.reload} what="creator earnings" />}
@@ -140,7 +143,9 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
   const apply = () =>
     run('apply', async () => {
       const credit = await api.applyToSubscription();
-      return `${formatCents(credit.applied_cents)} applied to your subscription. Your credit is now ${formatCents(Math.abs(credit.customer_balance_cents))}, taken off your next invoice.`;
+      const balance = credit.customer_balance_cents;
+      const creditNote = balance === null ? 'Stripe is confirming it' : `your credit is now ${formatCents(Math.max(-balance, 0))}`;
+      return `${formatCents(credit.applied_cents)} applied to your subscription, taken off your next invoice; ${creditNote}.`;
     });
 
   // Older servers do not report Connect or withdrawal rules: offer the actions and let the API answer.
@@ -158,11 +163,9 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
         <span>Payout account</span>
         {connectStatus && <ConnectBadge status={connectStatus} />}
       </div>
-      {connectStatus !== 'enabled' && (
-        <button type="button" className="button button-primary" onClick={connect} disabled={Boolean(state.busy)}>
-          {state.busy === 'connect' ? 'Opening Stripe…' : connectStatus === 'onboarding' ? 'Finish Stripe setup' : 'Connect with Stripe'}
-        </button>
-      )}
+      <button type="button" className={connectStatus === 'enabled' ? 'button' : 'button button-primary'} onClick={connect} disabled={Boolean(state.busy)}>
+        {state.busy === 'connect' ? 'Opening Stripe…' : connectLabel(connectStatus)}
+      </button>
       <div className="actions">
         <button type="button" className="button" onClick={withdraw} disabled={!canWithdraw || Boolean(state.busy)} aria-describedby="withdraw-note">
           {state.busy === 'withdraw' ? 'Requesting…' : `Withdraw ${formatCents(Math.max(earnings.available_cents, 0))}`}
@@ -193,6 +196,18 @@ function whyNoWithdrawal(earnings: Earnings): string {
   }
   if (earnings.next_withdrawal_at) return `One withdrawal a day: next possible ${formatDateTime(earnings.next_withdrawal_at)}.`;
   return 'Withdrawal is not possible right now.';
+}
+
+function connectLabel(status: ConnectStatus | undefined): string {
+  switch (status) {
+    case 'enabled':
+      return 'Open Stripe dashboard';
+    case 'onboarding':
+      return 'Finish Stripe setup';
+    case 'not_connected':
+    case undefined:
+      return 'Connect with Stripe';
+  }
 }
 
 function ConnectBadge({ status }: { status: ConnectStatus }) {
