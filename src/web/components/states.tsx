@@ -47,8 +47,3 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
-
-/** A message box; it is announced when placed inside a live region (see CopyButton). */
-export function Notice({ tone, children }: { tone: 'info' | 'success' | 'warning' | 'error'; children: ReactNode }) {
-  return <div className={`notice notice-${tone}`}>{children}</div>;
-}
