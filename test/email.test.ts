@@ -191,8 +191,8 @@ describe('payout mails', () => {
     const sentId = randomUUID();
     const failedId = randomUUID();
     await t.database.db.transaction(async (tx) => {
-      await enqueuePayoutSentEmail(tx, creator, { id: sentId, amountCents: 1234, currency: 'usd' });
-      await enqueuePayoutFailedEmail(tx, creator, { id: failedId, amountCents: 2107, currency: 'usd' }, 'the bank account was closed');
+      await enqueuePayoutSentEmail(tx, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' });
+      await enqueuePayoutFailedEmail(tx, { id: failedId, creatorId: creator.id, amountCents: 2107, currency: 'usd' }, 'the bank account was closed');
     });
     await smtp.waitFor(() => smtp.to(creator.email).length === 3);
     const sent = smtp.to(creator.email).find((m) => m.subject === 'Your Flowtab.Pro payout of $12.34 is on its way')!;
@@ -203,7 +203,7 @@ describe('payout mails', () => {
     expect(failed.text).toContain('it stays in your available balance');
     expect(failed.text).toContain('https://flowtab.test/creator');
     // Queued again for the same payouts (a job run twice): nothing new.
-    expect(await enqueuePayoutSentEmail(t.database.db, creator, { id: sentId, amountCents: 1234, currency: 'usd' })).toBe(false);
+    expect(await enqueuePayoutSentEmail(t.database.db, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' })).toBe(false);
   });
 });
 

@@ -229,9 +229,11 @@ export async function unsubscribeFromSummaries(db: Db, secret: string, token: st
 // ---------------------------------------------------------------------------------------------------------------
 // Payout notices, for the payouts module: call them in the transaction that records the payout's outcome.
 
-type PayoutFacts = { id: string; amountCents: number; currency: string };
+type PayoutFacts = { id: string; creatorId: string; amountCents: number; currency: string };
 
-export async function enqueuePayoutSentEmail(db: Db, creator: Recipient, payout: PayoutFacts) {
+export async function enqueuePayoutSentEmail(db: Db, payout: PayoutFacts): Promise<boolean> {
+  const creator = await findUserById(db, payout.creatorId);
+  if (!creator) return false;
   return enqueueEmail(db, {
     causeKey: `payout-sent:${payout.id}`,
     userId: creator.id,
@@ -242,7 +244,9 @@ export async function enqueuePayoutSentEmail(db: Db, creator: Recipient, payout:
 }
 
 /** `reason`: what went wrong in words a creator can act on (Stripe's failure message), or null. */
-export async function enqueuePayoutFailedEmail(db: Db, creator: Recipient, payout: PayoutFacts, reason: string | null) {
+export async function enqueuePayoutFailedEmail(db: Db, payout: PayoutFacts, reason: string | null): Promise<boolean> {
+  const creator = await findUserById(db, payout.creatorId);
+  if (!creator) return false;
   return enqueueEmail(db, {
     causeKey: `payout-failed:${payout.id}`,
     userId: creator.id,
