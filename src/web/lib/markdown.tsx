@@ -4,10 +4,13 @@ import type { ReactNode } from 'react';
  * Just enough Markdown for flow bodies: headings, paragraphs, lists, quotes, fenced code, and inline bold,
  * italic, code and http(s) links. It builds React elements (never HTML strings), so a flow cannot inject markup.
  */
+type List = { ordered: boolean; items: ListItem[] };
+type ListItem = { text: string; sublist?: List };
+
 type Block =
   | { kind: 'heading'; level: 1 | 2 | 3 | 4; text: string }
   | { kind: 'paragraph'; text: string }
-  | { kind: 'list'; ordered: boolean; items: string[] }
+  | { kind: 'list'; list: List }
   | { kind: 'quote'; text: string }
   | { kind: 'code'; text: string };
 
@@ -35,12 +38,10 @@ export function parseBlocks(source: string): Block[] {
       index += 1;
       continue;
     }
-    const listMarker = /^\s*([-*+]|\d+[.)])\s+/;
-    if (listMarker.test(line)) {
-      const ordered = /^\s*\d/.test(line);
-      const items: string[] = [];
-      while (index < lines.length && listMarker.test(lines[index]!)) items.push(lines[index++]!.replace(listMarker, ''));
-      blocks.push({ kind: 'list', ordered, items });
+    if (LIST_MARKER.test(line)) {
+      const listLines: string[] = [];
+      while (index < lines.length && LIST_MARKER.test(lines[index]!)) listLines.push(lines[index++]!);
+      blocks.push({ kind: 'list', list: parseList(listLines) });
       continue;
     }
     if (line.startsWith('>')) {
@@ -54,6 +55,24 @@ export function parseBlocks(source: string): Block[] {
     blocks.push({ kind: 'paragraph', text: paragraph.join('\n') });
   }
   return blocks;
+}
+
+const LIST_MARKER = /^\s*([-*+]|\d+[.)])\s+/;
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/** Items at the first line's indent; more deeply indented lines form the previous item's sublist. */
+function parseList(lines: string[]): List {
+  const baseIndent = indentOf(lines[0]!);
+  const items: (ListItem & { childLines: string[] })[] = [];
+  for (const line of lines) {
+    const last = items.at(-1);
+    if (last && indentOf(line) > baseIndent + 1) last.childLines.push(line);
+    else items.push({ text: line.replace(LIST_MARKER, ''), childLines: [] });
+  }
+  return {
+    ordered: /^\s*\d/.test(lines[0]!),
+    items: items.map(({ text, childLines }) => (childLines.length > 0 ? { text, sublist: parseList(childLines) } : { text })),
+  };
 }
 
 function startsBlock(line: string): boolean {
@@ -98,6 +117,20 @@ function withLineBreaks(text: string, keyPrefix: string): ReactNode[] {
   ]);
 }
 
+function ListView({ list, keyPrefix }: { list: List; keyPrefix: string }) {
+  const Tag = list.ordered ? 'ol' : 'ul';
+  return (
+    <Tag>
+      {list.items.map((item, index) => (
+        <li key={index}>
+          {renderInline(item.text, `${keyPrefix}-${index}`)}
+          {item.sublist && <ListView list={item.sublist} keyPrefix={`${keyPrefix}-${index}s`} />}
+        </li>
+      ))}
+    </Tag>
+  );
+}
+
 export function Markdown({ source, className }: { source: string; className?: string }) {
   return (
     <div className={className ? `markdown ${className}` : 'markdown'}>
@@ -111,16 +144,8 @@ export function Markdown({ source, className }: { source: string; className?: st
           }
           case 'paragraph':
             return <p key={key}>{withLineBreaks(block.text, key)}</p>;
-          case 'list': {
-            const Tag = block.ordered ? 'ol' : 'ul';
-            return (
-              <Tag key={key}>
-                {block.items.map((item, itemIndex) => (
-                  <li key={itemIndex}>{renderInline(item, `${key}-${itemIndex}`)}</li>
-                ))}
-              </Tag>
-            );
-          }
+          case 'list':
+            return <ListView key={key} list={block.list} keyPrefix={key} />;
           case 'quote':
             return <blockquote key={key}>{withLineBreaks(block.text, key)}</blockquote>;
           case 'code':
