@@ -4,6 +4,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
 const INITIAL_JS_BUDGET_BYTES = 200 * 1024;
+const API_URL = process.env.FLOWTAB_API_URL ?? 'http://127.0.0.1:3000';
 
 /**
  * Prints the gzipped size of the JS a first visit downloads (the entry chunk and everything it imports
@@ -46,7 +47,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
   },
+  // `npm run dev:web` against a running API (`npm start`, or FLOWTAB_API_URL for another port).
   server: {
-    proxy: { '/v1': 'http://127.0.0.1:3000' },
+    proxy: Object.fromEntries(['/v1', '/docs', '/openapi.json', '/dev'].map((prefix) => [prefix, API_URL])),
   },
 });
