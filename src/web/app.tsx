@@ -1,4 +1,5 @@
 import { lazy, type ReactNode, Suspense, useEffect, useRef } from 'react';
+import { ErrorBoundary } from './components/error-boundary.js';
 import { Header } from './components/header.js';
 import { Loading } from './components/states.js';
 import { matchPath, useLocation } from './lib/router.js';
@@ -40,6 +41,18 @@ function CurrentPage() {
   return <NotFoundPage />;
 }
 
+/** A crash stays on its page: navigating elsewhere starts with a fresh boundary. */
+function Page() {
+  const { path } = useLocation();
+  return (
+    <ErrorBoundary key={path}>
+      <Suspense fallback={<Loading />}>
+        <CurrentPage />
+      </Suspense>
+    </ErrorBoundary>
+  );
+}
+
 /** After a client-side navigation, move focus to the page so keyboard and screen reader users start at its top. */
 function useFocusOnNavigation() {
   const mainRef = useRef<HTMLElement>(null);
@@ -64,9 +77,7 @@ export function App() {
       </a>
       <Header />
       <main id="main" ref={mainRef} tabIndex={-1} className="site-main">
-        <Suspense fallback={<Loading />}>
-          <CurrentPage />
-        </Suspense>
+        <Page />
       </main>
       <footer className="site-footer">
         <p>
