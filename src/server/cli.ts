@@ -7,7 +7,9 @@ import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './
 import { registerMember } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
+import { developmentStripe, payoutsRunCommand } from './modules/payouts/commands.js';
 import { sweepEvents } from './modules/webhooks/service.js';
+import { startWorker } from './worker.js';
 
 const HELP = `flowtab <command>
 
@@ -20,6 +22,10 @@ const HELP = `flowtab <command>
   earnings release [--as-of DATE]       make held earnings past their hold available
   webhooks replay [--since DATE]        fetch Stripe events since DATE (default: 3 days before the last one) and process
                         every unprocessed event
+  payouts run [--as-of DATE] [--dry-run] [--creator ID]
+                        release earnings held until DATE, then pay every creator with payouts enabled and available
+                        >= MIN_PAYOUT_CENTS (one idempotent transfer each); safe to run twice or in two places at once
+  worker                background jobs only (periodic jobs, mail, the PAYOUT_CRON schedule and payout queues)
 `;
 
 async function main(argv: string[]) {
@@ -74,6 +80,31 @@ async function main(argv: string[]) {
         console.log(`Fetched ${result.fetched} missed events; processed ${result.processed}, ${result.failed} still failing.`);
         if (result.failed > 0) process.exitCode = 1;
       });
+    }
+    case 'payouts': {
+      const { positionals, values } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'as-of': { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, creator: { type: 'string', multiple: true } },
+      });
+      if (positionals[0] !== 'run') throw new UsageError('usage: flowtab payouts run [--as-of DATE] [--dry-run] [--creator ID]');
+      const config = loadConfig();
+      const summary = await payoutsRunCommand(
+        config,
+        { asOf: parseDate(values['as-of']), isDryRun: values['dry-run'] ?? false, creatorIds: values.creator },
+        async () => (await developmentStripe(config)) ?? (await resolveStripe(config, { mayStartEmulator: false })).setup,
+      );
+      if (summary.failed > 0 || summary.still_processing > 0) process.exitCode = 1;
+      return;
+    }
+    case 'worker': {
+      const config = loadConfig();
+      const logger = createLogger(config);
+      const stripe = (await developmentStripe(config)) ?? (await resolveStripe(config, { mayStartEmulator: false })).setup;
+      const { closers } = await startWorker(config, { stripe, logger });
+      closeOnSignals(logger, closers);
+      console.log(`Flowtab.Pro worker running on ${describeDatabase(config)}.`);
+      return;
     }
     case undefined:
     case 'help':

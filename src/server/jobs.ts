@@ -3,6 +3,7 @@ import type { AppContext } from './context.js';
 import { refreshFlowCopyCounts } from './modules/copies/repository.js';
 import { enqueueMonthlySummaries, sendDueEmails } from './modules/email/jobs.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
+import { resumePayoutsJob } from './modules/payouts/jobs.js';
 import { sweepEvents } from './modules/webhooks/service.js';
 
 export type Job = { name: string; everyMs: number; run(ctx: AppContext, logger: Logger): Promise<unknown> };
@@ -22,6 +23,8 @@ export const periodicJobs: Job[] = [
   // The safety net and retry clock of the outbox; mails normally leave right after commit (startEmailSender).
   { name: 'email.send', everyMs: 15_000, run: (ctx, logger) => sendDueEmails(ctx, { logger }) },
   { name: 'email.monthly_summary', everyMs: 60 * 60_000, run: (ctx) => enqueueMonthlySummaries(ctx) },
+  // Payouts and credits whose sender died or got no clear answer from Stripe: sent again with the same keys.
+  { name: 'payouts.resume', everyMs: 5 * 60_000, run: (ctx, logger) => resumePayoutsJob(ctx, logger) },
 ];
 
 export function startScheduler(ctx: AppContext, logger: Logger, jobs: Job[] = periodicJobs): { stop(): Promise<void> } {

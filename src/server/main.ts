@@ -9,6 +9,7 @@ import { seedDemoData } from './db/seed.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { startScheduler } from './jobs.js';
 import { startEmailSender } from './modules/email/jobs.js';
+import { startPayoutWorker } from './modules/payouts/jobs.js';
 
 export type Closer = () => Promise<unknown>;
 
@@ -63,6 +64,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     closers.push(scheduler.stop);
     const emailSender = await startEmailSender(ctx, logger);
     closers.push(emailSender.stop);
+    const payoutWorker = await startPayoutWorker(ctx, logger);
+    closers.push(payoutWorker.stop);
   }
   return { ctx, app, closers };
 }

@@ -190,14 +190,17 @@ export async function claimPayout(db: Db, payoutId: string, leaseMs: number): Pr
 }
 
 /** Open payouts nobody is working on: pending or processing past the lease (oldest first). */
-export async function listResumablePayouts(db: Db, input: { leaseMs: number; creatorIds?: string[]; limit: number }): Promise<string[]> {
+export async function listResumablePayouts(
+  db: Db,
+  input: { leaseMs: number; creatorIds?: string[]; limit: number },
+): Promise<{ id: string; creatorId: string }[]> {
   const result = await db.execute(sql`
-    select id from payouts
+    select id, creator_id from payouts
      where status in ('pending', 'processing') and updated_at <= now() - ${input.leaseMs} * interval '1 millisecond'
        ${input.creatorIds ? sql`and creator_id in ${uuidList(input.creatorIds)}` : sql``}
      order by created_at
      limit ${input.limit}`);
-  return rowsOf<{ id: string }>(result).map((row) => row.id);
+  return rowsOf<{ id: string; creator_id: string }>(result).map((row) => ({ id: row.id, creatorId: row.creator_id }));
 }
 
 /** Paid is the truth whatever attempt learned it: not fenced on the attempt count. */

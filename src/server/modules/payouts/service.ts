@@ -354,8 +354,8 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
 
   const resumable = await listResumablePayouts(ctx.db, { leaseMs: options.leaseMs ?? PROCESSING_LEASE_MS, creatorIds: options.creatorIds, limit: 10_000 });
   let resumed = 0;
-  await mapWithConcurrency(resumable, concurrency, async (payoutId) => {
-    const result = await sendPayout(ctx, payoutId, { leaseMs: options.leaseMs, log });
+  await mapWithConcurrency(resumable, concurrency, async ({ id }) => {
+    const result = await sendPayout(ctx, id, { leaseMs: options.leaseMs, log });
     if (result.outcome !== 'skipped') summary.retried++;
     count(result.outcome, result.payout);
     progress({ phase: 'retry', done: ++resumed, total: resumable.length });
@@ -385,8 +385,8 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
 /** The per-creator job of a scheduled run: finish an open payout, then pay this run's, if any. */
 export async function payCreator(ctx: AppContext, input: { creatorId: string; runKey: string; log?: PayoutLogger }) {
   const outcomes: SendOutcome[] = [];
-  for (const payoutId of await listResumablePayouts(ctx.db, { leaseMs: PROCESSING_LEASE_MS, creatorIds: [input.creatorId], limit: 10 })) {
-    outcomes.push((await sendPayout(ctx, payoutId, { log: input.log })).outcome);
+  for (const { id } of await listResumablePayouts(ctx.db, { leaseMs: PROCESSING_LEASE_MS, creatorIds: [input.creatorId], limit: 10 })) {
+    outcomes.push((await sendPayout(ctx, id, { log: input.log })).outcome);
   }
   for (const payout of await reserveFor(ctx, [input.creatorId], { runKey: input.runKey, kind: 'scheduled', skipLocked: true })) {
     outcomes.push((await sendPayout(ctx, payout.id, { log: input.log })).outcome);
@@ -532,8 +532,8 @@ async function finishCreditApplication(
 export async function resumeOpenWork(ctx: AppContext, options: { leaseMs?: number; log?: PayoutLogger } = {}) {
   const leaseMs = options.leaseMs ?? PROCESSING_LEASE_MS;
   const outcomes: Record<SendOutcome, number> = { paid: 0, failed: 0, processing: 0, skipped: 0 };
-  for (const payoutId of await listResumablePayouts(ctx.db, { leaseMs, limit: 500 })) {
-    outcomes[(await sendPayout(ctx, payoutId, { leaseMs, log: options.log })).outcome]++;
+  for (const { id } of await listResumablePayouts(ctx.db, { leaseMs, limit: 500 })) {
+    outcomes[(await sendPayout(ctx, id, { leaseMs, log: options.log })).outcome]++;
   }
   let credits = 0;
   for (const creditId of await listStalePendingCredits(ctx.db, leaseMs, 500)) {

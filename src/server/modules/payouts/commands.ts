@@ -1,0 +1,123 @@
+import type { Config } from '../../config.js';
+import { type AppContext, createContext, type StripeSetup } from '../../context.js';
+import { createTokenService } from '../../http/tokens.js';
+import { formatCents } from '../ledger/money.js';
+import type { RunSummaryView } from './schemas.js';
+import { type PayoutRunProgress, runPayouts } from './service.js';
+
+// `flowtab payouts run [--as-of DATE] [--dry-run] [--creator ID]`: a progress bar on stderr, a summary on stdout.
+
+export type PayoutsRunArgs = { asOf?: Date; isDryRun: boolean; creatorIds?: string[] };
+
+/** The local emulator `flowtab start` runs, for commands in development that were given no Stripe settings. */
+export async function developmentStripe(config: Config): Promise<StripeSetup | undefined> {
+  if (config.isProduction || config.stripe.apiBase || config.stripe.secretKey) return undefined;
+  const apiBase = `http://127.0.0.1:${config.stripe.emulatorPort}`;
+  const isUp = await fetch(`${apiBase}/_emulator/now`, { signal: AbortSignal.timeout(1000) })
+    .then((response) => response.ok)
+    .catch(() => false);
+  return isUp ? { secretKey: 'sk_test_flowtab_local', webhookSecret: undefined, apiBase, priceId: undefined } : undefined;
+}
+
+/**
+ * The embedded PGlite database belongs to one process: while `flowtab start` runs on it, this command asks that
+ * server to run the payouts (an admin request signed with the server's own JWT secret) instead of opening the files.
+ */
+async function runningServerUrl(config: Config): Promise<string | undefined> {
+  if (config.databaseUrl) return undefined;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  const isUp = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) })
+    .then((response) => response.ok)
+    .catch(() => false);
+  return isUp ? url : undefined;
+}
+
+export async function payoutsRunCommand(
+  config: Config,
+  args: PayoutsRunArgs,
+  resolveStripeSetup: () => Promise<StripeSetup>,
+): Promise<RunSummaryView> {
+  const serverUrl = args.creatorIds ? undefined : await runningServerUrl(config);
+  if (serverUrl) {
+    process.stderr.write(`The embedded database is in use by the server at ${serverUrl}: asking it to run the payouts…\n`);
+    const token = await createTokenService(config.jwtSecret).issue({ id: 'flowtab-cli', role: 'admin' });
+    const response = await fetch(`${serverUrl}/v1/admin/payouts/run`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ as_of: args.asOf?.toISOString(), dry_run: args.isDryRun }),
+    });
+    const body = (await response.json()) as RunSummaryView & { detail?: string };
+    if (!response.ok) throw new Error(`The server refused the payout run (${response.status}): ${body.detail ?? JSON.stringify(body)}`);
+    return printSummary(body);
+  }
+  const ctx: AppContext = await createContext(config, { stripe: await resolveStripeSetup() });
+  try {
+    await ctx.database.migrate();
+    const summary = await runPayouts(ctx, {
+      asOf: args.asOf,
+      isDryRun: args.isDryRun,
+      creatorIds: args.creatorIds,
+      onProgress: progressBar(),
+    });
+    process.stderr.write('\n');
+    return printSummary(summary);
+  } finally {
+    await ctx.database.close();
+  }
+}
+
+const PHASES: Record<PayoutRunProgress['phase'], string> = {
+  release: 'releasing held earnings',
+  retry: 'retrying open payouts   ',
+  pay: 'paying creators         ',
+};
+
+/** A bar on a terminal; on a pipe, a line per phase and per tenth. */
+function progressBar(width = 30): (progress: PayoutRunProgress) => void {
+  const isTty = Boolean(process.stderr.isTTY);
+  let lastPhase = '';
+  let lastTenth = -1;
+  return ({ phase, done, total }) => {
+    const label = PHASES[phase];
+    if (phase === 'release') {
+      if (isTty) process.stderr.write(`\r${label}  ${done} released`);
+      else if (lastPhase !== phase) process.stderr.write(`${label.trim()}…\n`);
+      lastPhase = phase;
+      return;
+    }
+    const ratio = total === 0 ? 1 : Math.min(1, done / total);
+    if (isTty) {
+      if (lastPhase !== phase) process.stderr.write('\n');
+      const filled = Math.round(ratio * width);
+      process.stderr.write(`\r${label}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`);
+    } else {
+      const tenth = Math.floor(ratio * 10);
+      if (lastPhase !== phase || tenth !== lastTenth) process.stderr.write(`${label.trim()}: ${done}/${total}\n`);
+      lastTenth = tenth;
+    }
+    lastPhase = phase;
+  };
+}
+
+function printSummary(summary: RunSummaryView): RunSummaryView {
+  const line = (label: string, value: number, cents?: number) =>
+    `  ${label.padEnd(22)} ${String(value).padStart(6)}${cents === undefined ? '' : `   ${formatCents(cents)}`}`;
+  const lines = [
+    `${summary.is_dry_run ? 'Dry run' : 'Payout run'} ${summary.run_key} (as of ${summary.as_of})`,
+    ...(summary.is_dry_run
+      ? [line('would pay creators', summary.eligible, summary.eligible_cents), '  (a dry run releases, reserves and sends nothing)']
+      : [
+          line('earnings released', summary.released),
+          line('eligible creators', summary.eligible, summary.eligible_cents),
+          line('payouts created', summary.created),
+          line('open payouts retried', summary.retried),
+          line('paid', summary.paid, summary.paid_cents),
+          line('failed', summary.failed),
+          line('still processing', summary.still_processing),
+        ]),
+  ];
+  if (summary.failed > 0) lines.push('', 'Failed payouts went back to the creators’ available balance; the next run pays them again.');
+  if (summary.still_processing > 0) lines.push('', 'Stripe did not answer clearly for some payouts: run again later (same idempotency keys, never paid twice).');
+  console.log(lines.join('\n'));
+  return summary;
+}
