@@ -191,7 +191,7 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
             p(`We could not charge your card for ${amount} to renew your Premium subscription. Until the payment goes through, premium flows are locked.`),
             ...next,
             { kind: 'button', label: 'Update your card', url: url('/account') },
-            p(`The button opens your account page, where “Manage billing” takes you to the billing portal to update your card or pay the invoice (${d.invoiceId}).`),
+            p(`On your account page, “Manage billing” opens the billing portal, where you can update your card or pay the invoice (${d.invoiceId}).`),
           ],
         },
       };
