@@ -13,6 +13,7 @@ import type {
   HostedPage,
   MyCopies,
   Payout,
+  PayoutList,
   RegisterResponse,
   Subscription,
   TagCount,
@@ -45,10 +46,10 @@ export const api = {
 
   earnings: ({ signal }: Signal = {}) => request<Earnings>('GET', '/v1/creators/me/earnings', { signal }),
   creatorFlows: ({ signal }: Signal = {}) => request<{ items: CreatorFlowStats[] }>('GET', '/v1/creators/me/flows', { signal }),
-  payouts: async ({ signal }: Signal = {}): Promise<{ items: Payout[] }> => {
-    // The list is `payouts` in the payout summary; `items` in the first draft of the contract. Accept either.
-    const answer = await request<{ items?: Payout[]; payouts?: Payout[] }>('GET', '/v1/creators/me/payouts', { signal });
-    return { items: answer.items ?? answer.payouts ?? [] };
+  payouts: async ({ signal }: Signal = {}): Promise<PayoutList> => {
+    // The list is `payouts` in the payout summary, `items` in the first draft of the contract: accept either.
+    const { items, payouts, ...summary } = await request<PayoutList & { payouts?: Payout[] }>('GET', '/v1/creators/me/payouts', { signal });
+    return { ...summary, items: items ?? payouts ?? [] };
   },
   connect: () => request<HostedPage>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),

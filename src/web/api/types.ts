@@ -56,18 +56,22 @@ export type Payout = {
 
 export type ConnectStatus = 'not_connected' | 'onboarding' | 'enabled';
 
+/** Where a creator stands for payouts: served with the payouts list, and (per the contract) with earnings. */
+export type PayoutStanding = {
+  connect: { status: ConnectStatus; account_id: string | null };
+  min_payout_cents: number;
+  can_withdraw: boolean;
+  next_withdrawal_at: string | null;
+};
+
+/** The payouts list; the standing fields are optional so an older server's `{items}` answer still reads. */
+export type PayoutList = { items: Payout[] } & Partial<PayoutStanding>;
+
 /**
  * The earnings summary. Payout and Connect fields are in the API contract but may not be served yet, so they
  * are optional here and every page copes without them.
  */
-export type Earnings = z.input<typeof earningsResponse> &
-  Partial<{
-    payouts: Payout[];
-    connect: { status: ConnectStatus; account_id: string | null };
-    min_payout_cents: number;
-    can_withdraw: boolean;
-    next_withdrawal_at: string | null;
-  }>;
+export type Earnings = z.input<typeof earningsResponse> & Partial<PayoutStanding & { payouts: Payout[] }>;
 
 /** `customer_balance_cents` is null until Stripe confirms the credit (then negative: a credit on the next invoices). */
 export type AppliedCredit = { applied_cents: number; customer_balance_cents: number | null; status?: 'pending' | 'applied' | 'failed' };

@@ -29,11 +29,12 @@ function toBars(earnings: MonthlyEarning[]): MonthBar[] {
     .map((bar) => ({ ...bar, segments: bar.segments.sort((a, b) => rank(a.status) - rank(b.status)) }));
 }
 
-/** A round number just above the largest bar, so the axis reads $0, $1.50, $3 rather than $0, $1.37, $2.74. */
+/** A round number at or above the largest bar, so the axis reads $0, $0.25, $0.50 rather than $0, $0.11, $0.21. */
 function niceCeiling(cents: number): number {
   if (cents <= 0) return 100;
+  if (cents <= 2) return 2; // keeps the half-way tick a whole cent
   const magnitude = 10 ** Math.floor(Math.log10(cents));
-  const step = [1, 2, 2.5, 5, 10].find((m) => m * magnitude >= cents)!;
+  const step = [1, 2, 5, 10].find((m) => m * magnitude >= cents)!;
   return step * magnitude;
 }
 

@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
-import type { ConnectStatus, CreatorFlowStats, Earnings, Payout } from '../api/types.js';
+import type { ConnectStatus, CreatorFlowStats, Earnings, Payout, PayoutList } from '../api/types.js';
 import { EarningsChart } from '../components/earnings-chart.js';
 import { RequireMember } from '../components/require-member.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
@@ -47,7 +47,9 @@ function CreatorDashboard() {
 
       {earnings.status === 'loading' && <Loading label="Loading your earnings…" />}
       {earnings.status === 'error' && <ErrorState error={earnings.error} onRetry={earnings.reload} what="creator earnings" />}
-      {earnings.status === 'ready' && <EarningsOverview earnings={earnings.data} onChanged={reloadMoney} />}
+      {earnings.status === 'ready' && (
+        <EarningsOverview earnings={withStanding(earnings.data, payouts.status === 'ready' ? payouts.data : undefined)} onChanged={reloadMoney} />
+      )}
 
       <Panel title="Your flows" id="flows-heading">
         <FlowsTable flows={flows} />
@@ -58,6 +60,18 @@ function CreatorDashboard() {
       </Panel>
     </div>
   );
+}
+
+/** Connect status and withdrawal rules come with earnings or, failing that, with the payouts list. */
+function withStanding(earnings: Earnings, payouts: PayoutList | undefined): Earnings {
+  if (!payouts) return earnings;
+  return {
+    ...earnings,
+    connect: earnings.connect ?? payouts.connect,
+    min_payout_cents: earnings.min_payout_cents ?? payouts.min_payout_cents,
+    can_withdraw: earnings.can_withdraw ?? payouts.can_withdraw,
+    next_withdrawal_at: earnings.next_withdrawal_at ?? payouts.next_withdrawal_at,
+  };
 }
 
 function Panel({ title, id, children }: { title: string; id: string; children: ReactNode }) {
@@ -278,7 +292,7 @@ function FlowsTable({ flows }: { flows: Resource<{ items: CreatorFlowStats[] }> 
   );
 }
 
-function PayoutsTable({ payouts }: { payouts: Resource<{ items: Payout[] }> }) {
+function PayoutsTable({ payouts }: { payouts: Resource<PayoutList> }) {
   if (payouts.status === 'loading') return <Loading label="Loading payouts…" />;
   if (payouts.status === 'error') return <ErrorState error={payouts.error} onRetry={payouts.reload} what="payouts" />;
   if (payouts.data.items.length === 0) {
