@@ -21,6 +21,7 @@ describe.runIf(process.env.DATABASE_URL)('copies under concurrency, two server p
       STRIPE_WEBHOOK_SECRET: 'whsec_unused',
       STRIPE_PRICE_ID: 'price_unused',
       FLOWTAB_JOBS: 'off',
+      DATABASE_POOL_SIZE: '10',
       RATE_LIMIT_COPY_PER_MINUTE: '100000',
     };
     servers = await Promise.all([startServerProcess(env), startServerProcess(env)]);

@@ -23,7 +23,7 @@ export async function createContext(
   config: Config,
   options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger },
 ): Promise<AppContext> {
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
   return {
     config,
     database,

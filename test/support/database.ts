@@ -17,7 +17,7 @@ export async function createTestDatabase(): Promise<Database & { url: string | u
   const name = `flowtab_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(serverUrl, `create database ${name}`);
   const url = withDatabase(serverUrl, name);
-  const database = await openDatabase({ databaseUrl: url, poolSize: 30 });
+  const database = await openDatabase({ databaseUrl: url, poolSize: 10 });
   await database.migrate();
   return {
     ...database,

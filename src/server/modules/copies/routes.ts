@@ -22,7 +22,8 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const viewer = requireViewer(request);
-        const copy = await ctx.db.transaction((tx) => recordCopy(tx, viewer, request.params.ref, ctx.config.economics));
+        // One statement, atomic on its own: no transaction to open around it.
+        const copy = await recordCopy(ctx.db, viewer, request.params.ref, ctx.config.economics);
         request.log.info(
           { event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: viewer.id, counted: copy.counted_for_payout },
           'copy recorded',

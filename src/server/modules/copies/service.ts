@@ -1,13 +1,11 @@
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../http/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
-import { findFlowByRef } from '../flows/repository.js';
-import { earningsFactor, type Economics } from '../ledger/money.js';
-import { creditCopyEarning } from '../ledger/service.js';
-import { ensureBillingPeriod, findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
+import type { Economics } from '../ledger/money.js';
+import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
 import { isGoodStanding } from '../subscriptions/standing.js';
 import { AlreadyCopiedError, type CopyCounts, CopyLimitError, SubscriptionPastDueError, SubscriptionRequiredError } from './errors.js';
-import { advancePeriodCounters, bumpFlowCopyCount, findPeriodCounts, insertCopy, listCopiesOfPeriod, markCopyCounted } from './repository.js';
+import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically } from './repository.js';
 import type { CopyView } from './schemas.js';
 
 function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | null, economics: Economics): CopyCounts {
@@ -18,88 +16,39 @@ function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | 
   };
 }
 
-/** The subscriber's current billing period, created on first use if the webhooks have not made it yet. */
-async function currentPeriodOf(db: Db, userId: string) {
-  const subscription = await findLatestSubscription(db, userId);
-  if (!subscription || !isGoodStanding(subscription.status)) return { subscription, period: undefined };
-  const period = await ensureBillingPeriod(db, {
-    subscriptionId: subscription.id,
-    userId,
-    periodStart: subscription.currentPeriodStart,
-    periodEnd: subscription.currentPeriodEnd,
-    basisCents: subscription.planAmountCents,
-  });
-  return { subscription, period };
+/** POST /flows/{ref}/copy (SPEC §4): one atomic database call, then its outcome as a response or a typed error. */
+export async function recordCopy(db: Db, viewer: Viewer, ref: string, economics: Economics): Promise<CopyView> {
+  const record = await recordCopyAtomically(db, { userId: viewer.id, flowRef: ref, isAdmin: viewer.role === 'admin', economics });
+  const counts = countsOf(record.copiesCount, record.countedCopies, record.periodEnd, economics);
+  switch (record.outcome) {
+    case 'not_found':
+      throw new FlowNotFoundError();
+    case 'subscription_required':
+      if (record.subscriptionStatus && LAPSED_STATUSES.has(record.subscriptionStatus)) throw new SubscriptionPastDueError(record.subscriptionStatus);
+      throw new SubscriptionRequiredError();
+    case 'duplicate':
+      throw new AlreadyCopiedError({ ...counts, text: record.body!, flow_id: record.flowId! });
+    case 'limit':
+      throw new CopyLimitError(counts);
+    case 'free':
+      // A member without a subscription copying a free flow (or their own): recorded, never counted, no period.
+      return toCopyView(record, { ...counts, copies_remaining: 0 }, economics);
+    case 'recorded':
+      return toCopyView(record, counts, economics);
+  }
 }
 
-/**
- * POST /flows/{ref}/copy (SPEC §4), inside the caller's transaction: dedupe by the unique key, the fair-use limit and
- * the paid cap by one conditional UPDATE, the earning and its ledger entries — all or nothing.
- */
-export async function recordCopy(db: Db, viewer: Viewer, ref: string, economics: Economics): Promise<CopyView> {
-  const flow = await findFlowByRef(db, ref);
-  if (!flow || flow.status !== 'published') throw new FlowNotFoundError();
-  const { subscription, period } = await currentPeriodOf(db, viewer.id);
+const LAPSED_STATUSES = new Set(['past_due', 'unpaid', 'paused', 'incomplete']);
 
-  if (!period) {
-    if (flow.isPremium && viewer.id !== flow.authorId && viewer.role !== 'admin') {
-      if (subscription && ['past_due', 'unpaid', 'paused', 'incomplete'].includes(subscription.status)) {
-        throw new SubscriptionPastDueError(subscription.status);
-      }
-      throw new SubscriptionRequiredError();
-    }
-    // A member without a subscription copying a free flow (or their own): recorded, never counted, no period.
-    const copy = await insertCopy(db, { userId: viewer.id, flowId: flow.id, creatorId: flow.authorId, billingPeriodId: null });
-    await bumpFlowCopyCount(db, flow.id);
-    return {
-      id: copy!.id,
-      flow_id: flow.id,
-      copied_at: copy!.copiedAt.toISOString(),
-      ...countsOf(0, economics.paidCopiesPerPeriod, null, economics),
-      copies_remaining: 0,
-      payout_earned: 0,
-      counted_for_payout: false,
-      text: flow.body,
-    };
-  }
-
-  const copy = await insertCopy(db, { userId: viewer.id, flowId: flow.id, creatorId: flow.authorId, billingPeriodId: period.id });
-  if (!copy) {
-    const counts = await findPeriodCounts(db, period.id);
-    throw new AlreadyCopiedError({
-      ...countsOf(counts!.copiesCount, counts!.countedCopies, counts!.periodEnd, economics),
-      text: flow.body,
-      flow_id: flow.id,
-    });
-  }
-
-  const isEligible = flow.isPremium && viewer.id !== flow.authorId;
-  const counters = await advancePeriodCounters(db, { billingPeriodId: period.id, isEligible, economics });
-  if (!counters) {
-    const counts = await findPeriodCounts(db, period.id);
-    // Thrown inside the transaction: the copy inserted above is rolled back with it.
-    throw new CopyLimitError(countsOf(counts!.copiesCount, counts!.countedCopies, counts!.periodEnd, economics));
-  }
-  if (counters.isCounted) {
-    await markCopyCounted(db, copy.id, economics.ratePerCopyCents);
-    await creditCopyEarning(db, {
-      copyId: copy.id,
-      creatorId: flow.authorId,
-      billingPeriodId: period.id,
-      periodIsPaid: counters.status === 'paid',
-      rateCents: economics.ratePerCopyCents,
-      factor: earningsFactor(counters, economics.creatorSharePercent),
-    });
-  }
-  await bumpFlowCopyCount(db, flow.id);
+function toCopyView(record: CopyRecord, counts: CopyCounts, economics: Economics): CopyView {
   return {
-    id: copy.id,
-    flow_id: flow.id,
-    copied_at: copy.copiedAt.toISOString(),
-    ...countsOf(counters.copiesCount, counters.countedCopies, counters.periodEnd, economics),
-    payout_earned: counters.isCounted ? economics.ratePerCopyCents : 0,
-    counted_for_payout: counters.isCounted,
-    text: flow.body,
+    id: record.copyId!,
+    flow_id: record.flowId!,
+    copied_at: record.copiedAt!.toISOString(),
+    ...counts,
+    payout_earned: record.isCounted ? economics.ratePerCopyCents : 0,
+    counted_for_payout: record.isCounted,
+    text: record.body!,
   };
 }
 

@@ -77,26 +77,6 @@ export async function creatorAccountBalances(db: Db, creatorIds: string[], accou
 
 type EarningDelta = { creatorId: string; state: EarningState; deltaCents: number };
 
-/** Adds one counted copy to the creator's earnings from this period; returns the net change (see earningsFactor). */
-export async function addCopyEarning(
-  db: Db,
-  input: { creatorId: string; billingPeriodId: string; state: EarningState; rateCents: number; factor: { num: number; den: number } },
-): Promise<EarningDelta> {
-  const { num, den } = input.factor;
-  const result = await db.execute(sql`
-    insert into period_earnings as pe (creator_id, billing_period_id, state, gross_cents, net_cents, counted_copies)
-    values (${input.creatorId}, ${input.billingPeriodId}, ${input.state}, ${input.rateCents},
-            ${input.rateCents}::bigint * ${num} / ${den}, 1)
-    on conflict (creator_id, billing_period_id) do update
-      set gross_cents = pe.gross_cents + excluded.gross_cents,
-          net_cents = (pe.gross_cents + excluded.gross_cents) * ${num}::bigint / ${den},
-          counted_copies = pe.counted_copies + 1,
-          updated_at = now()
-    returning state, net_cents - (gross_cents - ${input.rateCents}) * ${num}::bigint / ${den} as delta`);
-  const [row] = rowsOf<{ state: EarningState; delta: string | number }>(result);
-  return { creatorId: input.creatorId, state: row!.state, deltaCents: Number(row!.delta) };
-}
-
 /** Sets every creator's net from this period to floor(gross × factor); returns the changes to post. */
 export async function reapplyEarningsFactor(db: Db, billingPeriodId: string, factor: { num: number; den: number }): Promise<EarningDelta[]> {
   const result = await db.execute(sql`

@@ -1,43 +1,13 @@
 import type { Db } from '../../db/client.js';
-import type { EarningState } from '../../db/schema.js';
 import { lockBillingPeriod } from '../subscriptions/repository.js';
 import { earningsFactor } from './money.js';
 import {
   accountForState,
-  addCopyEarning,
   postLedgerTransaction,
   reapplyEarningsFactor,
   releaseDueEarnings,
   transitionEarnings,
 } from './repository.js';
-
-/** A counted copy: the creator's earnings from the period grow, and the ledger records it against the platform. */
-export async function creditCopyEarning(
-  db: Db,
-  input: {
-    copyId: string;
-    creatorId: string;
-    billingPeriodId: string;
-    periodIsPaid: boolean;
-    rateCents: number;
-    factor: { num: number; den: number };
-  },
-) {
-  const state: EarningState = input.periodIsPaid ? 'held' : 'pending';
-  const change = await addCopyEarning(db, { ...input, state });
-  const account = accountForState(change.state);
-  if (!account) return;
-  await postLedgerTransaction(db, {
-    kind: 'copy.earned',
-    key: `copy:${input.copyId}`,
-    billingPeriodId: input.billingPeriodId,
-    copyId: input.copyId,
-    entries: [
-      { account, creatorId: input.creatorId, amountCents: change.deltaCents },
-      { account: 'platform_creator_expense', amountCents: -change.deltaCents },
-    ],
-  });
-}
 
 /** The period's invoice is paid: its pending earnings start their hold. Safe to call twice. */
 export async function holdPeriodEarnings(db: Db, billingPeriodId: string) {

@@ -69,7 +69,7 @@ export async function ensureBillingPeriod(
 
 /** Locks the period row: refunds, payments and copies of one period take turns. */
 export async function lockBillingPeriod(db: Db, id: string): Promise<BillingPeriodRow | undefined> {
-  const [row] = await db.select().from(billingPeriods).where(eq(billingPeriods.id, id)).for('update');
+  const [row] = await db.select().from(billingPeriods).where(eq(billingPeriods.id, id)).for('no key update');
   return row;
 }
 
