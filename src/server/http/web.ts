@@ -8,6 +8,13 @@ const SERVER_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '/readyz',
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
+/** The app's pages are never framed by another site (no clickjacking the Copy or Subscribe buttons). */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+};
+
 export function isServerPath(pathname: string): boolean {
   return SERVER_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
@@ -26,6 +33,7 @@ export async function registerWebApp(app: FastifyInstance, distDir: string): Pro
     scope.get('/*', { schema: { hide: true } }, async (request, reply) => {
       const pathname = safeDecode(request.url.split('?')[0] ?? '/');
       if (pathname === undefined || isServerPath(pathname)) return reply.callNotFound();
+      reply.headers(SECURITY_HEADERS);
       if (!existsSync(path.join(root, 'index.html'))) return sendNotBuilt(reply);
 
       const file = fileInside(root, pathname);
