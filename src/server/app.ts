@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -13,6 +14,7 @@ import type { AppContext } from './context.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerObservability } from './http/observability.js';
 import { registerViewer } from './http/viewer.js';
+import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { copyRoutes } from './modules/copies/routes.js';
 import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
@@ -22,6 +24,9 @@ import { payoutRoutes } from './modules/payouts/routes.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
+
+/** Where `vite build` puts the web app (see vite.config.ts). */
+export const WEB_DIST_DIR = path.resolve(import.meta.dirname, '../../dist/web');
 
 export type BuildAppOptions = { logger?: Logger };
 
@@ -70,5 +75,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   );
   // The development outbox shows everyone's mail: never in production.
   if (!ctx.config.isProduction) await app.register(devMailRoutes(ctx));
+  // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
+  await registerWebApp(app, WEB_DIST_DIR);
   return app;
 }

@@ -8,6 +8,7 @@ import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { seedDemoData } from './db/seed.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { startScheduler } from './jobs.js';
+import { buildWebIfStale } from './web-build.js';
 import { startEmailSender } from './modules/email/jobs.js';
 import { startPayoutWorker } from './modules/payouts/jobs.js';
 
@@ -56,6 +57,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ctx.billing.priceId ??= billing.priceId;
   }
 
+  if (options.isDevelopment) await buildWebIfStale(path.resolve(import.meta.dirname, '../..'), (message) => console.log(message));
   const app = await buildApp(ctx, { logger });
   await app.listen({ port: config.port, host: config.host });
   closers.push(() => app.close());
