@@ -168,6 +168,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       await page.locator('#pay').click();
 
       await page.waitForURL(/\/subscribe\/return\?session_id=/);
+      // Checkout returns to PUBLIC_URL; the session (localStorage) belongs to the origin the member started on.
+      expect(new URL(page.url()).origin, 'the stack must set PUBLIC_URL to its own url').toBe(new URL(stack.url).origin);
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 30_000 }).toBe('You are subscribed');
       expect(await page.getByText('Stripe confirmed your payment').isVisible()).toBe(true);
       await shot(page, '08-subscribe-return');
