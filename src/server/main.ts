@@ -32,11 +32,13 @@ export async function resolveStripe(config: Config, options: { mayStartEmulator:
   return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [emulator.close] };
 }
 
-export type StartOptions = { isDevelopment: boolean; withScheduler: boolean; logger: Logger };
+/** `print` is for people at a terminal (demo logins, web build); `logger` for everything else. */
+export type StartOptions = { isDevelopment: boolean; withScheduler: boolean; logger: Logger; print?: (line: string) => void };
 
 /** Everything one server process runs: Stripe wiring, migrations, (demo data), the HTTP API and (the jobs). */
 export async function startServer(config: Config, options: StartOptions): Promise<{ ctx: AppContext; app: FastifyInstance; closers: Closer[] }> {
   const { logger } = options;
+  const print = options.print ?? ((line: string) => console.log(line));
   const stripe = await resolveStripe(config, { mayStartEmulator: options.isDevelopment });
   const closers: Closer[] = [...stripe.closers];
   const ctx = await createContext(config, { stripe: stripe.setup, logger });
@@ -46,8 +48,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (options.isDevelopment) {
     const seeded = await seedDemoData(ctx.db);
     if (seeded.created) {
-      console.log('Demo data created. Demo logins:');
-      for (const login of seeded.logins) console.log(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);
+      print('Demo data created. Demo logins:');
+      for (const login of seeded.logins) print(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);
     }
   }
   // On the emulator, register our webhook endpoint and the Premium price unless they were configured.
@@ -57,7 +59,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ctx.billing.priceId ??= billing.priceId;
   }
 
-  if (options.isDevelopment) await buildWebIfStale(path.resolve(import.meta.dirname, '../..'), (message) => console.log(message));
+  if (options.isDevelopment) await buildWebIfStale(path.resolve(import.meta.dirname, '../..'), print);
   const app = await buildApp(ctx, { logger });
   await app.listen({ port: config.port, host: config.host });
   closers.push(() => app.close());

@@ -28,10 +28,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     ...(database ? { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '5' } : {}),
     ...env,
   });
-  const log = console.log;
-  console.log = () => {}; // the demo logins banner
-  const { closers } = await startServer(config, { isDevelopment: true, withScheduler: true, logger: pino({ level: 'silent' }) }).finally(() => {
-    console.log = log;
+  const { closers } = await startServer(config, {
+    isDevelopment: true,
+    withScheduler: true,
+    logger: pino({ level: 'silent' }),
+    print: () => {},
   });
   return {
     url: `http://127.0.0.1:${port}`,
