@@ -23,6 +23,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     ...TEST_ENV,
     FLOWTAB_ENV: 'development',
     PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     STRIPE_EMULATOR_PORT: String(emulatorPort),
     DATA_DIR: dataDir,
     ...(database ? { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '5' } : {}),
