@@ -13,6 +13,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const DEMO_PASSWORD = 'flowtab-demo';
 const PAYING_CARD = '4242424242424242';
+const STACK_START_MS = 180_000; // migrations, demo data and the web build, on a busy two-core CI machine
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 type FlowSummary = { id: string; slug: string; title: string; body: string; is_premium: boolean };
@@ -101,7 +102,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     beforeAll(async () => {
       stack = await startStack();
       api = apiOf(stack);
-    });
+    }, STACK_START_MS);
 
     afterAll(async () => {
       await stack?.close();
@@ -316,7 +317,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     beforeAll(async () => {
       stack = await startStack({ PAID_COPIES_PER_PERIOD: '1', COPY_LIMIT_PER_PERIOD: '2' });
       api = apiOf(stack);
-    });
+    }, STACK_START_MS);
 
     afterAll(async () => {
       await stack?.close();
