@@ -65,6 +65,7 @@ describe('welcome', () => {
   it('mails a new member once, from MAIL_FROM, with a text and an HTML part and a stable Message-ID', async () => {
     const member = await createMember(t);
     await smtp.waitFor(() => smtp.to(member.email).length > 0);
+    await outboxSettled(); // the server has the message a moment before the sender records it sent
     const [mail] = smtp.to(member.email);
     expect(mail!.subject).toBe('Welcome to Flowtab.Pro');
     expect(mail!.from?.value[0]?.address).toBe('hello@flowtab.pro');
