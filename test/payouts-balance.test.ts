@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { creditApplications, payouts } from '../src/server/db/schema.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
-import { runPayouts } from '../src/server/modules/payouts/service.js';
+import { resumeOpenWork, runPayouts } from '../src/server/modules/payouts/service.js';
 import { advanceEmulator, createMember, DAY, flushWebhooks, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { balancesOf, connectCreator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
@@ -148,6 +148,44 @@ describe('earnings toward the creator’s own subscription', () => {
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
     expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     expect(await balancesOf(t, creator.id)).toMatchObject({ available: 200, credited: 400 });
+  });
+
+  it('Stripe unreachable: the credit stays pending (202) and is finished later with the same key, once', async () => {
+    const creator = await createCreator(t);
+    await subscribeThroughCheckout(t, creator);
+    await earn(t, creator, 5);
+    await release();
+    const customer = await customerOf(creator.email);
+    await t.emulator('/_emulator/faults', undefined, { json: { paths: { 'POST /v1/customers/*': { error_rate: 1 } } } });
+    const pending = await apply(creator.token);
+    await t.emulator('/_emulator/faults', undefined, { json: {} });
+    expect(pending.status).toBe(202);
+    expect(pending.body).toMatchObject({ applied_cents: 500, status: 'pending', customer_balance_cents: null });
+    // The money is reserved meanwhile: nothing else can spend it.
+    expect(await balancesOf(t, creator.id)).toMatchObject({ available: 0, credited: 500 });
+    expect((await apply(creator.token)).status).toBe(409);
+
+    await resumeOpenWork(t.ctx, { leaseMs: 0 });
+    const [row] = await t.database.db.select().from(creditApplications).where(eq(creditApplications.id, pending.body.id));
+    expect(row).toMatchObject({ status: 'applied', amountCents: 500 });
+    const transactions = (await t.ctx.stripe.raw.customers.listBalanceTransactions(customer.id)).data;
+    expect(transactions.map((tx) => tx.amount)).toEqual([-500]);
+    expect(transactions[0]!.id).toBe(row!.stripeBalanceTransactionId);
+  });
+
+  it('Stripe refuses the credit (the customer is gone): 409, and the earnings are available again', async () => {
+    const creator = await createCreator(t);
+    await subscribeThroughCheckout(t, creator);
+    await earn(t, creator, 3);
+    await release();
+    await t.ctx.stripe.raw.customers.del((await customerOf(creator.email)).id);
+    await flushWebhooks(t);
+    const refused = await apply(creator.token);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toContain('credit-rejected');
+    expect(await balancesOf(t, creator.id)).toMatchObject({ available: 300, credited: 0 });
+    const rows = await t.database.db.select().from(creditApplications).where(eq(creditApplications.creatorId, creator.id));
+    expect(rows.map((r) => r.status)).toEqual(['failed']);
   });
 
   it('a member who is not a creator has nothing to apply', async () => {

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { periodEarnings, users } from '../src/server/db/schema.js';
+import { emailOutbox, periodEarnings, users } from '../src/server/db/schema.js';
 import { createStripeGateway } from '../src/server/integrations/stripe/client.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { claimPayout, lockPayableCreators, reservePayouts } from '../src/server/modules/payouts/repository.js';
@@ -59,6 +59,8 @@ describe('the monthly run', () => {
     const rows = await t.database.db.select().from(periodEarnings).where(eq(periodEarnings.creatorId, creator.id));
     expect(rows.map((r) => [r.state, r.payoutId])).toEqual([['paid', payout!.id]]);
     await expectReconciled(t);
+    const mails = await t.database.db.select().from(emailOutbox).where(eq(emailOutbox.userId, creator.id));
+    expect(mails.filter((m) => m.template === 'payout_sent').map((m) => m.causeKey)).toEqual([`payout-sent:${payout!.id}`]);
 
     // The same run again, and a later one: nothing more is paid.
     expect(await runPayouts(t.ctx, { asOf })).toMatchObject({ created: 0, paid: 0, retried: 0 });
@@ -143,6 +145,8 @@ describe('the monthly run', () => {
     expect(rows.every((r) => r.state === 'available' && r.payoutId === null)).toBe(true);
     const view = await t.request({ method: 'GET', url: '/v1/creators/me/payouts', token: creator.token });
     expect(view.body.payouts[0]).toMatchObject({ status: 'failed', failure_reason: expect.stringMatching(/capabilit/i) });
+    const mails = await t.database.db.select().from(emailOutbox).where(eq(emailOutbox.userId, creator.id));
+    expect(mails.filter((m) => m.template === 'payout_failed').map((m) => m.causeKey)).toEqual([`payout-failed:${failed!.id}`]);
 
     // The same run again does not retry it (one payout per creator per run) ...
     expect(await runPayouts(t.ctx, { asOf, creatorIds: [creator.id] })).toMatchObject({ created: 0 });

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/server/config.js';
 import { createContext } from '../../src/server/context.js';
 import { runPayouts } from '../../src/server/modules/payouts/service.js';
 
+const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : 0);
 const config = loadConfig({
   FLOWTAB_ENV: 'test',
   JWT_SECRET: 'bench-secret-bench-secret-bench-secret-00',
@@ -19,15 +20,40 @@ const ctx = await createContext(config, {
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 let payStarted: number | undefined;
+// Sending windows: from a batch's reservation to its last settled payout (the windows never overlap each other).
+let windowStart: number | undefined;
+let sendingMs = 0;
+let reserveWaitMs = 0;
+let lastPayEvent: number | undefined;
+const transferLatencies: number[] = [];
+const createTransfer = ctx.stripe.createTransfer;
+ctx.stripe.createTransfer = async (input) => {
+  const startedAt = performance.now();
+  try {
+    return await createTransfer(input);
+  } finally {
+    transferLatencies.push(performance.now() - startedAt);
+  }
+};
 const started = performance.now();
 const summary = await runPayouts(ctx, {
   asOf: new Date(process.env.BENCH_AS_OF!),
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 16),
-  // The first 'pay' progress comes right after the candidates query: from there on, reserve + transfer + settle.
   onProgress: ({ phase }) => {
-    if (phase === 'pay') payStarted ??= performance.now();
+    const now = performance.now();
+    if (phase === 'pay') {
+      // The first 'pay' comes right after the candidates query.
+      payStarted ??= now;
+      lastPayEvent = now;
+    }
+    if (phase === 'reserve') {
+      if (windowStart !== undefined && lastPayEvent !== undefined) sendingMs += lastPayEvent - windowStart;
+      reserveWaitMs += now - (lastPayEvent ?? now);
+      windowStart = now;
+    }
   },
 });
+if (windowStart !== undefined && lastPayEvent !== undefined) sendingMs += lastPayEvent - windowStart;
 const finished = performance.now();
 clearInterval(sampler);
 await ctx.database.close();
@@ -36,6 +62,9 @@ console.log(
     summary,
     totalMs: finished - started,
     payMs: finished - (payStarted ?? started),
+    sendingMs,
+    reserveWaitMs,
+    transferP50Ms: median(transferLatencies),
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
   }),
 );

@@ -21,7 +21,7 @@ import { reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
 import '../../src/server/modules/payouts/reconcile-checks.js';
 import { findPayoutCandidates } from '../../src/server/modules/payouts/repository.js';
 import { freePort } from '../../test/support/processes.js';
-import { createBenchDatabase, SERVER_URL } from './database.js';
+import { createBenchDatabase, SERVER_URL } from '../support/postgres.js';
 import { seedPayoutData, verifyLedger } from './seed.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -75,7 +75,15 @@ async function createAccounts(emulatorUrl: string, count: number): Promise<strin
   });
 }
 
-type ChildResult = { summary: { eligible: number; created: number; paid: number; paid_cents: number; failed: number; still_processing: number }; totalMs: number; payMs: number; peakRssMb: number };
+type ChildResult = {
+  summary: { eligible: number; created: number; paid: number; paid_cents: number; failed: number; still_processing: number };
+  totalMs: number;
+  payMs: number;
+  sendingMs: number;
+  reserveWaitMs: number;
+  transferP50Ms: number;
+  peakRssMb: number;
+};
 
 function runPayoutProcess(databaseUrl: string, emulatorUrl: string, asOf: Date): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
@@ -127,6 +135,8 @@ async function measureSize(copies: number, emulatorUrl: string, accountIds: stri
     const asOf = new Date();
     const run = await runPayoutProcess(bench.url, emulatorUrl, asOf);
 
+    const marked = await db.execute(sql`select count(*)::int as n from period_earnings where state = 'paid'`);
+    const markedRows = Number((marked as unknown as { rows: { n: number }[] }).rows[0]!.n);
     log(`[${copies} copies] reconciling …`);
     const reconcileStarted = performance.now();
     const report = await reconcileLedger(db, { sharePercent: 70, paidCap: 100 });
@@ -141,6 +151,7 @@ async function measureSize(copies: number, emulatorUrl: string, accountIds: stri
       computeMs: median(samples.compute),
       candidates: candidates.length,
       eligibleCents,
+      markedRows,
       run,
       reconcile: { isClean: report.isClean, failures: report.failures.slice(0, 5), ms: reconcileMs },
     };
@@ -170,7 +181,8 @@ async function main() {
       console.log(`  plain GROUP BY, same ledger rows            ${ms(r.plainLedgerMs).padStart(9)}   ratio ${ratio.toFixed(2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'MISSED'}`);
       console.log(`  plain GROUP BY over the counted copies      ${ms(r.plainCopiesMs).padStart(9)}   ratio ${(r.computeMs / r.plainCopiesMs).toFixed(2)}×`);
       console.log(`  payout run (separate process)               ${ms(r.run.totalMs).padStart(9)}   created ${r.run.summary.created}, paid ${r.run.summary.paid} (${(r.run.summary.paid_cents / 100).toFixed(2)} USD), failed ${r.run.summary.failed}, unclear ${r.run.summary.still_processing}`);
-      console.log(`  payouts per second (reserve+transfer+settle) ${(r.run.summary.paid / (r.run.payMs / 1000)).toFixed(0).padStart(8)}   over ${ms(r.run.payMs)}`);
+      console.log(`  payouts per second, end to end              ${(r.run.summary.paid / (r.run.payMs / 1000)).toFixed(0).padStart(6)}/s   reserve (${r.markedRows.toLocaleString('en-US')} earnings rows marked paid) + transfer + settle, over ${ms(r.run.payMs)}`);
+      console.log(`  transfers per second while sending          ${(r.run.summary.paid / (r.run.sendingMs / 1000)).toFixed(0).padStart(6)}/s   claim + transfers.create + settle, ${CONCURRENCY} in flight, p50 transfers.create ${r.run.transferP50Ms.toFixed(1)} ms; waited ${ms(r.run.reserveWaitMs)} on reservations`);
       console.log(`  peak RSS of the payout process              ${r.run.peakRssMb.toFixed(0).padStart(6)} MB`);
       console.log(`  reconcile after the run                     ${ms(r.reconcile.ms).padStart(9)}   ${r.reconcile.isClean ? 'clean' : `NOT clean: ${JSON.stringify(r.reconcile.failures)}`}`);
     }

@@ -69,6 +69,7 @@ export async function payoutsRunCommand(
 const PHASES: Record<PayoutRunProgress['phase'], string> = {
   release: 'releasing held earnings',
   retry: 'retrying open payouts   ',
+  reserve: 'paying creators         ',
   pay: 'paying creators         ',
 };
 
@@ -77,7 +78,10 @@ function progressBar(width = 30): (progress: PayoutRunProgress) => void {
   const isTty = Boolean(process.stderr.isTTY);
   let lastPhase = '';
   let lastTenth = -1;
-  return ({ phase, done, total }) => {
+  return ({ phase: reported, done, total }) => {
+    // A reserved batch is part of paying: the bar shows payouts sent.
+    if (reported === 'reserve') return;
+    const phase = reported;
     const label = PHASES[phase];
     if (phase === 'release') {
       if (isTty) process.stderr.write(`\r${label}  ${done} released`);

@@ -70,3 +70,9 @@ export class StripeUnavailableError extends ServiceUnavailableError {
     super(`Stripe did not confirm ${what}; it is kept and retried automatically with the same idempotency key.`);
   }
 }
+
+export class CreditRejectedError extends ConflictError {
+  constructor(reason: string | null) {
+    super('credit-rejected', 'Stripe refused the credit', `Stripe refused the credit${reason ? ` (${reason})` : ''}; your earnings are available again.`);
+  }
+}

@@ -100,16 +100,18 @@ export async function findPayoutCandidates(
           select bp.id from billing_periods bp
            where bp.status = 'paid' and greatest(bp.period_end, bp.paid_at) + make_interval(days => ${dueHeld.holdDays}) <= ${dueHeld.asOf})))`
     : sql`e.account = 'creator_available'`;
+  // Aggregate first, then join the (few) creators: PostgreSQL does not push an aggregate below a join by itself.
   const result = await db.execute(sql`
-    select e.creator_id, sum(e.amount_cents)::bigint as available_cents
-      from ledger_entries e
-      join users u on u.id = e.creator_id
-     where ${accounts}
-       and u.payouts_enabled and u.connect_account_id is not null
-       ${input.creatorIds ? sql`and e.creator_id in ${uuidList(input.creatorIds)}` : sql``}
-     group by e.creator_id
-    having sum(e.amount_cents) >= ${input.minCents}
-     order by e.creator_id`);
+    select b.creator_id, b.available_cents
+      from (select e.creator_id, sum(e.amount_cents)::bigint as available_cents
+              from ledger_entries e
+             where ${accounts}
+               ${input.creatorIds ? sql`and e.creator_id in ${uuidList(input.creatorIds)}` : sql``}
+             group by e.creator_id
+            having sum(e.amount_cents) >= ${input.minCents}) b
+      join users u on u.id = b.creator_id
+     where u.payouts_enabled and u.connect_account_id is not null
+     order by b.creator_id`);
   return rowsOf<{ creator_id: string; available_cents: string | number }>(result).map((row) => ({
     creatorId: row.creator_id,
     availableCents: Number(row.available_cents),

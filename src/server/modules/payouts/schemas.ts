@@ -47,7 +47,7 @@ export const applyToSubscriptionResponse = z.object({
   id: z.uuid(),
   applied_cents: z.number().int(),
   customer_balance_cents: z.number().int().nullable().describe('your Stripe customer balance afterwards; negative = credit for your next invoices; null until Stripe confirms'),
-  status: z.enum(['pending', 'applied', 'failed']),
+  status: z.enum(['pending', 'applied']).describe('pending (202): Stripe did not confirm yet; it is retried with the same idempotency key'),
 });
 export type ApplyToSubscriptionView = z.infer<typeof applyToSubscriptionResponse>;
 

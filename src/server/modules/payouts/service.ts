@@ -4,12 +4,14 @@ import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../http/errors.js';
 import type { Viewer } from '../../http/viewer.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
+import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../email/service.js';
 import { postLedgerTransaction } from '../ledger/repository.js';
 import { releaseHeldEarnings } from '../ledger/service.js';
 import { onStripeEvent } from '../webhooks/service.js';
 import {
   BelowMinimumError,
   CreditApplicationBusyError,
+  CreditRejectedError,
   NoBillingAccountError,
   NotACreatorError,
   NothingToApplyError,
@@ -196,9 +198,11 @@ export async function sendPayout(
   const fields = { payout_id: claimed.id, creator_id: claimed.creatorId, amount_cents: claimed.amountCents, attempt: claimed.attempts };
 
   let transfer: Stripe.Transfer | undefined;
+  let isLookingUp = claimed.attempts > 1;
   try {
     // A later attempt first looks for a transfer an earlier one made: idempotency keys expire after a day, groups do not.
-    if (claimed.attempts > 1) transfer = await ctx.stripe.findTransferOfPayout(claimed.id);
+    if (isLookingUp) transfer = await ctx.stripe.findTransferOfPayout(claimed.id);
+    isLookingUp = false;
     transfer ??= await ctx.stripe.createTransfer({
       payoutId: claimed.id,
       creatorId: claimed.creatorId,
@@ -208,7 +212,8 @@ export async function sendPayout(
     });
   } catch (error) {
     const failure = classifyStripeFailure(error);
-    if (failure.outcome === 'rejected') {
+    // Only a refused transfers.create proves there is no transfer; a failed lookup proves nothing.
+    if (failure.outcome === 'rejected' && !isLookingUp) {
       const failed = await ctx.db.transaction((tx) => settleFailedPayout(tx, claimed, failure.reason));
       log.warn({ event: 'payout.failed', ...fields, reason: failure.reason }, 'payout failed; its money is available again');
       return { outcome: failed ? 'failed' : 'skipped', payout: failed };
@@ -225,7 +230,7 @@ export async function sendPayout(
   return { outcome: 'paid', payout: paid ?? (await findPayout(ctx.db, claimed.id)) };
 }
 
-/** in_transit → paid, once (conditional UPDATE plus the ledger key). */
+/** in_transit → paid, once (conditional UPDATE plus the ledger key); the creator's mail is queued in the same transaction. */
 export async function settlePaidPayout(db: Db, payoutId: string, transferId: string): Promise<PayoutRow | undefined> {
   const row = await markPayoutPaid(db, payoutId, transferId);
   if (!row) return undefined;
@@ -238,10 +243,11 @@ export async function settlePaidPayout(db: Db, payoutId: string, transferId: str
       { account: 'creator_paid', creatorId: row.creatorId, amountCents: row.amountCents },
     ],
   });
+  await enqueuePayoutSentEmail(db, row);
   return row;
 }
 
-/** in_transit → available, once; its earnings rows are available again. The next run pays it with a new payout. */
+/** in_transit → available, once; its earnings rows are available again; the creator is told. The next run pays it with a new payout. */
 async function settleFailedPayout(db: Db, claimed: PayoutRow, reason: string): Promise<PayoutRow | undefined> {
   const row = await markPayoutFailed(db, claimed, reason);
   if (!row) return undefined;
@@ -255,6 +261,7 @@ async function settleFailedPayout(db: Db, claimed: PayoutRow, reason: string): P
     ],
   });
   await unmarkPayoutEarnings(db, row.id);
+  await enqueuePayoutFailedEmail(db, row, reason);
   return row;
 }
 
@@ -285,7 +292,8 @@ async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number
   return results;
 }
 
-export type PayoutRunProgress = { phase: 'release' | 'retry' | 'pay'; done: number; total: number };
+/** `reserve`: a batch of creators was reserved (done = creators handled so far); `pay`: a payout was sent and settled. */
+export type PayoutRunProgress = { phase: 'release' | 'retry' | 'reserve' | 'pay'; done: number; total: number };
 export type PayoutRunOptions = {
   /** Held earnings whose hold ends by then are released first; the run key is its UTC day. Default: now. */
   asOf?: Date;
@@ -364,19 +372,29 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
   const candidates = await findPayoutCandidates(ctx.db, { minCents: ctx.config.minPayoutCents, creatorIds: options.creatorIds });
   summary.eligible = candidates.length;
   summary.eligible_cents = candidates.reduce((total, c) => total + c.availableCents, 0);
-  let done = 0;
-  progress({ phase: 'pay', done, total: candidates.length });
-  for (let start = 0; start < candidates.length; start += RESERVE_BATCH) {
-    const batch = candidates.slice(start, start + RESERVE_BATCH).map((c) => c.creatorId);
-    const reserved = await reserveFor(ctx, batch, { runKey, kind: 'scheduled', skipLocked: true });
+  // Reserving a batch (one transaction, database-bound) overlaps with sending the previous one (Stripe-bound); the
+  // batches hold different creators, so they never wait on each other's locks.
+  const total = candidates.length;
+  const reserveBatch = (start: number) =>
+    reserveFor(ctx, candidates.slice(start, start + RESERVE_BATCH).map((c) => c.creatorId), { runKey, kind: 'scheduled', skipLocked: true });
+  let finished = 0;
+  progress({ phase: 'pay', done: 0, total });
+  let next = total > 0 ? reserveBatch(0) : undefined;
+  for (let start = 0; next; start += RESERVE_BATCH) {
+    const reserved = await next;
+    progress({ phase: 'reserve', done: Math.min(total, start + RESERVE_BATCH), total });
+    next = start + RESERVE_BATCH < total ? reserveBatch(start + RESERVE_BATCH) : undefined;
+    next?.catch(() => undefined); // awaited on the next turn; a failure must not go unhandled meanwhile
     summary.created += reserved.length;
+    let sent = 0;
     await mapWithConcurrency(reserved, concurrency, async (payout) => {
       const result = await sendPayout(ctx, payout.id, { leaseMs: options.leaseMs, log });
       count(result.outcome, result.payout);
-      progress({ phase: 'pay', done: ++done, total: candidates.length });
+      progress({ phase: 'pay', done: finished + ++sent, total });
     });
-    done = Math.min(candidates.length, start + batch.length);
-    progress({ phase: 'pay', done, total: candidates.length });
+    // Creators of the batch with nothing reserved (another run holds them, or already paid this run) count as done.
+    finished = Math.min(total, start + RESERVE_BATCH);
+    progress({ phase: 'pay', done: finished, total });
   }
   log.info({ event: 'payouts.run_finished', ...summary }, 'payout run finished');
   return summary;
@@ -473,9 +491,9 @@ async function finishCreditApplication(
   customerId: string,
   log: PayoutLogger,
 ): Promise<ApplyToSubscriptionView> {
-  const view = (status: ApplyToSubscriptionView['status'], balance: number | null, row = application) => ({
+  const view = (status: 'applied' | 'pending', balance: number | null, row = application): ApplyToSubscriptionView => ({
     id: row.id,
-    applied_cents: status === 'failed' ? 0 : row.amountCents,
+    applied_cents: row.amountCents,
     customer_balance_cents: balance,
     status,
   });
@@ -486,7 +504,7 @@ async function finishCreditApplication(
       return view('applied', transaction.ending_balance);
     }
     case 'failed':
-      return view('failed', null);
+      throw new CreditRejectedError(application.failureReason);
     case 'pending':
       break;
   }
@@ -517,7 +535,7 @@ async function finishCreditApplication(
         });
       });
       log.warn({ event: 'credit.failed', ...fields, reason: failure.reason }, 'credit rejected by Stripe; earnings available again');
-      return view('failed', null);
+      throw new CreditRejectedError(failure.reason);
     }
     await touchCreditApplication(ctx.db, application.id, failure.reason);
     log.warn({ event: 'credit.attempt_unclear', ...fields, reason: failure.reason }, 'credit kept pending; retried with the same key');
