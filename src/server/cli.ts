@@ -4,7 +4,7 @@ import { type AppContext, createContext } from './context.js';
 import { seedDemoData } from './db/seed.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
-import { registerMember } from './modules/auth/service.js';
+import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
 import { developmentStripe, payoutsRunCommand } from './modules/payouts/commands.js';
@@ -137,7 +137,8 @@ async function adminCommand(args: string[]) {
   }
   await withContext(async (ctx) => {
     await ctx.database.migrate();
-    const user = await registerMember(ctx.db, { email: values.email!, username: values.username!, password }, 'admin');
+    const account = await withPasswordHash({ email: values.email!, username: values.username!, password });
+    const user = await createAccount(ctx.db, { ...account, role: 'admin' });
     console.log(`Admin ${user.username} (${user.id}) created.`);
   });
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { users } from './schema.js';
-import { registerMember } from '../modules/auth/service.js';
+import { createAccount, withPasswordHash } from '../modules/auth/service.js';
 import { createFlow } from '../modules/flows/service.js';
 import { demoCreators, demoFlows, demoSubscriber } from './seed-data.js';
 
@@ -13,6 +13,8 @@ export async function seedDemoData(db: Db, options: { force?: boolean } = {}): P
     ...demoCreators.map((c) => ({ username: c.username, password: c.password, role: 'creator' })),
     { username: demoSubscriber.username, password: demoSubscriber.password, role: 'member (subscribe to try premium)' },
   ];
+  // Hashed before the transaction: argon2 is slow on purpose.
+  const accounts = await Promise.all([...demoCreators, demoSubscriber].map((person) => withPasswordHash(person)));
   return db.transaction(async (tx) => {
     // Two processes seeding at once must not both insert: the first takes the lock, the second sees its users.
     await tx.execute(sql`select pg_advisory_xact_lock(7340118)`);
@@ -20,9 +22,9 @@ export async function seedDemoData(db: Db, options: { force?: boolean } = {}): P
     if ((existing?.count ?? 0) > 0 && !options.force) return { created: false, logins };
 
     const ids = new Map<string, string>();
-    for (const creator of [...demoCreators, demoSubscriber]) {
-      const user = await registerMember(tx, { email: creator.email, username: creator.username, password: creator.password });
-      ids.set(creator.username, user.id);
+    for (const account of accounts) {
+      const user = await createAccount(tx, account);
+      ids.set(account.username, user.id);
     }
     // Oldest first, so "new" puts the last ones on top.
     for (const [index, flow] of demoFlows.entries()) {

@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js';
 import { problems } from '../../http/schemas.js';
 import { toUserView } from '../users/service.js';
 import { registerBody, registerResponse, tokenBody, tokenResponse } from './schemas.js';
-import { authenticate, issueAccessToken, signUpMember } from './service.js';
+import { authenticate, issueAccessToken, signUpMember, withPasswordHash } from './service.js';
 
 export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const rateLimit = { max: ctx.config.rateLimits.authPerMinute, timeWindow: 60_000 };
@@ -20,7 +20,8 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const user = await ctx.db.transaction((tx) => signUpMember(tx, request.body));
+        const account = await withPasswordHash(request.body);
+        const user = await ctx.db.transaction((tx) => signUpMember(tx, account));
         request.log.info({ event: 'user.registered', user_id: user.id }, 'member registered');
         reply.status(201);
         return { user: toUserView(user, false), ...(await issueAccessToken(ctx.tokens, user)) };

@@ -16,10 +16,16 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
 }
 
-export async function registerMember(db: Db, input: RegisterInput, role: UserRow['role'] = 'member'): Promise<UserRow> {
-  const passwordHash = await hashPassword(input.password);
+/** What an account is made of once its password is hashed (hash first: argon2 should not hold a transaction open). */
+export type NewAccount = { email: string; username: string; passwordHash: string; role?: UserRow['role'] };
+
+export async function withPasswordHash(input: RegisterInput): Promise<NewAccount> {
+  return { email: input.email, username: input.username, passwordHash: await hashPassword(input.password) };
+}
+
+export async function createAccount(db: Db, account: NewAccount): Promise<UserRow> {
   try {
-    return await insertUser(db, { email: input.email, username: input.username, passwordHash, role });
+    return await insertUser(db, { ...account, role: account.role ?? 'member' });
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) throw new AccountTakenError('email');
     if (isUniqueViolation(error, 'users_username_lower_key')) throw new AccountTakenError('username');
@@ -28,8 +34,8 @@ export async function registerMember(db: Db, input: RegisterInput, role: UserRow
 }
 
 /** Self-service sign-up: the account and its welcome mail, in the caller's transaction. */
-export async function signUpMember(db: Db, input: RegisterInput): Promise<UserRow> {
-  const user = await registerMember(db, input);
+export async function signUpMember(db: Db, account: NewAccount): Promise<UserRow> {
+  const user = await createAccount(db, account);
   await enqueueWelcomeEmail(db, user);
   return user;
 }
