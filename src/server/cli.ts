@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
+import { DatabaseInUseError } from './db/pglite-lock.js';
 import { seedDemoData } from './db/seed.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
@@ -172,7 +173,7 @@ function parseDate(value: string | undefined): Date | undefined {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof DatabaseInUseError) {
     console.error(error.message);
   } else {
     console.error(error);

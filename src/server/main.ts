@@ -62,6 +62,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   if (options.isDevelopment) await buildWebIfStale(path.resolve(import.meta.dirname, '../..'), print);
   const app = await buildApp(ctx, { logger });
   await app.listen({ port: config.port, host: config.host });
+  ctx.database.announceUrl(`http://127.0.0.1:${config.port}`);
   closers.push(() => app.close());
   if (options.withScheduler) {
     const scheduler = startScheduler(ctx, logger);

@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { lockDirectory } from './pglite-lock.js';
 import * as schema from './schema.js';
 
 /** A database handle or an open transaction: services take this and never commit themselves. */
@@ -19,6 +20,8 @@ export type Database = {
   /** The connection string for tools that need their own connections (pg-boss); only for PostgreSQL. */
   url: string | undefined;
   pglite: PGlite | undefined;
+  /** Records the server URL in the embedded database's lock, so CLI commands can reach the process holding it. */
+  announceUrl(url: string): void;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'postgres',
       url: options.databaseUrl,
       pglite: undefined,
+      announceUrl: () => {},
       async migrate() {
         // Two processes starting at once must not both migrate: serialize on an advisory lock.
         const client = await pool.connect();
@@ -59,9 +63,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   let pglite = options.pglite;
+  let lock: ReturnType<typeof lockDirectory> | undefined;
   if (!pglite) {
     const dir = path.join(path.resolve(options.dataDir ?? './data'), 'pglite');
     mkdirSync(dir, { recursive: true });
+    lock = lockDirectory(dir);
     pglite = new PGlite(dir);
   }
   const client = pglite;
@@ -71,10 +77,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     url: undefined,
     pglite: client,
+    announceUrl: (url) => lock?.setUrl(url),
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      lock?.release();
+    },
   };
 }
