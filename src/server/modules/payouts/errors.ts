@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, ServiceUnavailableError } from '../../http/errors.js';
+import { ConflictError, ForbiddenError } from '../../http/errors.js';
 
 export class NotACreatorError extends ForbiddenError {
   constructor() {
@@ -65,11 +65,6 @@ export class CreditApplicationBusyError extends ConflictError {
   }
 }
 
-export class StripeUnavailableError extends ServiceUnavailableError {
-  constructor(what: string) {
-    super(`Stripe did not confirm ${what}; it is kept and retried automatically with the same idempotency key.`);
-  }
-}
 
 export class CreditRejectedError extends ConflictError {
   constructor(reason: string | null) {
