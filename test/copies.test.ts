@@ -194,7 +194,18 @@ describe('GET /v1/copies/me and the creator read endpoints', () => {
     expect(mine.body.items[0]).toMatchObject({ counted_for_payout: true, payout_earned: 7, flow: { id: flow.id, slug: flow.slug } });
 
     const earnings = await t.request({ method: 'GET', url: '/v1/creators/me/earnings', token: creator.token });
-    expect(earnings.body).toMatchObject({ pending_cents: 0, held_cents: 7, available_cents: 0, paid_cents: 0, total_earnings_cents: 7, balance_cents: 0 });
+    expect(earnings.body).toMatchObject({
+      pending_cents: 0,
+      held_cents: 7,
+      available_cents: 0,
+      paid_cents: 0,
+      total_earnings_cents: 7,
+      balance_cents: 0,
+      connect: { status: 'not_connected', account_id: null },
+      payouts: [],
+      can_withdraw: false,
+      min_payout_cents: 1000,
+    });
     expect(earnings.body.monthly_earnings).toEqual([{ month: new Date().toISOString().slice(0, 7), copy_count: 1, amount_cents: 7, status: 'held' }]);
     const perFlow = await t.request({ method: 'GET', url: '/v1/creators/me/flows', token: creator.token });
     expect(perFlow.body.items).toEqual([

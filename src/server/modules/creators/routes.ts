@@ -12,12 +12,12 @@ export function creatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['creators'],
-          summary: 'Your earnings: pending, held, available and paid, by month',
+          summary: 'Your earnings: pending, held, available and paid, by month; payouts and Connect status',
           security: bearerAuth,
           response: { 200: earningsResponse, ...problems(401) },
         },
       },
-      async (request) => getEarnings(ctx.db, requireViewer(request)),
+      async (request) => getEarnings(ctx.db, requireViewer(request), { minPayoutCents: ctx.config.minPayoutCents }),
     );
 
     app.get(

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { payoutSummary } from '../payouts/schemas.js';
 
 const centsField = (description: string) => z.number().int().describe(description);
 
-export const earningsResponse = z.object({
+export const earningsResponse = payoutSummary.extend({
   pending_cents: centsField('earned in periods whose invoice is not paid yet'),
   held_cents: centsField('paid periods, waiting out the hold for refunds and disputes'),
   available_cents: centsField('can be paid out or applied to your subscription (negative after a reversal of paid money)'),

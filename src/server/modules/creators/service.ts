@@ -1,11 +1,16 @@
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../http/viewer.js';
 import { creatorBalances } from '../ledger/repository.js';
+import { getPayoutSummary } from '../payouts/service.js';
 import { flowStats, monthlyEarnings } from './repository.js';
 
-/** A creator's balances are sums of their ledger entries; only ever the caller's own. */
-export async function getEarnings(db: Db, viewer: Viewer) {
-  const [balances, monthly] = await Promise.all([creatorBalances(db, viewer.id), monthlyEarnings(db, viewer.id)]);
+/** A creator's balances are sums of their ledger entries, with their payouts and Connect status; only the caller's own. */
+export async function getEarnings(db: Db, viewer: Viewer, options: { minPayoutCents: number }) {
+  const [balances, monthly, payoutSummary] = await Promise.all([
+    creatorBalances(db, viewer.id),
+    monthlyEarnings(db, viewer.id),
+    getPayoutSummary(db, viewer.id, options),
+  ]);
   const pending = balances.creator_pending ?? 0;
   const held = balances.creator_held ?? 0;
   const available = balances.creator_available ?? 0;
@@ -22,6 +27,7 @@ export async function getEarnings(db: Db, viewer: Viewer) {
     total_earnings_cents: pending + held + available + inTransit + paid + credited,
     balance_cents: available,
     monthly_earnings: monthly,
+    ...payoutSummary,
   };
 }
 
