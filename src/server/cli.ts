@@ -45,7 +45,7 @@ async function main(argv: string[]) {
       const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } } });
       return withContext(async (ctx) => {
         await ctx.database.migrate();
-        const result = await seedDemoData(ctx.db, { force: values.force });
+        const result = await seedDemoData(ctx.db, { economics: ctx.config.economics, force: values.force });
         console.log(result.created ? 'Demo data created.' : 'The database already has users: nothing seeded (use --force to add the demo anyway).');
         printLogins(result.logins);
       });

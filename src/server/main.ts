@@ -46,7 +46,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   await ctx.database.migrate();
 
   if (options.isDevelopment) {
-    const seeded = await seedDemoData(ctx.db);
+    const seeded = await seedDemoData(ctx.db, { economics: config.economics });
     if (seeded.created) {
       print('Demo data created. Demo logins:');
       for (const login of seeded.logins) print(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);

@@ -1,20 +1,31 @@
-import { sql } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { recordCopyAtomically } from '../modules/copies/repository.js';
+import type { Economics } from '../modules/ledger/money.js';
 import type { Db } from './client.js';
-import { users } from './schema.js';
+import { billingPeriods, flows, subscriptions, users } from './schema.js';
 import { createAccount, withPasswordHash } from '../modules/auth/service.js';
 import { createFlow } from '../modules/flows/service.js';
 import { demoCreators, demoFlows, demoSubscriber } from './seed-data.js';
 
 export type SeedResult = { created: boolean; logins: { username: string; password: string; role: string }[] };
 
-/** Demo creators, their flows and a member who can subscribe. Does nothing when the database has users. */
-export async function seedDemoData(db: Db, options: { force?: boolean } = {}): Promise<SeedResult> {
+const DEMO_READERS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * Demo creators, their flows, a member who can subscribe, and two months of history: readers whose past (paid,
+ * now ended) periods copied premium flows, so creators have earnings to see, withdraw and be paid. Does nothing when
+ * the database has users.
+ */
+export async function seedDemoData(db: Db, options: { economics: Economics; force?: boolean }): Promise<SeedResult> {
   const logins = [
     ...demoCreators.map((c) => ({ username: c.username, password: c.password, role: 'creator' })),
     { username: demoSubscriber.username, password: demoSubscriber.password, role: 'member (subscribe to try premium)' },
   ];
   // Hashed before the transaction: argon2 is slow on purpose.
   const accounts = await Promise.all([...demoCreators, demoSubscriber].map((person) => withPasswordHash(person)));
+  const readerHash = (await withPasswordHash({ ...demoSubscriber, password: randomBytes(18).toString('base64url') })).passwordHash;
   return db.transaction(async (tx) => {
     // Two processes seeding at once must not both insert: the first takes the lock, the second sees its users.
     await tx.execute(sql`select pg_advisory_xact_lock(7340118)`);
@@ -36,6 +47,62 @@ export async function seedDemoData(db: Db, options: { force?: boolean } = {}): P
       await tx.execute(sql`update flows set created_at = ${createdAt}, updated_at = ${createdAt}, published_at = ${createdAt}
         where id = ${view.id}`);
     }
+    await seedCopyHistory(tx, readerHash, options.economics);
     return { created: true, logins };
   });
+}
+
+/**
+ * Readers who subscribed for two months, ended half a month ago: each period paid, each copying two thirds of the
+ * premium flows through the same `record_copy` as the API. Their holds (period end + 14 days) have passed.
+ */
+async function seedCopyHistory(db: Db, passwordHash: string, economics: Economics) {
+  const premium = await db.select({ id: flows.id }).from(flows).where(eq(flows.isPremium, true)).orderBy(flows.createdAt);
+  const now = Date.now();
+  const periods = [
+    { start: new Date(now - 75 * DAY_MS), end: new Date(now - 45 * DAY_MS) },
+    { start: new Date(now - 45 * DAY_MS), end: new Date(now - 15 * DAY_MS) },
+  ];
+  for (let reader = 1; reader <= DEMO_READERS; reader++) {
+    const name = `reader${String(reader).padStart(2, '0')}`;
+    const user = await createAccount(db, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash });
+    const subscriptionId = `sub_demo_${name}`;
+    for (const [index, period] of periods.entries()) {
+      await db
+        .insert(subscriptions)
+        .values({
+          id: subscriptionId,
+          userId: user.id,
+          customerId: `cus_demo_${name}`,
+          status: 'active',
+          currentPeriodStart: period.start,
+          currentPeriodEnd: period.end,
+          planAmountCents: 1000,
+        })
+        .onConflictDoUpdate({ target: subscriptions.id, set: { currentPeriodStart: period.start, currentPeriodEnd: period.end } });
+      const [billingPeriod] = await db
+        .insert(billingPeriods)
+        .values({
+          subscriptionId,
+          userId: user.id,
+          periodStart: period.start,
+          periodEnd: period.end,
+          status: 'paid',
+          basisCents: 1000,
+          amountPaidCents: 1000,
+          paidAt: period.start,
+        })
+        .returning({ id: billingPeriods.id });
+      for (const [flowIndex, flow] of premium.entries()) {
+        if ((reader + flowIndex + index) % 3 === 0) continue;
+        await recordCopyAtomically(db, { userId: user.id, flowRef: flow.id, isAdmin: false, economics });
+      }
+      await db.execute(sql`update copies set copied_at = ${period.start}::timestamptz + random() * interval '28 days'
+        where billing_period_id = ${billingPeriod!.id}`);
+    }
+    await db
+      .update(subscriptions)
+      .set({ status: 'canceled', canceledAt: periods[1]!.end })
+      .where(eq(subscriptions.id, subscriptionId));
+  }
 }
