@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailOutbox, subscriptions } from '../src/server/db/schema.js';
 import { startEmailSender } from '../src/server/modules/email/jobs.js';
 import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../src/server/modules/email/service.js';
-import { advanceEmulator, CARDS, createMember, DAY, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
+import { advanceEmulator, CARDS, createMember, DAY, deliverSignedEvent, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { startTestSmtp, type TestSmtp } from './support/smtp.js';
 
@@ -40,19 +39,6 @@ async function outboxSettled() {
     if (Date.now() > deadline) throw new Error(`mails still pending: ${pending.map((row) => row.causeKey).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-async function deliverSigned(event: unknown) {
-  const payload = JSON.stringify(event);
-  return t.request({
-    method: 'POST',
-    url: '/v1/webhooks/stripe',
-    payload,
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: t.stripeSetup.webhookSecret! }),
-    },
-  });
 }
 
 async function eventsOf(member: Member, type: string) {
@@ -111,10 +97,10 @@ describe('subscription mails', () => {
     const [created] = await eventsOf(member, 'customer.subscription.created');
     expect(created).toBeDefined();
 
-    const same = await deliverSigned(created);
+    const same = await deliverSignedEvent(t, created);
     expect(same.status).toBe(200);
     // A new id gets past the inbox, so the subscription is synced again and only the cause key stands in the way.
-    const renamed = await deliverSigned({ ...created, id: `evt_replay_${randomUUID().slice(0, 8)}` });
+    const renamed = await deliverSignedEvent(t, { ...created, id: `evt_replay_${randomUUID().slice(0, 8)}` });
     expect(renamed.body.outcome).toBe('processed');
     await outboxSettled();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -140,7 +126,7 @@ describe('subscription mails', () => {
     expect(mail.text).toContain(`we will try your card again on ${day(new Date(invoice.next_payment_attempt! * 1000).toISOString())}`);
 
     // While the invoice is still open, replay the failure under a new id: processed, but no second mail.
-    const replay = await deliverSigned({ ...failed, id: `evt_replay_${randomUUID().slice(0, 8)}` });
+    const replay = await deliverSignedEvent(t, { ...failed, id: `evt_replay_${randomUUID().slice(0, 8)}` });
     expect(replay.body.outcome).toBe('processed');
     await outboxSettled();
     expect(subjects(member).filter((s) => s === failedSubject)).toHaveLength(1);

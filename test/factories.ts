@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { billingPeriods, subscriptions } from '../src/server/db/schema.js';
 import type { TestApp } from './support/app.js';
@@ -114,3 +115,17 @@ export async function advanceEmulator(t: TestApp, seconds: number) {
 }
 
 export const DAY = 86_400;
+
+/** Posts a Stripe event to our webhook endpoint, signed as Stripe would sign it (for replays and reorderings). */
+export function deliverSignedEvent(t: TestApp, event: unknown) {
+  const payload = typeof event === 'string' ? event : JSON.stringify(event);
+  return t.request({
+    method: 'POST',
+    url: '/v1/webhooks/stripe',
+    payload,
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: t.stripeSetup.webhookSecret! }),
+    },
+  });
+}

@@ -171,7 +171,6 @@ export const billingPeriods = pgTable(
     copiesCount: integer('copies_count').notNull().default(0),
     countedCopies: integer('counted_copies').notNull().default(0),
     earnedCents: cents('earned_cents').notNull().default(0),
-    lastCopyCounted: boolean('last_copy_counted').notNull().default(false),
     ...timestamps,
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "billing_periods" DROP COLUMN "last_copy_counted";
