@@ -80,8 +80,13 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
         )
         .then(logged('stripe.checkout_session.created', { user_id: input.userId })),
 
-    createPortalSession: (input: { customerId: string; returnUrl: string }) =>
-      stripe.billingPortal.sessions.create({ customer: input.customerId, return_url: input.returnUrl }),
+    createPortalSession: (input: { customerId: string; returnUrl: string; attemptId: string }) =>
+      stripe.billingPortal.sessions
+        .create(
+          { customer: input.customerId, return_url: input.returnUrl },
+          { idempotencyKey: `portal-${input.customerId}-${input.attemptId}` },
+        )
+        .then(logged('stripe.portal_session.created', { customer_id: input.customerId })),
 
     retrieveSubscription: (id: string) => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }),
     listSubscriptions: (customerId: string) => stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 10 }),

@@ -76,7 +76,11 @@ async function ensureStripeCustomer(ctx: AppContext, user: UserRow): Promise<str
 export async function openPortal(ctx: AppContext, viewer: Viewer) {
   const user = await findUserById(ctx.db, viewer.id);
   if (!user?.stripeCustomerId) throw new NoBillingAccountError();
-  const session = await ctx.stripe.createPortalSession({ customerId: user.stripeCustomerId, returnUrl: `${ctx.config.publicUrl}/account` });
+  const session = await ctx.stripe.createPortalSession({
+    customerId: user.stripeCustomerId,
+    returnUrl: `${ctx.config.publicUrl}/account`,
+    attemptId: randomUUID(),
+  });
   return { url: session.url };
 }
 
