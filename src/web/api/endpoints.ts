@@ -2,6 +2,7 @@ import { request } from './client.js';
 import type {
   AppliedCredit,
   CheckoutSession,
+  ConnectLink,
   CopyResult,
   CreatorFlowStats,
   Earnings,
@@ -46,12 +47,8 @@ export const api = {
 
   earnings: ({ signal }: Signal = {}) => request<Earnings>('GET', '/v1/creators/me/earnings', { signal }),
   creatorFlows: ({ signal }: Signal = {}) => request<{ items: CreatorFlowStats[] }>('GET', '/v1/creators/me/flows', { signal }),
-  payouts: async ({ signal }: Signal = {}): Promise<PayoutList> => {
-    // The list is `payouts` in the payout summary, `items` in the first draft of the contract: accept either.
-    const { items, payouts, ...summary } = await request<PayoutList & { payouts?: Payout[] }>('GET', '/v1/creators/me/payouts', { signal });
-    return { ...summary, items: items ?? payouts ?? [] };
-  },
-  connect: () => request<HostedPage>('POST', '/v1/creators/me/connect'),
+  payouts: ({ signal }: Signal = {}) => request<PayoutList>('GET', '/v1/creators/me/payouts', { signal }),
+  connect: () => request<ConnectLink>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
   applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),
 };

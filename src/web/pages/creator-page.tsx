@@ -1,7 +1,7 @@
 import { type ReactNode, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
-import type { ConnectStatus, CreatorFlowStats, Earnings, Payout, PayoutList } from '../api/types.js';
+import type { ConnectStatus, CreatorFlowStats, Earnings, Payout } from '../api/types.js';
 import { EarningsChart } from '../components/earnings-chart.js';
 import { RequireMember } from '../components/require-member.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
@@ -22,12 +22,7 @@ export function CreatorPage() {
 function CreatorDashboard() {
   const earnings = useResource((signal) => api.earnings({ signal }), []);
   const flows = useResource((signal) => api.creatorFlows({ signal }), []);
-  const payouts = useResource((signal) => api.payouts({ signal }), []);
   const { search } = useLocation();
-  const reloadMoney = () => {
-    earnings.reload();
-    payouts.reload();
-  };
 
   return (
     <div className="creator">
@@ -47,31 +42,20 @@ function CreatorDashboard() {
 
       {earnings.status === 'loading' && <Loading label="Loading your earnings…" />}
       {earnings.status === 'error' && <ErrorState error={earnings.error} onRetry={earnings.reload} what="creator earnings" />}
-      {earnings.status === 'ready' && (
-        <EarningsOverview earnings={withStanding(earnings.data, payouts.status === 'ready' ? payouts.data : undefined)} onChanged={reloadMoney} />
-      )}
+      {earnings.status === 'ready' && <EarningsOverview earnings={earnings.data} onChanged={earnings.reload} />}
 
       <Panel title="Your flows" id="flows-heading">
         <FlowsTable flows={flows} />
       </Panel>
 
-      <Panel title="Payouts" id="payouts-heading">
-        <PayoutsTable payouts={payouts} />
-      </Panel>
+      {/* The payouts come with the earnings: their loading and error states are the ones shown above. */}
+      {earnings.status === 'ready' && (
+        <Panel title="Payouts" id="payouts-heading">
+          <PayoutsTable payouts={earnings.data.payouts} />
+        </Panel>
+      )}
     </div>
   );
-}
-
-/** Connect status and withdrawal rules come with earnings or, failing that, with the payouts list. */
-function withStanding(earnings: Earnings, payouts: PayoutList | undefined): Earnings {
-  if (!payouts) return earnings;
-  return {
-    ...earnings,
-    connect: earnings.connect ?? payouts.connect,
-    min_payout_cents: earnings.min_payout_cents ?? payouts.min_payout_cents,
-    can_withdraw: earnings.can_withdraw ?? payouts.can_withdraw,
-    next_withdrawal_at: earnings.next_withdrawal_at ?? payouts.next_withdrawal_at,
-  };
 }
 
 function Panel({ title, id, children }: { title: string; id: string; children: ReactNode }) {
@@ -162,26 +146,19 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
       return `${formatCents(credit.applied_cents)} applied to your subscription, taken off your next invoice; ${creditNote}.`;
     });
 
-  // Older servers do not report Connect or withdrawal rules: offer the actions and let the API answer.
-  const connectStatus = earnings.connect?.status;
-  const canWithdraw = earnings.can_withdraw ?? earnings.available_cents > 0;
-  const withdrawNote = earnings.can_withdraw === false ? whyNoWithdrawal(earnings) : undefined;
-  const scheduleNote =
-    earnings.min_payout_cents === undefined
-      ? 'Payouts go out on the 1st of each month, or withdraw once a day.'
-      : `Payouts of at least ${formatCents(earnings.min_payout_cents)} go out on the 1st of each month, or withdraw once a day.`;
+  const connectStatus = earnings.connect.status;
 
   return (
     <div className="stack">
       <div className="connect-status">
         <span>Payout account</span>
-        {connectStatus && <ConnectBadge status={connectStatus} />}
+        <ConnectBadge status={connectStatus} />
       </div>
       <button type="button" className={connectStatus === 'enabled' ? 'button' : 'button button-primary'} onClick={connect} disabled={Boolean(state.busy)}>
         {state.busy === 'connect' ? 'Opening Stripe…' : connectLabel(connectStatus)}
       </button>
       <div className="actions">
-        <button type="button" className="button" onClick={withdraw} disabled={!canWithdraw || Boolean(state.busy)} aria-describedby="withdraw-note">
+        <button type="button" className="button" onClick={withdraw} disabled={!earnings.can_withdraw || Boolean(state.busy)} aria-describedby="withdraw-note">
           {state.busy === 'withdraw' ? 'Requesting…' : `Withdraw ${formatCents(Math.max(earnings.available_cents, 0))}`}
         </button>
         <button type="button" className="button" onClick={apply} disabled={earnings.available_cents <= 0 || Boolean(state.busy)}>
@@ -189,7 +166,9 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
         </button>
       </div>
       <p id="withdraw-note" className="muted small">
-        {withdrawNote ?? scheduleNote}
+        {earnings.can_withdraw
+          ? `Payouts of at least ${formatCents(earnings.min_payout_cents)} go out on the 1st of each month, or withdraw once a day.`
+          : whyNoWithdrawal(earnings)}
       </p>
       <div role="status" aria-live="polite">
         {state.message && <p className="notice notice-success">{state.message}</p>}
@@ -204,22 +183,21 @@ function GetPaid({ earnings, onChanged }: { earnings: Earnings; onChanged: () =>
 }
 
 function whyNoWithdrawal(earnings: Earnings): string {
-  if (earnings.connect && earnings.connect.status !== 'enabled') return 'Connect a Stripe account to withdraw.';
-  if (earnings.min_payout_cents !== undefined && earnings.available_cents < earnings.min_payout_cents) {
+  if (earnings.connect.status !== 'enabled') return 'Connect a Stripe account to withdraw.';
+  if (earnings.available_cents < earnings.min_payout_cents) {
     return `Withdrawals start at ${formatCents(earnings.min_payout_cents)}; you have ${formatCents(earnings.available_cents)} available.`;
   }
   if (earnings.next_withdrawal_at) return `One withdrawal a day: next possible ${formatDateTime(earnings.next_withdrawal_at)}.`;
   return 'Withdrawal is not possible right now.';
 }
 
-function connectLabel(status: ConnectStatus | undefined): string {
+function connectLabel(status: ConnectStatus): string {
   switch (status) {
     case 'enabled':
       return 'Open Stripe dashboard';
     case 'onboarding':
       return 'Finish Stripe setup';
     case 'not_connected':
-    case undefined:
       return 'Connect with Stripe';
   }
 }
@@ -292,10 +270,8 @@ function FlowsTable({ flows }: { flows: Resource<{ items: CreatorFlowStats[] }> 
   );
 }
 
-function PayoutsTable({ payouts }: { payouts: Resource<PayoutList> }) {
-  if (payouts.status === 'loading') return <Loading label="Loading payouts…" />;
-  if (payouts.status === 'error') return <ErrorState error={payouts.error} onRetry={payouts.reload} what="payouts" />;
-  if (payouts.data.items.length === 0) {
+function PayoutsTable({ payouts }: { payouts: Payout[] }) {
+  if (payouts.length === 0) {
     return (
       <EmptyState title="No payouts yet">
         <p>Payouts appear here once you have enough available and a connected Stripe account.</p>
@@ -317,7 +293,7 @@ function PayoutsTable({ payouts }: { payouts: Resource<PayoutList> }) {
           </tr>
         </thead>
         <tbody>
-          {payouts.data.items.map((payout) => (
+          {payouts.map((payout) => (
             <tr key={payout.id}>
               <td>{formatDate(payout.created_at)}</td>
               <td>{payout.kind === 'withdrawal' ? 'Withdrawal' : 'Monthly'}</td>
