@@ -64,8 +64,9 @@ async function applyEvent(db: Db, ctx: AppContext, event: Stripe.Event) {
     case 'invoice.finalized':
       return syncInvoice(db, ctx.stripe, object.id!, economics);
     case 'charge.refunded':
-    case 'charge.refund.updated':
       return syncChargeLosses(db, ctx.stripe, object.id!, share);
+    // These carry a refund or a dispute; what changed is their charge.
+    case 'charge.refund.updated':
     case 'charge.dispute.created':
     case 'charge.dispute.updated':
     case 'charge.dispute.closed':
