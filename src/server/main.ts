@@ -7,10 +7,8 @@ import type { Config } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { seedDemoData } from './db/seed.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
-import { startScheduler } from './jobs.js';
 import { buildWebIfStale } from './web-build.js';
-import { startEmailSender } from './modules/email/jobs.js';
-import { startPayoutWorker } from './modules/payouts/jobs.js';
+import { startBackgroundWork } from './worker.js';
 
 export type Closer = () => Promise<unknown>;
 
@@ -64,14 +62,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   await app.listen({ port: config.port, host: config.host });
   ctx.database.announceUrl(`http://127.0.0.1:${config.port}`);
   closers.push(() => app.close());
-  if (options.withScheduler) {
-    const scheduler = startScheduler(ctx, logger);
-    closers.push(scheduler.stop);
-    const emailSender = await startEmailSender(ctx, logger);
-    closers.push(emailSender.stop);
-    const payoutWorker = await startPayoutWorker(ctx, logger);
-    closers.push(payoutWorker.stop);
-  }
+  if (options.withScheduler) closers.push(...(await startBackgroundWork(ctx, logger)));
   return { ctx, app, closers };
 }
 

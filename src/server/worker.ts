@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createContext, type StripeSetup } from './context.js';
+import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { startScheduler } from './jobs.js';
 import type { Closer } from './main.js';
 import { startEmailSender } from './modules/email/jobs.js';
@@ -15,12 +15,15 @@ export async function startWorker(config: Config, options: { stripe: StripeSetup
   const ctx = await createContext(config, { stripe: options.stripe, logger });
   const closers: Closer[] = [() => ctx.database.close()];
   await ctx.database.migrate();
-  const scheduler = startScheduler(ctx, logger);
-  closers.push(scheduler.stop);
-  const emailSender = await startEmailSender(ctx, logger);
-  closers.push(emailSender.stop);
-  const payouts = await startPayoutWorker(ctx, logger);
-  closers.push(payouts.stop);
+  closers.push(...(await startBackgroundWork(ctx, logger)));
   logger.info({ event: 'worker.started' }, 'worker started');
   return { closers };
+}
+
+/** Everything that runs in the background, in a worker or in a server process with FLOWTAB_JOBS=on. */
+export async function startBackgroundWork(ctx: AppContext, logger: Logger): Promise<Closer[]> {
+  const scheduler = startScheduler(ctx, logger);
+  const emailSender = await startEmailSender(ctx, logger);
+  const payouts = await startPayoutWorker(ctx, logger);
+  return [scheduler.stop, emailSender.stop, payouts.stop];
 }
