@@ -116,6 +116,27 @@ describe('GET /v1/users/me', () => {
   });
 });
 
+describe('tokens', () => {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  it('refuses a tampered payload, an unsigned token and an expired one', async () => {
+    const member = await createMember(t);
+    const [header, payload, signature] = member.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const asAdmin = `${header}.${encode({ ...claims, role: 'admin' })}.${signature}`;
+    const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${payload}.`;
+    for (const token of [asAdmin, unsigned]) {
+      expectProblem(await t.request({ method: 'GET', url: '/v1/users/me', token }), 401);
+    }
+    const { createTokenService } = await import('../src/server/http/tokens.js');
+    const { createHmac } = await import('node:crypto');
+    const expiredPayload = encode({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
+    const expiredSignature = createHmac('sha256', t.config.jwtSecret).update(`${header}.${expiredPayload}`).digest('base64url');
+    expectProblem(await t.request({ method: 'GET', url: '/v1/users/me', token: `${header}.${expiredPayload}.${expiredSignature}` }), 401);
+    expect(await createTokenService(t.config.jwtSecret).verify(member.token)).toEqual({ id: member.id, role: 'member' });
+  });
+});
+
 describe('rate limits', () => {
   it('answers 429 after too many logins from one address', async () => {
     const limited = await createTestApp({ RATE_LIMIT_AUTH_PER_MINUTE: '3' });
