@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { startEmulator } from '../../stripe-emulator/src/server.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
@@ -26,6 +25,8 @@ export async function resolveStripe(config: Config, options: { mayStartEmulator:
   if (!options.mayStartEmulator) {
     throw new Error('Set STRIPE_SECRET_KEY (real Stripe) or STRIPE_API_BASE (a running emulator); `flowtab start` starts an emulator for you.');
   }
+  // Loaded only here: the emulator is a development tool and production never reaches this line.
+  const { startEmulator } = await import('../../stripe-emulator/src/server.js');
   const emulator = await startEmulator({ port: emulatorPort, stateFile: path.join(config.dataDir, 'stripe-emulator.json') });
   return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [emulator.close] };
 }
