@@ -16,8 +16,8 @@ export const earningsResponse = payoutSummary.extend({
     z.object({
       month: z.string().describe('YYYY-MM (UTC)'),
       copy_count: z.number().int(),
-      amount_cents: z.number().int(),
-      status: z.enum(['pending', 'held', 'available', 'paid', 'void']),
+      amount_cents: z.number().int().describe('what the month’s counted copies earned, before any refund or dispute reversal'),
+      status: z.enum(['pending', 'held', 'available', 'paid', 'void']).describe('the least advanced state among them'),
     }),
   ),
 });
