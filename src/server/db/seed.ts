@@ -53,8 +53,8 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
 }
 
 /**
- * Readers who subscribed for two months, ended half a month ago: each period paid, each copying two thirds of the
- * premium flows through the same `record_copy` as the API. Their holds (period end + 14 days) have passed.
+ * Readers who subscribed for two months, ended half a month ago: each period paid, copying premium flows (some
+ * more popular than others) through the same `record_copy` as the API. Their holds (period end + 14 days) have passed.
  */
 async function seedCopyHistory(db: Db, passwordHash: string, economics: Economics) {
   const premium = await db.select({ id: flows.id }).from(flows).where(eq(flows.isPremium, true)).orderBy(flows.createdAt);
@@ -94,7 +94,9 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
         })
         .returning({ id: billingPeriods.id });
       for (const [flowIndex, flow] of premium.entries()) {
-        if ((reader + flowIndex + index) % 3 === 0) continue;
+        // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
+        const popularity = 0.25 + (0.75 * ((flowIndex * 37 + index * 11) % 100)) / 100;
+        if (reader > DEMO_READERS * popularity) continue;
         await recordCopyAtomically(db, { userId: user.id, flowRef: flow.id, isAdmin: false, economics });
       }
       await db.execute(sql`update copies set copied_at = ${period.start}::timestamptz + random() * interval '28 days'
