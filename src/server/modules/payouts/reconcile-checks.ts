@@ -3,27 +3,29 @@ import { registerReconcileCheck } from '../ledger/reconcile.js';
 
 // The payout invariants, added to `flowtab reconcile` and to the tests' reconcile after each test.
 
-registerReconcileCheck({
-  name: 'paid payouts (net of reversals) equal each creator’s creator_paid',
-  query: () => sql`
-    with p as (select creator_id, sum(amount_cents - reversed_cents) as total from payouts where status = 'paid' group by creator_id),
-         l as (select creator_id, sum(amount_cents) as total from ledger_entries where account = 'creator_paid' group by creator_id)
-    select coalesce(p.creator_id, l.creator_id) as creator_id, coalesce(p.total, 0)::bigint as payouts, coalesce(l.total, 0)::bigint as ledger
-      from p full join l on l.creator_id = p.creator_id
-     where coalesce(p.total, 0) <> coalesce(l.total, 0)`,
-  describe: (r) => `creator ${r.creator_id}: paid payouts say ${r.payouts} ¢, creator_paid says ${r.ledger} ¢`,
-});
+/** Per creator, what the payouts in some states add up to must equal one ledger account's balance. */
+function payoutsMatchAccount(name: string, statuses: string[], amount: ReturnType<typeof sql>, account: string, label: string) {
+  registerReconcileCheck({
+    name,
+    query: () => sql`
+      with p as (select creator_id, sum(${amount}) as total from payouts
+                  where status in (${sql.join(statuses.map((status) => sql`${status}`), sql`, `)}) group by creator_id),
+           l as (select creator_id, sum(amount_cents) as total from ledger_entries where account = ${account} group by creator_id)
+      select coalesce(p.creator_id, l.creator_id) as creator_id, coalesce(p.total, 0)::bigint as payouts, coalesce(l.total, 0)::bigint as ledger
+        from p full join l on l.creator_id = p.creator_id
+       where coalesce(p.total, 0) <> coalesce(l.total, 0)`,
+    describe: (r) => `creator ${r.creator_id}: ${label} say ${r.payouts} ¢, ${account} says ${r.ledger} ¢`,
+  });
+}
 
-registerReconcileCheck({
-  name: 'open payouts equal each creator’s creator_in_transit',
-  query: () => sql`
-    with p as (select creator_id, sum(amount_cents) as total from payouts where status in ('pending', 'processing') group by creator_id),
-         l as (select creator_id, sum(amount_cents) as total from ledger_entries where account = 'creator_in_transit' group by creator_id)
-    select coalesce(p.creator_id, l.creator_id) as creator_id, coalesce(p.total, 0)::bigint as payouts, coalesce(l.total, 0)::bigint as ledger
-      from p full join l on l.creator_id = p.creator_id
-     where coalesce(p.total, 0) <> coalesce(l.total, 0)`,
-  describe: (r) => `creator ${r.creator_id}: open payouts say ${r.payouts} ¢, creator_in_transit says ${r.ledger} ¢`,
-});
+payoutsMatchAccount(
+  'paid payouts (net of reversals) equal each creator’s creator_paid',
+  ['paid'],
+  sql`amount_cents - reversed_cents`,
+  'creator_paid',
+  'paid payouts',
+);
+payoutsMatchAccount('open payouts equal each creator’s creator_in_transit', ['pending', 'processing'], sql`amount_cents`, 'creator_in_transit', 'open payouts');
 
 registerReconcileCheck({
   name: 'each payout has one reservation, and one settlement matching its status',
