@@ -65,6 +65,15 @@ export async function creatorBalances(db: Db, creatorId: string): Promise<Partia
   return Object.fromEntries(rows.map((row) => [row.account, Number(row.total)]));
 }
 
+/** One account's balance for one creator (e.g. creator_available: what a payout would send). */
+export async function creatorAccountBalance(db: Db, creatorId: string, account: LedgerAccount): Promise<number> {
+  const [row] = await db
+    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.amountCents}), 0)` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.creatorId, creatorId), eq(ledgerEntries.account, account)));
+  return Number(row?.total ?? 0);
+}
+
 export async function creatorAccountBalances(db: Db, creatorIds: string[], accounts: LedgerAccount[]) {
   if (creatorIds.length === 0) return [];
   return db

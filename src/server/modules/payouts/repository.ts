@@ -75,12 +75,6 @@ export async function lockCreator(db: Db, creatorId: string): Promise<boolean> {
   return rowsOf(result).length > 0;
 }
 
-export async function availableBalance(db: Db, creatorId: string): Promise<number> {
-  const result = await db.execute(sql`
-    select coalesce(sum(amount_cents), 0)::bigint as total from ledger_entries where creator_id = ${creatorId} and account = 'creator_available'`);
-  return Number(rowsOf<{ total: string | number }>(result)[0]?.total ?? 0);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Payouts
 

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../http/errors.js';
 import type { Viewer } from '../../http/viewer.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
 import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../email/service.js';
-import { postLedgerTransaction } from '../ledger/repository.js';
+import { creatorAccountBalance, postLedgerTransaction } from '../ledger/repository.js';
 import { releaseHeldEarnings } from '../ledger/service.js';
 import { onStripeEvent } from '../webhooks/service.js';
 import {
@@ -20,7 +20,6 @@ import {
   WithdrawalLimitError,
 } from './errors.js';
 import {
-  availableBalance,
   claimPayout,
   type CreditApplicationRow,
   findCreditApplication,
@@ -109,7 +108,7 @@ export async function getPayoutSummary(
 
 export async function getMyPayouts(ctx: AppContext, viewer: Viewer) {
   const summary = await getPayoutSummary(ctx.db, viewer.id, { minPayoutCents: ctx.config.minPayoutCents });
-  return { ...summary, available_cents: await availableBalance(ctx.db, viewer.id) };
+  return { ...summary, available_cents: await creatorAccountBalance(ctx.db, viewer.id, 'creator_available') };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -431,7 +430,7 @@ export async function withdrawNow(ctx: AppContext, viewer: Viewer, log: PayoutLo
     if (open) throw new PayoutInProgressError(open.id);
     const fresh = await findPayoutCreator(ctx.db, user.id);
     if (!fresh?.payoutsEnabled) throw new PayoutsNotEnabledError(fresh?.connectAccountId ? 'onboarding' : 'not_connected');
-    throw new BelowMinimumError(await availableBalance(ctx.db, user.id), ctx.config.minPayoutCents);
+    throw new BelowMinimumError(await creatorAccountBalance(ctx.db, user.id, 'creator_available'), ctx.config.minPayoutCents);
   }
   log.info({ event: 'payout.withdrawal_requested', payout_id: reserved.id, creator_id: user.id, amount_cents: reserved.amountCents }, 'withdrawal');
   const sent = await sendPayout(ctx, reserved.id, { log });
@@ -480,7 +479,7 @@ export async function applyEarningsToSubscription(
       await finishCreditApplication(ctx, pending, user.stripeCustomerId, log);
       throw new CreditApplicationBusyError();
     }
-    throw new NothingToApplyError(await availableBalance(ctx.db, user.id), input.amountCents);
+    throw new NothingToApplyError(await creatorAccountBalance(ctx.db, user.id, 'creator_available'), input.amountCents);
   }
   return finishCreditApplication(ctx, created, user.stripeCustomerId, log);
 }
