@@ -17,12 +17,15 @@ const CHECKS: Check[] = [
   {
     name: 'per-period creator earnings ≤ share of what was collected net of refunds',
     query: ({ sharePercent }) => sql`
-      select bp.id, coalesce(sum(e.amount_cents), 0)::bigint as earned,
-             case when bp.status = 'void' then 0 else floor(${sharePercent} * greatest(bp.basis_cents - bp.refunded_cents, 0) / 100.0) end::bigint as pool
-        from billing_periods bp
-        left join ledger_entries e on e.billing_period_id = bp.id and e.account in ('creator_pending', 'creator_held', 'creator_available')
-       group by bp.id
-      having coalesce(sum(e.amount_cents), 0) > case when bp.status = 'void' then 0 else floor(${sharePercent} * greatest(bp.basis_cents - bp.refunded_cents, 0) / 100.0) end`,
+      select * from (
+        select bp.id, coalesce(sum(e.amount_cents), 0)::bigint as earned,
+               case when bp.status = 'void' then 0
+                    else ${sharePercent}::bigint * greatest(bp.basis_cents - bp.refunded_cents, 0) / 100 end as pool
+          from billing_periods bp
+          left join ledger_entries e on e.billing_period_id = bp.id and e.account in ('creator_pending', 'creator_held', 'creator_available')
+         group by bp.id
+      ) periods
+      where earned > pool`,
     describe: (r) => `period ${r.id}: creators earned ${r.earned} ¢ but its pool is ${r.pool} ¢`,
   },
   {
