@@ -3,7 +3,7 @@ import type { Viewer } from '../../http/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
 import type { Economics } from '../ledger/money.js';
 import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
-import { isGoodStanding } from '../subscriptions/standing.js';
+import { isGoodStanding, isLapsed } from '../subscriptions/standing.js';
 import { AlreadyCopiedError, type CopyCounts, CopyLimitError, SubscriptionPastDueError, SubscriptionRequiredError } from './errors.js';
 import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically } from './repository.js';
 import type { CopyView } from './schemas.js';
@@ -24,7 +24,7 @@ export async function recordCopy(db: Db, viewer: Viewer, ref: string, economics:
     case 'not_found':
       throw new FlowNotFoundError();
     case 'subscription_required':
-      if (record.subscriptionStatus && LAPSED_STATUSES.has(record.subscriptionStatus)) throw new SubscriptionPastDueError(record.subscriptionStatus);
+      if (record.subscriptionStatus && isLapsed(record.subscriptionStatus)) throw new SubscriptionPastDueError(record.subscriptionStatus);
       throw new SubscriptionRequiredError();
     case 'duplicate':
       throw new AlreadyCopiedError({ ...counts, text: record.body!, flow_id: record.flowId! });
@@ -37,8 +37,6 @@ export async function recordCopy(db: Db, viewer: Viewer, ref: string, economics:
       return toCopyView(record, counts, economics);
   }
 }
-
-const LAPSED_STATUSES = new Set(['past_due', 'unpaid', 'paused', 'incomplete']);
 
 function toCopyView(record: CopyRecord, counts: CopyCounts, economics: Economics): CopyView {
   return {

@@ -1,13 +1,10 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { type BillingPeriodStatus, billingPeriods, subscriptions } from '../../db/schema.js';
-import { GOOD_STANDING_STATUSES } from './standing.js';
+import { GOOD_STANDING_STATUSES, LIVE_STATUSES } from './standing.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type BillingPeriodRow = typeof billingPeriods.$inferSelect;
-
-/** Statuses that still bill the member: a second checkout would create a second subscription. */
-export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused'] as const;
 
 export async function findGoodStandingSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await db

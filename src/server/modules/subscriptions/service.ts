@@ -24,7 +24,6 @@ import {
   findLatestSubscription,
   findLiveSubscription,
   findSubscription,
-  LIVE_STATUSES,
   listOpenPeriodsOfSubscription,
   setRefundedCents,
   transitionBillingPeriod,
@@ -32,7 +31,7 @@ import {
   upsertSubscription,
 } from './repository.js';
 import type { MySubscriptionView } from './schemas.js';
-import { isGoodStanding } from './standing.js';
+import { isGoodStanding, LIVE_STATUSES } from './standing.js';
 
 /** The event cannot be applied yet (e.g. its customer is not linked to a member): leave it for a retry. */
 export class NotReadyError extends Error {}

@@ -17,3 +17,11 @@ export function isGoodStanding(status: SubscriptionStatus): boolean {
       return false;
   }
 }
+
+/** Statuses that still bill the member: a second checkout would create a second subscription. */
+export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused'] as const satisfies readonly SubscriptionStatus[];
+
+/** Still billed but not in good standing: premium access waits on the billing portal (a card to fix). */
+export function isLapsed(status: string): boolean {
+  return (LIVE_STATUSES as readonly string[]).includes(status) && !(GOOD_STANDING_STATUSES as readonly string[]).includes(status);
+}
