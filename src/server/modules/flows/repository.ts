@@ -7,7 +7,7 @@ import type { FlowListQuery } from './schemas.js';
 export type FlowRow = typeof flows.$inferSelect;
 export type FlowWithAuthor = Omit<FlowRow, 'searchVector'> & { authorUsername: string };
 
-type FlowContent = Pick<FlowRow, 'title' | 'summary' | 'body' | 'tags'>;
+export type FlowContent = Pick<FlowRow, 'title' | 'summary' | 'body' | 'tags'>;
 
 /** The weighted search document: title first, then tags and summary, then the body. */
 function searchVectorOf(flow: FlowContent): SQL {
@@ -45,19 +45,20 @@ export async function insertFlowWithFreeSlug(
   throw new Error(`no free slug for ${baseSlug}`);
 }
 
-export async function updateFlow(db: Db, id: string, values: Partial<typeof flows.$inferInsert>): Promise<FlowRow | undefined> {
+/** `content` is the flow's searchable text after the change, when the change touches it: the index follows. */
+export async function updateFlow(
+  db: Db,
+  id: string,
+  values: Partial<typeof flows.$inferInsert>,
+  content?: FlowContent,
+): Promise<FlowRow | undefined> {
+  const searchVector = content ? (searchVectorOf(content) as unknown as string) : undefined;
   const [row] = await db
     .update(flows)
-    .set({ ...values, updatedAt: new Date() })
+    .set({ ...values, searchVector, updatedAt: new Date() })
     .where(eq(flows.id, id))
     .returning();
-  if (!row) return undefined;
-  const [reindexed] = await db
-    .update(flows)
-    .set({ searchVector: searchVectorOf(row) as unknown as string })
-    .where(eq(flows.id, id))
-    .returning();
-  return reindexed;
+  return row;
 }
 
 export async function findFlowByRef(db: Db, ref: string): Promise<FlowWithAuthor | undefined> {

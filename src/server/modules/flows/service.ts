@@ -128,7 +128,13 @@ export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Prom
 export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
   const flow = await findEditableFlow(db, viewer, ref);
   if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
-  await updateFlow(db, flow.id, {
+  const searchable = {
+    title: patch.title ?? flow.title,
+    summary: patch.summary ?? flow.summary,
+    body: patch.body ?? flow.body,
+    tags: patch.tags ?? flow.tags,
+  };
+  const changes = {
     title: patch.title,
     summary: patch.summary,
     body: patch.body,
@@ -141,7 +147,8 @@ export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowP
     featured: patch.featured,
     status: patch.status,
     publishedAt: patch.status === 'published' && !flow.publishedAt ? new Date() : undefined,
-  });
+  };
+  await updateFlow(db, flow.id, changes, searchable);
   return getFlow(db, flow.id, viewer);
 }
 
