@@ -133,7 +133,7 @@ describe('tokens', () => {
     const expiredPayload = encode({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
     const expiredSignature = createHmac('sha256', t.config.jwtSecret).update(`${header}.${expiredPayload}`).digest('base64url');
     expectProblem(await t.request({ method: 'GET', url: '/v1/users/me', token: `${header}.${expiredPayload}.${expiredSignature}` }), 401);
-    expect(await createTokenService(t.config.jwtSecret).verify(member.token)).toEqual({ id: member.id, role: 'member' });
+    expect(createTokenService(t.config.jwtSecret).verify(member.token)).toEqual({ kind: 'session', userId: member.id, sessionId: expect.any(String) });
   });
 });
 

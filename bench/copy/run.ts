@@ -39,12 +39,15 @@ async function seed(url: string) {
            (select id from users where username = 'user' || (${SUBSCRIBERS} + 1 + i % ${CREATORS})), to_tsvector('english', 'flow ' || i)
       from generate_series(1, ${FLOWS}) i;
   `);
-  const users = await client.query<{ id: string }>(
-    `select id from users where substring(username from 5)::int <= ${SUBSCRIBERS} order by substring(username from 5)::int`,
+  // Every subscriber copies in a session of their own, as after logging in.
+  const users = await client.query<{ id: string; session_id: string; expires_at: Date }>(
+    `insert into sessions (user_id, expires_at)
+     select id, now() + interval '1 day' from users where substring(username from 5)::int <= ${SUBSCRIBERS}
+     returning user_id as id, id as session_id, expires_at`,
   );
   const flows = await client.query<{ id: string }>(`select id from flows order by substring(slug from 6)::int`);
   await client.end();
-  return { userIds: users.rows.map((r) => r.id), flowIds: flows.rows.map((r) => r.id) };
+  return { sessions: users.rows.map((r) => ({ userId: r.id, sessionId: r.session_id, expiresAt: r.expires_at })), flowIds: flows.rows.map((r) => r.id) };
 }
 
 type Result = { label: string; copiesPerSecond: number; p50: number; p99: number; statuses: Record<string, number> };
@@ -93,9 +96,9 @@ async function main() {
   const servers: ServerProcess[] = [];
   try {
     console.log(`Seeding ${SUBSCRIBERS} subscribers, ${FLOWS} flows by ${CREATORS} creators …`);
-    const { userIds, flowIds } = await seed(db.url);
+    const { sessions, flowIds } = await seed(db.url);
     const tokenService = createTokenService(JWT_SECRET);
-    const tokens = await Promise.all(userIds.map((id) => tokenService.issue({ id, role: 'member' })));
+    const tokens = sessions.map((session) => tokenService.issue(session));
     const env = {
       DATABASE_URL: db.url,
       JWT_SECRET,

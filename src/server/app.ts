@@ -12,7 +12,9 @@ import {
 import { type Logger, pino } from 'pino';
 import type { AppContext } from './context.js';
 import { registerErrorHandler } from './http/error-handler.js';
-import { registerObservability } from './http/observability.js';
+import { registerInputGuard, rejectBadUrl } from './http/input-guard.js';
+import { metricsAccess, registerObservability } from './http/observability.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/routes.js';

@@ -1,7 +1,9 @@
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
 import { createTokenService, type TokenService } from './http/tokens.js';
+import { createSessionResolver, type SessionResolver } from './http/viewer.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
+import { findSessionAccount } from './modules/auth/repository.js';
 import { createMailTransport, type MailTransport } from './modules/email/transport.js';
 
 /** What routes and jobs are handed: configuration and the I/O they may use. Built once per process. */
@@ -10,6 +12,8 @@ export type AppContext = {
   database: Database;
   db: Db;
   tokens: TokenService;
+  /** Open sessions behind bearer tokens, remembered for a few seconds per process. */
+  sessions: SessionResolver;
   stripe: StripeGateway;
   /** The Premium price: from STRIPE_PRICE_ID, or created on the emulator at start-up. */
   billing: { priceId: string | undefined };
@@ -29,6 +33,7 @@ export async function createContext(
     database,
     db: database.db,
     tokens: createTokenService(config.jwtSecret),
+    sessions: createSessionResolver(({ userId, sessionId }) => findSessionAccount(database.db, sessionId, userId)),
     stripe: createStripeGateway(options.stripe, options.logger),
     billing: { priceId: options.stripe.priceId },
     mailer: createMailTransport(config.smtpUrl),

@@ -11,6 +11,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -46,6 +47,32 @@ export const users = pgTable(
   ],
 );
 
+/**
+ * A login: the bearer token names one session, so it can be ended (logout, all sessions, password change) before it
+ * expires. Role and status are read from `users` on each request, never from the token.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    userAgent: text('user_agent'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId).where(sql`${t.revokedAt} is null`)],
+);
+
+/** Fixed-window request counters shared by every process (rate limits); one row per key, reset in place. */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  hits: integer('hits').notNull(),
+  resetAt: timestamp('reset_at', { withTimezone: true }).notNull(),
+});
+
 export const flows = pgTable(
   'flows',
   {
@@ -67,7 +94,10 @@ export const flows = pgTable(
       .references(() => users.id),
     copyCount: bigint('copy_count', { mode: 'number' }).notNull().default(0),
     likeCount: bigint('like_count', { mode: 'number' }).notNull().default(0),
-    searchVector: tsvector('search_vector').notNull(),
+    /** Both search documents are written by a trigger (migration 0005) from the flow's own columns. */
+    searchVector: tsvector('search_vector').notNull().default(sql`''::tsvector`),
+    /** What callers who may not read the body search: for a premium flow only its title, tags, summary and preview. */
+    publicSearchVector: tsvector('public_search_vector').notNull().default(sql`''::tsvector`),
     publishedAt: timestamp('published_at', { withTimezone: true }),
     ...timestamps,
   },
@@ -75,6 +105,7 @@ export const flows = pgTable(
     check('flows_status_check', sql`${t.status} in ('draft', 'published', 'archived')`),
     check('flows_copy_count_check', sql`${t.copyCount} >= 0`),
     index('flows_search_idx').using('gin', t.searchVector),
+    index('flows_public_search_idx').using('gin', t.publicSearchVector),
     index('flows_tags_idx').using('gin', t.tags),
     index('flows_works_with_idx').using('gin', t.worksWith),
     index('flows_status_created_idx').on(t.status, t.createdAt),
@@ -184,7 +215,7 @@ export const billingPeriods = pgTable(
   ],
 );
 
-/** Every copy, once per member, flow and billing period (members without a subscription: no period, no dedupe). */
+/** Every copy, once per member, flow and billing period; copies without a period (no subscription) once per member and flow. */
 export const copies = pgTable(
   'copies',
   {
@@ -204,7 +235,7 @@ export const copies = pgTable(
     copiedAt: timestamp('copied_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('copies_once_per_period_key').on(t.userId, t.flowId, t.billingPeriodId),
+    unique('copies_once_per_period_key').on(t.userId, t.flowId, t.billingPeriodId).nullsNotDistinct(),
     index('copies_period_idx').on(t.billingPeriodId),
     index('copies_creator_idx').on(t.creatorId, t.copiedAt),
     index('copies_flow_idx').on(t.flowId),

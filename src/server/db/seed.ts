@@ -5,6 +5,7 @@ import type { Economics } from '../modules/ledger/money.js';
 import type { Db } from './client.js';
 import { billingPeriods, flows, subscriptions, users } from './schema.js';
 import { createAccount, withPasswordHash } from '../modules/auth/service.js';
+import { insertSession, revokeAllSessions } from '../modules/auth/repository.js';
 import { createFlow } from '../modules/flows/service.js';
 import { demoCreators, demoFlows, demoSubscriber } from './seed-data.js';
 
@@ -12,6 +13,8 @@ export type SeedResult = { created: boolean; logins: { username: string; passwor
 
 const DEMO_READERS = 30;
 const DAY_MS = 86_400_000;
+// Seeding writes history, not live traffic: no per-minute copy limit (the largest int4).
+const UNLIMITED = 2_147_483_647;
 
 /**
  * Demo creators, their flows, a member who can subscribe, and two months of history: readers whose past (paid,
@@ -42,7 +45,7 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
       const authorId = ids.get(flow.author);
       if (!authorId) throw new Error(`seed flow "${flow.title}" names an unknown author ${flow.author}`);
       // Seeding stands in for an admin: demo flows may be featured.
-      const view = await createFlow(tx, { id: authorId, role: 'admin' }, { ...flow, status: 'published' });
+      const view = await createFlow(tx, { id: authorId, role: 'admin', sessionId: undefined }, { ...flow, status: 'published' });
       const createdAt = new Date(Date.now() - (demoFlows.length - index) * 3_600_000);
       await tx.execute(sql`update flows set created_at = ${createdAt}, updated_at = ${createdAt}, published_at = ${createdAt}
         where id = ${view.id}`);
@@ -67,6 +70,8 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
     const name = `reader${String(reader).padStart(2, '0')}`;
     const user = await createAccount(db, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash });
     const subscriptionId = `sub_demo_${name}`;
+    // Copies are made in a session, as through the API; it is ended once the history is written.
+    const session = await insertSession(db, { userId: user.id, userAgent: 'flowtab seed', expiresAt: new Date(now + DAY_MS) });
     for (const [index, period] of periods.entries()) {
       await db
         .insert(subscriptions)
@@ -97,11 +102,12 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
         // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
         const popularity = 0.25 + (0.75 * ((flowIndex * 37 + index * 11) % 100)) / 100;
         if (reader > DEMO_READERS * popularity) continue;
-        await recordCopyAtomically(db, { userId: user.id, flowRef: flow.id, isAdmin: false, economics });
+        await recordCopyAtomically(db, { userId: user.id, sessionId: session.id, flowRef: flow.id, economics, copiesPerMinute: UNLIMITED });
       }
       await db.execute(sql`update copies set copied_at = ${period.start}::timestamptz + random() * interval '28 days'
         where billing_period_id = ${billingPeriod!.id}`);
     }
+    await revokeAllSessions(db, user.id);
     await db
       .update(subscriptions)
       .set({ status: 'canceled', canceledAt: periods[1]!.end })

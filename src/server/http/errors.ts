@@ -7,6 +7,8 @@ export class AppError extends Error {
   readonly type: string;
   readonly title: string;
   readonly extensions: Record<string, unknown>;
+  /** Response headers that belong to the problem (Retry-After on 429 and 503). */
+  headers: Record<string, string> = {};
 
   constructor(status: number, slug: string, title: string, detail?: string, extensions: Record<string, unknown> = {}) {
     super(detail ?? title);
@@ -26,6 +28,13 @@ export class BadRequestError extends AppError {
 export class UnauthorizedError extends AppError {
   constructor(detail = 'Log in to do this: send an Authorization: Bearer <token> header.') {
     super(401, 'unauthorized', 'Authentication required', detail);
+  }
+}
+
+/** The token is genuine but names a session that was ended (logout, password change) or has expired. */
+export class SessionEndedError extends UnauthorizedError {
+  constructor() {
+    super('Your session has ended (you logged out, or it expired); log in again.');
   }
 }
 
@@ -56,5 +65,23 @@ export class TooManyRequestsError extends AppError {
 export class ServiceUnavailableError extends AppError {
   constructor(detail: string) {
     super(503, 'service-unavailable', 'Service unavailable', detail);
+  }
+}
+
+export class AccountSuspendedError extends ForbiddenError {
+  constructor() {
+    super('This account is suspended. Contact support.', 'account-suspended', 'Account suspended');
+  }
+}
+
+/** How long a client is asked to wait (Retry-After) when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The database cannot be reached (outage, restart, failover, no free connection in time): 503 with Retry-After. */
+export class DatabaseUnavailableError extends AppError {
+  readonly retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS;
+
+  constructor() {
+    super(503, 'database-unavailable', 'Service unavailable', 'The service cannot reach its database right now. Please retry in a few seconds.');
   }
 }

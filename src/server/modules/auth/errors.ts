@@ -11,9 +11,3 @@ export class InvalidCredentialsError extends AppError {
     super(401, 'invalid-credentials', 'Invalid credentials', 'The login or password is wrong.');
   }
 }
-
-export class AccountSuspendedError extends AppError {
-  constructor() {
-    super(403, 'account-suspended', 'Account suspended', 'This account is suspended. Contact support.');
-  }
-}

@@ -2,9 +2,12 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { type TokenService, TOKEN_TTL_SECONDS } from '../../http/tokens.js';
+import type { SessionClaims } from '../../http/viewer.js';
 import { enqueueWelcomeEmail } from '../email/service.js';
 import { findUserByLogin, insertUser, type UserRow } from '../users/repository.js';
-import { AccountSuspendedError, AccountTakenError, InvalidCredentialsError } from './errors.js';
+import { AccountSuspendedError } from '../../http/errors.js';
+import { AccountTakenError, InvalidCredentialsError } from './errors.js';
+import { insertSession, revokeAllSessions, revokeSession } from './repository.js';
 import type { RegisterInput } from './schemas.js';
 
 // Algorithm.Argon2id is an ambient const enum, which isolated modules cannot read: its value is 2.
@@ -48,10 +51,21 @@ export async function authenticate(db: Db, login: string, password: string): Pro
   return user;
 }
 
-export async function issueAccessToken(tokens: TokenService, user: UserRow) {
+/** Opens a session and returns the bearer token that names it (log in, sign up). */
+export async function startSession(db: Db, tokens: TokenService, user: UserRow, userAgent: string | undefined) {
+  const expiresAt = new Date(Date.now() + TOKEN_TTL_SECONDS * 1000);
+  const session = await insertSession(db, { userId: user.id, userAgent: userAgent?.slice(0, 512), expiresAt });
   return {
-    access_token: await tokens.issue({ id: user.id, role: user.role }),
+    access_token: tokens.issue({ userId: user.id, sessionId: session.id, expiresAt }),
     token_type: 'bearer' as const,
     expires_in: TOKEN_TTL_SECONDS,
   };
+}
+
+export async function endSession(db: Db, claims: SessionClaims): Promise<void> {
+  await revokeSession(db, claims.sessionId, claims.userId);
+}
+
+export async function endAllSessions(db: Db, userId: string): Promise<number> {
+  return revokeAllSessions(db, userId);
 }

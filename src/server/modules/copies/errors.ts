@@ -32,3 +32,11 @@ export class CopyLimitError extends TooManyRequestsError {
     super('copy-limit', 'Copy limit reached', 'You reached the fair-use copy limit for this billing period.', counts);
   }
 }
+
+export class CopyRateLimitError extends TooManyRequestsError {
+  constructor(retryAt: Date) {
+    const seconds = Math.max(1, Math.ceil((retryAt.getTime() - Date.now()) / 1000));
+    super('rate-limited', 'Too many requests', `Too many copies in a minute; try again in ${seconds} s.`, { retry_after_seconds: seconds });
+    this.headers = { 'retry-after': String(seconds) };
+  }
+}

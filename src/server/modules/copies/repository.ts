@@ -4,7 +4,16 @@ import { rowsOf } from '../../db/rows.js';
 import { copies, FLOW_COUNTER_SHARDS, flows } from '../../db/schema.js';
 import type { Economics } from '../ledger/money.js';
 
-export type CopyOutcome = 'not_found' | 'subscription_required' | 'free' | 'duplicate' | 'limit' | 'recorded';
+export type CopyOutcome =
+  | 'session_ended'
+  | 'suspended'
+  | 'rate_limited'
+  | 'not_found'
+  | 'subscription_required'
+  | 'free'
+  | 'duplicate'
+  | 'limit'
+  | 'recorded';
 
 export type CopyRecord = {
   outcome: CopyOutcome;
@@ -17,21 +26,25 @@ export type CopyRecord = {
   periodEnd: Date | null;
   body: string | null;
   subscriptionStatus: string | null;
+  /** When a rate-limited member may copy again. */
+  retryAt: Date | null;
 };
 
 /**
- * The whole copy in one statement: `record_copy` (migration 0003) looks up the flow and the subscriber's period,
+ * The whole copy in one statement: `record_copy` (migration 0006) checks the session and the per-minute rate limit,
+ * looks up the flow and the subscriber's period,
  * dedupes on the unique key, advances the locked period row (fair-use limit, paid cap, pool), credits the creator
  * with its ledger entries and bumps a counter shard — atomically, in one round trip.
  */
 export async function recordCopyAtomically(
   db: Db,
-  input: { userId: string; flowRef: string; isAdmin: boolean; economics: Economics },
+  input: { userId: string; sessionId: string; flowRef: string; economics: Economics; copiesPerMinute: number },
 ): Promise<CopyRecord> {
   const { ratePerCopyCents, paidCopiesPerPeriod, creatorSharePercent, copyLimitPerPeriod } = input.economics;
   const result = await db.execute(sql`
-    select * from record_copy(${input.userId}::uuid, ${input.flowRef}, ${input.isAdmin}, ${ratePerCopyCents}::bigint,
-      ${paidCopiesPerPeriod}::int, ${creatorSharePercent}::int, ${copyLimitPerPeriod}::int, ${FLOW_COUNTER_SHARDS}::int)`);
+    select * from record_copy(${input.sessionId}::uuid, ${input.userId}::uuid, ${input.flowRef}, ${ratePerCopyCents}::bigint,
+      ${paidCopiesPerPeriod}::int, ${creatorSharePercent}::int, ${copyLimitPerPeriod}::int, ${FLOW_COUNTER_SHARDS}::int,
+      ${input.copiesPerMinute}::int)`);
   const [row] = rowsOf<Record<string, unknown>>(result);
   const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
   return {
@@ -45,6 +58,7 @@ export async function recordCopyAtomically(
     periodEnd: toDate(row!.period_end),
     body: row!.body as string | null,
     subscriptionStatus: row!.subscription_status as string | null,
+    retryAt: toDate(row!.retry_at),
   };
 }
 

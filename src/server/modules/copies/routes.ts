@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
-import { requireViewer } from '../../http/viewer.js';
+import { requireSessionClaims, requireViewer } from '../../http/viewer.js';
 import { flowRefParams } from '../flows/schemas.js';
 import { copyResponse, myCopiesResponse } from './schemas.js';
 import { listMyCopies, recordCopy } from './service.js';
@@ -11,7 +11,8 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/flows/:ref/copy',
       {
-        config: { rateLimit: { max: ctx.config.rateLimits.copyPerMinute, timeWindow: 60_000 } },
+        // The session and the per-minute limit are checked by the copy's own statement: one round trip per copy.
+        config: { checksSessionInStatement: true },
         schema: {
           tags: ['copies'],
           summary: 'Copy a flow: returns its text and, for premium flows, what the creator earned',
@@ -21,11 +22,14 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const viewer = requireViewer(request);
+        const session = requireSessionClaims(request);
         // One statement, atomic on its own: no transaction to open around it.
-        const copy = await recordCopy(ctx.db, viewer, request.params.ref, ctx.config.economics);
+        const copy = await recordCopy(ctx.db, session, request.params.ref, {
+          economics: ctx.config.economics,
+          copiesPerMinute: ctx.config.rateLimits.copyPerMinute,
+        });
         request.log.info(
-          { event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: viewer.id, counted: copy.counted_for_payout },
+          { event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: session.userId, counted: copy.counted_for_payout },
           'copy recorded',
         );
         return copy;

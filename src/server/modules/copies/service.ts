@@ -1,10 +1,18 @@
 import type { Db } from '../../db/client.js';
-import type { Viewer } from '../../http/viewer.js';
+import { AccountSuspendedError, SessionEndedError } from '../../http/errors.js';
+import type { SessionClaims, Viewer } from '../../http/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
 import type { Economics } from '../ledger/money.js';
 import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
 import { isGoodStanding, isLapsed } from '../subscriptions/standing.js';
-import { AlreadyCopiedError, type CopyCounts, CopyLimitError, SubscriptionPastDueError, SubscriptionRequiredError } from './errors.js';
+import {
+  AlreadyCopiedError,
+  type CopyCounts,
+  CopyLimitError,
+  CopyRateLimitError,
+  SubscriptionPastDueError,
+  SubscriptionRequiredError,
+} from './errors.js';
 import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically } from './repository.js';
 import type { CopyView } from './schemas.js';
 
@@ -16,11 +24,26 @@ function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | 
   };
 }
 
-/** POST /flows/{ref}/copy (SPEC §4): one atomic database call, then its outcome as a response or a typed error. */
-export async function recordCopy(db: Db, viewer: Viewer, ref: string, economics: Economics): Promise<CopyView> {
-  const record = await recordCopyAtomically(db, { userId: viewer.id, flowRef: ref, isAdmin: viewer.role === 'admin', economics });
+/**
+ * POST /flows/{ref}/copy (SPEC §4): one atomic database call, which also checks the session and the rate limit, then
+ * its outcome as a response or a typed error.
+ */
+export async function recordCopy(
+  db: Db,
+  session: SessionClaims,
+  ref: string,
+  limits: { economics: Economics; copiesPerMinute: number },
+): Promise<CopyView> {
+  const { economics } = limits;
+  const record = await recordCopyAtomically(db, { ...session, flowRef: ref, economics, copiesPerMinute: limits.copiesPerMinute });
   const counts = countsOf(record.copiesCount, record.countedCopies, record.periodEnd, economics);
   switch (record.outcome) {
+    case 'session_ended':
+      throw new SessionEndedError();
+    case 'suspended':
+      throw new AccountSuspendedError();
+    case 'rate_limited':
+      throw new CopyRateLimitError(record.retryAt!);
     case 'not_found':
       throw new FlowNotFoundError();
     case 'subscription_required':

@@ -5,16 +5,7 @@ import { flows, users } from '../../db/schema.js';
 import type { FlowListQuery } from './schemas.js';
 
 export type FlowRow = typeof flows.$inferSelect;
-export type FlowWithAuthor = Omit<FlowRow, 'searchVector'> & { authorUsername: string };
-
-export type FlowContent = Pick<FlowRow, 'title' | 'summary' | 'body' | 'tags'>;
-
-/** The weighted search document: title first, then tags and summary, then the body. */
-function searchVectorOf(flow: FlowContent): SQL {
-  return sql`setweight(to_tsvector('english', ${flow.title}), 'A')
-    || setweight(to_tsvector('english', ${flow.tags.join(' ')} || ' ' || ${flow.summary}), 'B')
-    || setweight(to_tsvector('english', ${flow.body}), 'C')`;
-}
+export type FlowWithAuthor = Omit<FlowRow, 'searchVector' | 'publicSearchVector'> & { authorUsername: string; bodyPreview: string };
 
 /** Words become prefix terms ("linked" finds LinkedIn); everything but letters and digits is dropped. */
 export function toPrefixQuery(q: string): string | undefined {
@@ -22,14 +13,17 @@ export function toPrefixQuery(q: string): string | undefined {
   return words.length === 0 ? undefined : words.slice(0, 12).map((w) => `${w}:*`).join(' & ');
 }
 
-const { searchVector: _searchVector, ...flowColumns } = getTableColumns(flows);
+const { searchVector: _searchVector, publicSearchVector: _publicSearchVector, ...flowColumns } = getTableColumns(flows);
 // The exact count from the sharded counters (flows.copy_count is their periodic total, for sorting).
 const exactCopyCount = sql<number>`(select coalesce(sum(c.copies), 0)::bigint from flow_copy_counters c where c.flow_id = ${flows.id})`.mapWith(Number);
-const withAuthor = { ...flowColumns, copyCount: exactCopyCount, authorUsername: users.username };
+// What a caller who may not read the body sees of it: the database's flow_preview (migration 0005) is the one
+// definition, shared with the public search document.
+const bodyPreview = sql<string>`flow_preview(${flows.body})`;
+const withAuthor = { ...flowColumns, copyCount: exactCopyCount, authorUsername: users.username, bodyPreview };
 
 export async function insertFlowWithFreeSlug(
   db: Db,
-  values: Omit<typeof flows.$inferInsert, 'slug' | 'searchVector'>,
+  values: Omit<typeof flows.$inferInsert, 'slug' | 'searchVector' | 'publicSearchVector'>,
   baseSlug: string,
 ): Promise<FlowRow> {
   // The unique index decides; on a clash try a suffixed slug. ON CONFLICT keeps the transaction usable.
@@ -37,7 +31,7 @@ export async function insertFlowWithFreeSlug(
     const slug = attempt === 0 ? baseSlug : `${baseSlug}-${attempt < 5 ? attempt + 1 : Math.random().toString(36).slice(2, 7)}`;
     const [row] = await db
       .insert(flows)
-      .values({ ...values, slug, searchVector: searchVectorOf(values as FlowContent) as unknown as string })
+      .values({ ...values, slug })
       .onConflictDoNothing({ target: flows.slug })
       .returning();
     if (row) return row;
@@ -45,17 +39,11 @@ export async function insertFlowWithFreeSlug(
   throw new Error(`no free slug for ${baseSlug}`);
 }
 
-/** `content` is the flow's searchable text after the change, when the change touches it: the index follows. */
-export async function updateFlow(
-  db: Db,
-  id: string,
-  values: Partial<typeof flows.$inferInsert>,
-  content?: FlowContent,
-): Promise<FlowRow | undefined> {
-  const searchVector = content ? (searchVectorOf(content) as unknown as string) : undefined;
+/** The search documents follow the columns by themselves (a trigger, migration 0005). */
+export async function updateFlow(db: Db, id: string, values: Partial<typeof flows.$inferInsert>): Promise<FlowRow | undefined> {
   const [row] = await db
     .update(flows)
-    .set({ ...values, searchVector, updatedAt: new Date() })
+    .set({ ...values, updatedAt: new Date() })
     .where(eq(flows.id, id))
     .returning();
   return row;
@@ -71,10 +59,32 @@ export async function findFlowByRef(db: Db, ref: string): Promise<FlowWithAuthor
   return row as FlowWithAuthor | undefined;
 }
 
-export async function listPublishedFlows(db: Db, query: FlowListQuery): Promise<{ rows: FlowWithAuthor[]; total: number }> {
+/**
+ * Who is searching: a caller who may read every premium body (a subscriber in good standing, an admin) searches the
+ * full documents; anyone else only the public ones (a premium flow's title, tags, summary and preview), except for
+ * their own flows, so search never reveals locked text.
+ */
+export type SearchScope = { readsEveryBody: boolean; authorId: string | undefined };
+
+export async function listPublishedFlows(
+  db: Db,
+  query: FlowListQuery,
+  scope: SearchScope,
+): Promise<{ rows: FlowWithAuthor[]; total: number }> {
   const conditions: SQL[] = [eq(flows.status, 'published')];
   const tsquery = query.q ? toPrefixQuery(query.q) : undefined;
-  if (tsquery) conditions.push(sql`${flows.searchVector} @@ to_tsquery('english', ${tsquery})`);
+  const matched = tsquery ? sql`to_tsquery('english', ${tsquery})` : undefined;
+  const ownFlow = scope.authorId ? sql`${flows.authorId} = ${scope.authorId}` : sql`false`;
+  const document = scope.readsEveryBody
+    ? sql`${flows.searchVector}`
+    : sql`(case when ${ownFlow} then ${flows.searchVector} else ${flows.publicSearchVector} end)`;
+  if (matched) {
+    conditions.push(
+      scope.readsEveryBody
+        ? sql`${flows.searchVector} @@ ${matched}`
+        : sql`(${flows.publicSearchVector} @@ ${matched} or (${ownFlow} and ${flows.searchVector} @@ ${matched}))`,
+    );
+  }
   if (query.tags?.length) conditions.push(sql`${flows.tags} @> ${toTextArray(query.tags.map((t) => t.toLowerCase()))}`);
   if (query.works_with?.length) conditions.push(sql`lower(${flows.worksWith}::text)::text[] && ${toTextArray(query.works_with.map((t) => t.toLowerCase()))}`);
   if (query.premium !== undefined) conditions.push(eq(flows.isPremium, query.premium));
@@ -86,9 +96,7 @@ export async function listPublishedFlows(db: Db, query: FlowListQuery): Promise<
   const orderBy = ((): SQL[] => {
     switch (sort) {
       case 'relevance':
-        return tsquery
-          ? [sql`ts_rank(${flows.searchVector}, to_tsquery('english', ${tsquery})) desc`, desc(flows.createdAt)]
-          : [desc(flows.createdAt)];
+        return matched ? [sql`ts_rank(${document}, ${matched}) desc`, desc(flows.createdAt)] : [desc(flows.createdAt)];
       case 'popular':
         return [desc(flows.copyCount), desc(flows.createdAt)];
       case 'new':

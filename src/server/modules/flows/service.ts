@@ -12,7 +12,6 @@ import {
 } from './repository.js';
 import type { FlowInput, FlowListQuery, FlowPatch, FlowView } from './schemas.js';
 
-const PREVIEW_BODY_CHARS = 280;
 const PREVIEW_STEPS = 2;
 
 export function slugify(title: string): string {
@@ -49,7 +48,7 @@ export function toFlowView(flow: FlowWithAuthor, access: Access): FlowView {
     slug: flow.slug,
     title: flow.title,
     summary: flow.summary,
-    body: isLocked ? previewOf(flow.body) : flow.body,
+    body: isLocked ? flow.bodyPreview : flow.body,
     steps: isLocked ? flow.steps.slice(0, PREVIEW_STEPS) : flow.steps,
     notes: isLocked ? [] : flow.notes,
     target_sites: flow.targetSites,
@@ -64,13 +63,6 @@ export function toFlowView(flow: FlowWithAuthor, access: Access): FlowView {
     updated_at: flow.updatedAt.toISOString(),
     locked: isLocked,
   };
-}
-
-function previewOf(body: string): string {
-  if (body.length <= PREVIEW_BODY_CHARS) return `${body.slice(0, Math.ceil(body.length / 2))}…`;
-  const cut = body.slice(0, PREVIEW_BODY_CHARS);
-  const lastSpace = cut.lastIndexOf(' ');
-  return `${lastSpace > PREVIEW_BODY_CHARS / 2 ? cut.slice(0, lastSpace) : cut}…`;
 }
 
 function isVisibleTo(flow: FlowWithAuthor, viewer: Viewer | undefined): boolean {
@@ -90,7 +82,9 @@ export async function getFlow(db: Db, ref: string, viewer: Viewer | undefined): 
 }
 
 export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | undefined) {
-  const [{ rows, total }, access] = await Promise.all([listPublishedFlows(db, query), resolveAccess(db, viewer)]);
+  const access = await resolveAccess(db, viewer);
+  const scope = { readsEveryBody: access.isSubscriber || viewer?.role === 'admin', authorId: viewer?.id };
+  const { rows, total } = await listPublishedFlows(db, query, scope);
   return {
     items: rows.map((flow) => toFlowView(flow, access)),
     total,
@@ -128,12 +122,6 @@ export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Prom
 export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
   const flow = await findEditableFlow(db, viewer, ref);
   if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
-  const searchable = {
-    title: patch.title ?? flow.title,
-    summary: patch.summary ?? flow.summary,
-    body: patch.body ?? flow.body,
-    tags: patch.tags ?? flow.tags,
-  };
   const changes = {
     title: patch.title,
     summary: patch.summary,
@@ -148,7 +136,7 @@ export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowP
     status: patch.status,
     publishedAt: patch.status === 'published' && !flow.publishedAt ? new Date() : undefined,
   };
-  await updateFlow(db, flow.id, changes, searchable);
+  await updateFlow(db, flow.id, changes);
   return getFlow(db, flow.id, viewer);
 }
 

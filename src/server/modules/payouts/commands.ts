@@ -40,7 +40,7 @@ export async function payoutsRunCommand(
   const serverUrl = args.creatorIds ? undefined : await runningServerUrl(config);
   if (serverUrl) {
     process.stderr.write(`The embedded database is in use by the server at ${serverUrl}: asking it to run the payouts…\n`);
-    const token = await createTokenService(config.jwtSecret).issue({ id: 'flowtab-cli', role: 'admin' });
+    const token = createTokenService(config.jwtSecret).issueOperator();
     const response = await fetch(`${serverUrl}/v1/admin/payouts/run`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
