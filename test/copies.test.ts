@@ -117,6 +117,22 @@ describe('POST /v1/flows/{id or slug}/copy', () => {
     expect(first.body).toMatchObject({ counted_for_payout: false, payout_earned: 0, copies_remaining: 0, period_end: null, text: free.body });
   });
 
+  it('free copies are deduplicated too: 30 copies of one free flow (some at once) make one copy and move copy_count by one', async () => {
+    const free = await createFlow(t, author, { is_premium: false });
+    const member = await createMember(t);
+    const first = await copy(member, free.slug);
+    expect(first.status).toBe(200);
+    const repeats = [...(await Promise.all(Array.from({ length: 10 }, () => copy(member, free.slug))))];
+    for (let i = 0; i < 19; i++) repeats.push(await copy(member, free.slug));
+    for (const repeat of repeats) {
+      expect(repeat.status).toBe(409);
+      expect(repeat.body).toMatchObject({ type: expect.stringMatching(/already-copied$/), text: free.body, flow_id: free.id });
+    }
+    const rows = await t.database.db.select().from(copies).where(and(eq(copies.flowId, free.id), eq(copies.userId, member.id)));
+    expect(rows).toHaveLength(1);
+    expect((await t.request({ method: 'GET', url: `/v1/flows/${free.slug}` })).body.copy_count).toBe(1);
+  });
+
   it('stops paying when the period’s pool is used up (a coupon halves it)', async () => {
     const pricey = await createTestApp({ RATE_PER_COPY_CENTS: '100', PAID_COPIES_PER_PERIOD: '100' });
     try {

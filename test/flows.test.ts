@@ -137,6 +137,33 @@ describe('GET /v1/flows', () => {
     expect(page1.body.items[0].title).toBe('Recipe planner');
   });
 
+  it('never reveals locked text: a word only past a premium preview is found by subscribers and the author, not others', async () => {
+    const creator = await createMember(t);
+    const secret = `quixotrelm${Date.now().toString(36)}`;
+    const visible = `plovdivian${Date.now().toString(36)}`;
+    const body = `${visible} ${'Read every section of the page carefully before writing. '.repeat(8)}Then use the ${secret} trick.`;
+    const flow = await createFlow(t, creator, { body, is_premium: true });
+    expect(flow.body).toContain(secret);
+    const guestView = await t.request({ method: 'GET', url: `/v1/flows/${flow.slug}` });
+    expect(guestView.body.locked).toBe(true);
+    expect(guestView.body.body).not.toContain(secret);
+
+    const member = await createMember(t);
+    const subscriber = await createMember(t);
+    await giveSubscription(t, subscriber, 'active');
+    const found = async (q: string, token?: string) => (await t.request({ method: 'GET', url: `/v1/flows?q=${q}`, token })).body.total;
+    for (const q of [secret, secret.slice(0, 5), `${secret.slice(0, 6)}%20trick`]) {
+      expect(await found(q)).toBe(0);
+      expect(await found(q, member.token)).toBe(0);
+      expect(await found(q, subscriber.token)).toBe(1);
+      expect(await found(q, creator.token)).toBe(1);
+    }
+    // What the preview shows anyone is searchable by anyone, and a free flow is searched in full.
+    expect(await found(visible)).toBe(1);
+    await t.request({ method: 'PATCH', url: `/v1/flows/${flow.id}`, token: creator.token, payload: { is_premium: false } });
+    expect(await found(secret)).toBe(1);
+  });
+
   it('sorts by popularity', async () => {
     const creator = await createMember(t);
     const quiet = await createFlow(t, creator);

@@ -260,9 +260,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       else expect(await payouts.locator('tbody tr').count()).toBe(earnings.payouts.length);
       await shot(page, '13-creator-dashboard');
 
+      // Log out ends the session on the server: the token the page held stops working.
+      const pageToken = await page.evaluate(() => localStorage.getItem('flowtab.token'));
       await page.getByRole('button', { name: 'Log out' }).click();
       await expect.poll(() => page.getByRole('link', { name: 'Log in' }).isVisible()).toBe(true);
       expect(await page.evaluate(() => localStorage.getItem('flowtab.token'))).toBeNull();
+      await expect
+        .poll(() => fetch(`${stack.url}/v1/users/me`, { headers: { authorization: `Bearer ${pageToken}` } }).then((r) => r.status), { timeout: 6_000 })
+        .toBe(401);
       await page.close();
     });
 

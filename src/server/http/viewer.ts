@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route's own database statement checks the session (the copy: one round trip), so the hook does not. */
     checksSessionInStatement?: boolean;
+    /** The one route `flowtab` commands call on a running development server (an operator token). */
+    acceptsOperatorToken?: boolean;
   }
 }
 
@@ -73,7 +75,9 @@ export function registerViewer(app: FastifyInstance, { tokens, sessions, accepts
     const claims = tokens.verify(match[1]);
     if (!claims) throw new UnauthorizedError('The token is invalid or expired; log in again.');
     if (claims.kind === 'operator') {
-      if (!acceptsOperatorTokens) throw new UnauthorizedError('The token is invalid or expired; log in again.');
+      if (!acceptsOperatorTokens || !request.routeOptions.config?.acceptsOperatorToken) {
+        throw new UnauthorizedError('The token is invalid or expired; log in again.');
+      }
       request.viewer = { id: 'flowtab-cli', role: 'admin', sessionId: undefined };
       return;
     }

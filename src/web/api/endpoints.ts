@@ -29,6 +29,7 @@ export const api = {
   register: (body: { email: string; username: string; password: string }) =>
     request<RegisterResponse>('POST', '/v1/auth/register', { body }),
   logIn: (body: { login: string; password: string }) => request<TokenResponse>('POST', '/v1/auth/token', { body }),
+  logOut: () => request<void>('POST', '/v1/auth/logout'),
   me: ({ signal }: Signal = {}) => request<User>('GET', '/v1/users/me', { signal }),
 
   flows: (query: FlowQuery, { signal }: Signal = {}) => request<FlowList>('GET', '/v1/flows', { query, signal }),

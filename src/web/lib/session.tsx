@@ -13,6 +13,7 @@ export type Session = {
   user: User | undefined;
   subscription: Subscription | undefined;
   logIn(token: string, user?: User): Promise<void>;
+  /** Ends the session on the server (the token stops working everywhere), then forgets it here. */
   logOut(): void;
   refreshSubscription(): Promise<Subscription | undefined>;
   updateCopyCounts(counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>): void;
@@ -38,12 +39,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const logOut = useCallback(() => {
+  // Forgets the token in this tab only: after a 401, or when another tab logged out.
+  const forget = useCallback(() => {
     tokenStore.clear();
     setUser(undefined);
     setSubscription(undefined);
     setStatus('guest');
   }, []);
+
+  const logOut = useCallback(() => {
+    // Forgotten here at once; if the server cannot be reached, the token still expires on its own.
+    if (tokenStore.get()) void api.logOut().catch(() => undefined);
+    forget();
+  }, [forget]);
 
   const logIn = useCallback(
     async (token: string, knownUser?: User) => {
@@ -55,7 +63,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [refreshSubscription],
   );
 
-  useEffect(() => onUnauthorized(logOut), [logOut]);
+  useEffect(() => onUnauthorized(forget), [forget]);
 
   useEffect(() => {
     const token = tokenStore.get();
@@ -68,12 +76,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const onStorage = (event: StorageEvent) => {
       if (event.key !== 'flowtab.token') return;
-      if (event.newValue) void logIn(event.newValue).catch(logOut);
-      else logOut();
+      if (event.newValue) void logIn(event.newValue).catch(forget);
+      else forget();
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
-  }, [logIn, logOut]);
+  }, [logIn, forget]);
 
   // Copies made elsewhere (another tab, the API, an extension) move the counter: refresh when the tab comes back.
   useEffect(() => {

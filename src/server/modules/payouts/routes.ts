@@ -88,6 +88,7 @@ export function payoutRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/admin/payouts/run',
       {
+        config: { acceptsOperatorToken: true },
         schema: {
           tags: ['admin'],
           summary: 'Run the payouts now (admins; what `flowtab payouts run` asks a server on the embedded database)',
