@@ -4,6 +4,8 @@ import { billingPeriods, copies, ledgerEntries, periodEarnings } from '../src/se
 import { creatorBalances } from '../src/server/modules/ledger/repository.js';
 import { releaseHeldEarnings, voidPeriodEarnings } from '../src/server/modules/ledger/service.js';
 import { transitionBillingPeriod } from '../src/server/modules/subscriptions/repository.js';
+import { buildApp } from '../src/server/app.js';
+import { createContext } from '../src/server/context.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { expectReconciled } from './support/reconcile.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -131,6 +133,40 @@ describe('POST /v1/flows/{id or slug}/copy', () => {
     const rows = await t.database.db.select().from(copies).where(and(eq(copies.flowId, free.id), eq(copies.userId, member.id)));
     expect(rows).toHaveLength(1);
     expect((await t.request({ method: 'GET', url: `/v1/flows/${free.slug}` })).body.copy_count).toBe(1);
+  });
+
+  it('the per-minute copy limit is per member and shared by every process: 429 with Retry-After, nothing recorded', async () => {
+    const limited = await createTestApp({ RATE_LIMIT_COPY_PER_MINUTE: '3' });
+    const second = await buildApp(await createContext(limited.config, { database: limited.database, stripe: limited.stripeSetup }));
+    try {
+      const creator = await createMember(limited);
+      const free = [];
+      for (let i = 0; i < 5; i++) free.push(await createFlow(limited, creator, { is_premium: false }));
+      const member = await createMember(limited);
+      const statuses = [];
+      for (const [i, flow] of free.entries()) {
+        // Alternate between the two processes: the count lives in the database, not in either of them.
+        const response =
+          i % 2 === 0
+            ? await limited.request({ method: 'POST', url: `/v1/flows/${flow.slug}/copy`, token: member.token })
+            : await second.inject({ method: 'POST', url: `/v1/flows/${flow.slug}/copy`, headers: { authorization: `Bearer ${member.token}` } });
+        const status = 'status' in response ? response.status : response.statusCode;
+        statuses.push(status);
+        if (status === 429) {
+          const headers = response.headers as Record<string, unknown>;
+          expect(Number(headers['retry-after'])).toBeGreaterThan(0);
+          expect(String(headers['content-type'])).toContain('application/problem+json');
+        }
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect(await limited.database.db.select().from(copies).where(eq(copies.userId, member.id))).toHaveLength(3);
+      // Another member has a budget of their own.
+      const other = await createMember(limited);
+      expect((await limited.request({ method: 'POST', url: `/v1/flows/${free[4]!.slug}/copy`, token: other.token })).status).toBe(200);
+    } finally {
+      await second.close();
+      await limited.close();
+    }
   });
 
   it('stops paying when the period’s pool is used up (a coupon halves it)', async () => {
