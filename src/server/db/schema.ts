@@ -142,6 +142,11 @@ export const subscriptions = pgTable(
     canceledAt: timestamp('canceled_at', { withTimezone: true }),
     /** The price's amount: the pool basis of a period whose invoice we have not seen yet. */
     planAmountCents: cents('plan_amount_cents').notNull().default(0),
+    /**
+     * Set when this subscription went live while the member already had one (SPEC §3): it is cancelled and refunded,
+     * and no copy is ever counted against it. Names the subscription the member keeps.
+     */
+    duplicateOf: text('duplicate_of'),
     ...timestamps,
   },
   (t) => [
@@ -153,6 +158,79 @@ export const subscriptions = pgTable(
   ],
 );
 
+
+/**
+ * The member's Checkout Sessions. At most one is open per member (a partial unique index), so parallel checkouts
+ * get the same session: the row is claimed first, and its id is the Stripe idempotency key of the session.
+ */
+export const checkoutSessions = pgTable(
+  'checkout_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    stripeSessionId: text('stripe_session_id').unique(),
+    url: text('url'),
+    status: text('status', { enum: ['open', 'complete', 'expired'] }).notNull().default('open'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('checkout_sessions_one_open_per_user').on(t.userId).where(sql`${t.status} = 'open'`),
+    check('checkout_sessions_status_check', sql`${t.status} in ('open', 'complete', 'expired')`),
+  ],
+);
+
+/**
+ * Subscription invoices as Stripe reports them, amounts in cents. `collected_cents` is what the period's pool is
+ * based on (SPEC §4): cash paid plus the part of the customer balance applied to it that came from the member's own
+ * earnings credits; goodwill and proration credits and coupons are not collected money.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    subscriptionId: text('subscription_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
+    status: text('status').notNull(),
+    currency: text('currency').notNull().default('usd'),
+    billingReason: text('billing_reason'),
+    subtotalCents: cents('subtotal_cents').notNull(),
+    discountCents: cents('discount_cents').notNull().default(0),
+    totalCents: cents('total_cents').notNull(),
+    amountDueCents: cents('amount_due_cents').notNull(),
+    amountPaidCents: cents('amount_paid_cents').notNull(),
+    /** Customer balance before and after the invoice (negative = credit the customer holds). */
+    startingBalanceCents: cents('starting_balance_cents').notNull().default(0),
+    endingBalanceCents: cents('ending_balance_cents').notNull().default(0),
+    /** Customer credit the invoice consumed: ending − starting balance when that is positive. */
+    appliedBalanceCents: cents('applied_balance_cents').notNull().default(0),
+    /** The part of the applied balance that came from the member's own earnings credits. */
+    earningsCreditCents: cents('earnings_credit_cents').notNull().default(0),
+    collectedCents: cents('collected_cents').notNull().default(0),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('invoices_subscription_idx').on(t.subscriptionId),
+    index('invoices_customer_idx').on(t.customerId),
+    index('invoices_period_idx').on(t.billingPeriodId),
+    check(
+      'invoices_amounts_check',
+      sql`${t.amountPaidCents} >= 0 and ${t.appliedBalanceCents} >= 0 and ${t.earningsCreditCents} >= 0 and ${t.earningsCreditCents} <= ${t.appliedBalanceCents} and ${t.collectedCents} = ${t.amountPaidCents} + ${t.earningsCreditCents}`,
+    ),
+  ],
+);
+
+/** How far Stripe's event list has been read and stored (SPEC §6): the sweep always fetches from here. */
+export const webhookWatermarks = pgTable('webhook_watermarks', {
+  source: text('source').primaryKey(),
+  /** Every event created at or before this time is in the inbox. */
+  readUntil: timestamp('read_until', { withTimezone: true }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** The webhook inbox: every verified Stripe event once, unique on its id; processed_at marks it done. */
 export const stripeEvents = pgTable(
@@ -167,8 +245,13 @@ export const stripeEvents = pgTable(
     processedAt: timestamp('processed_at', { withTimezone: true }),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** After WEBHOOK_MAX_ATTEMPTS failures: no longer retried automatically, retried by hand (CLI, console). */
+    deadAt: timestamp('dead_at', { withTimezone: true }),
   },
-  (t) => [index('stripe_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`)],
+  (t) => [
+    index('stripe_events_unprocessed_idx').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+    index('stripe_events_dead_idx').on(t.deadAt).where(sql`${t.deadAt} is not null and ${t.processedAt} is null`),
+  ],
 );
 
 export const billingPeriodStatuses = ['open', 'paid', 'void'] as const;
