@@ -37,9 +37,13 @@ export const TEST_ENV = {
  * A fresh database and the app on it. With `stripe: true` it also starts a Stripe emulator, listens on a real port
  * and registers its webhook endpoint there, so webhooks arrive over HTTP, signed, as in production.
  */
-export async function createTestApp(env: Record<string, string> = {}, options: { stripe?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { stripe?: boolean; database?: Database } = {},
+): Promise<TestApp> {
   const config = loadConfig({ ...TEST_ENV, ...env });
-  const database = await createTestDatabase();
+  // `database`: one the test made itself (e.g. on a PostgreSQL server it stops and starts); the app closes it.
+  const database = options.database ?? (await createTestDatabase());
   const emulator = options.stripe ? await startEmulator({ port: 0, webhookRetryDelaysMs: [100, 300, 600, 1000] }) : undefined;
   // Mutable on purpose: the webhook secret only exists once the app listens and registers its endpoint.
   const stripe: StripeSetup = { secretKey: 'sk_test_flowtab', webhookSecret: undefined, apiBase: emulator?.url ?? 'http://127.0.0.1:9', priceId: undefined };

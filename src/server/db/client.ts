@@ -31,13 +31,32 @@ const migrationsFolder = path.resolve(import.meta.dirname, 'migrations');
 // Any constant will do: it only has to be the same in every process that migrates.
 const MIGRATION_LOCK = 7_340_117;
 
-export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; pglite?: PGlite; poolSize?: number };
+/**
+ * How long a request waits for a connection (a new one, or a free one from a busy pool) before it gives up and
+ * answers 503: an outage must be an answer within a bounded time, not a hang or a 500.
+ */
+export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
+
+export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; pglite?: PGlite; poolSize?: number; connectTimeoutMs?: number };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
-    // An idle client that errors (server restart) must not crash the process.
+    const connectTimeoutMs = options.connectTimeoutMs ?? DATABASE_CONNECT_TIMEOUT_MS;
+    // No query_timeout or statement_timeout: migrations, reconcile and payout batches may legitimately run long.
+    // TCP keep-alive lets the kernel notice a server that vanished without closing the connection.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 20,
+      connectionTimeoutMillis: connectTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    // An idle client that errors (server restart) must not crash the process; the pool drops it and reconnects later.
     pool.on('error', () => {});
+    // Nor may a checked-out one (a transaction between two statements when the server goes away): pg-pool removes its
+    // idle listener on checkout, and an 'error' event nobody listens to is an uncaught exception. The error still
+    // fails the pending statement, and the broken client is discarded on release.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
@@ -57,7 +76,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         }
       },
       async ping() {
-        await db.execute(sql`select 1`);
+        // Bounded on both sides (getting a connection, getting the answer), so /readyz answers during an outage.
+        // (query_timeout is honoured per query by pg, though missing from its types.)
+        await pool.query({ text: 'select 1', query_timeout: connectTimeoutMs } as pg.QueryConfig);
       },
       close: () => pool.end(),
     };

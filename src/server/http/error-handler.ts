@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError } from './errors.js';
+import { findDatabaseUnavailable } from '../db/errors.js';
+import { AppError, DatabaseUnavailableError } from './errors.js';
 
 const PROBLEM_BASE = 'https://flowtab.pro/problems/';
 
@@ -13,6 +14,14 @@ export function sendProblem(reply: FastifyReply, problem: Problem) {
 /** Renders every error as application/problem+json; a 5xx never carries internals. */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // An outage is neither our bug nor the client's: a 503 it can act on, logged without the failed query.
+    const outage = findDatabaseUnavailable(error);
+    if (outage || error instanceof DatabaseUnavailableError) {
+      if (outage) request.log.warn({ event: 'db.unavailable', code: outage.code, reason: outage.message }, 'database unavailable');
+      const unavailable = error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError();
+      reply.header('retry-after', String(unavailable.retryAfterSeconds));
+      return sendProblem(reply, { type: unavailable.type, title: unavailable.title, status: unavailable.status, detail: unavailable.message });
+    }
     if (error instanceof AppError) {
       return sendProblem(reply, {
         type: error.type,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from './errors.js';
 
 /** `/healthz` (process up), `/readyz` (database reachable) and Prometheus `/metrics`, with per-route HTTP metrics. */
 export function registerObservability(app: FastifyInstance, database: Database): Registry {
@@ -33,7 +34,7 @@ export function registerObservability(app: FastifyInstance, database: Database):
       await database.ping();
       return { status: 'ok', database: database.kind };
     } catch {
-      return reply.status(503).type('application/problem+json').send({
+      return reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS)).type('application/problem+json').send({
         type: 'https://flowtab.pro/problems/not-ready',
         title: 'Not ready',
         status: 503,

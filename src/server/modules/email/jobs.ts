@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
-import type { Database } from '../../db/client.js';
+import { DATABASE_CONNECT_TIMEOUT_MS, type Database } from '../../db/client.js';
 import { creatorAccountBalances } from '../ledger/repository.js';
 import {
   claimDueEmails,
@@ -164,7 +164,8 @@ async function listen(database: Database, channel: string, onNotify: () => void,
   let retry: NodeJS.Timeout | undefined;
   let isClosed = false;
   const connect = async () => {
-    const next = new pg.Client({ connectionString: url });
+    // Bounded like the pool's connections: a silent server must not leave the listener waiting forever.
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, keepAlive: true });
     next.on('notification', onNotify);
     next.on('error', (error) => {
       logger.warn({ event: 'email.listen_lost', err: error }, 'lost the outbox notification connection; reconnecting');
