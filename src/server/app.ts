@@ -14,6 +14,7 @@ import type { AppContext } from './context.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerInputGuard, rejectBadUrl } from './http/input-guard.js';
 import { metricsAccess, registerObservability } from './http/observability.js';
+import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerWebApp } from './http/web.js';
@@ -27,6 +28,15 @@ import { subscriptionRoutes } from './modules/subscriptions/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
+/**
+ * TRUST_PROXY as Fastify's trust function: the first `hops` addresses, counted from the socket outwards, are our
+ * proxies, and request.ip is the one before them. (A plain number is no longer honoured by Fastify 5, which then
+ * trusts nothing.) Unset, X-Forwarded-For is ignored entirely.
+ */
+function trustedHops(hops: number | undefined) {
+  return hops ? (_address: string, hop: number) => hop < hops : false;
+}
+
 /** Where `vite build` puts the web app (see vite.config.ts). */
 export const WEB_DIST_DIR = path.resolve(import.meta.dirname, '../../dist/web');
 
@@ -37,11 +47,14 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   const app = Fastify({
     loggerInstance: (options.logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
+    // request.ip (rate limits, logs): the socket's address, or with TRUST_PROXY hops the client those proxies saw.
+    trustProxy: trustedHops(ctx.config.trustProxyHops),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(fastifyRateLimit, { global: false });
+  // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
+  await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db) });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -32,6 +32,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(10, 1),
   RATE_LIMIT_COPY_PER_MINUTE: intFromEnv(120, 1),
+  RATE_LIMIT_LIST_PER_MINUTE: intFromEnv(300, 1),
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: intFromEnv(10, 1),
+  // Hops, not a boolean: trusting every X-Forwarded-For entry would let any client pick its own address.
+  TRUST_PROXY: z.coerce.number({ error: 'TRUST_PROXY must be a number of proxy hops' }).int().min(0).max(10).optional(),
 });
 
 export type Config = Readonly<{
@@ -65,7 +69,13 @@ export type Config = Readonly<{
   logLevel: string;
   /** Whether server processes also run the periodic jobs (off for extra API-only processes). */
   runsJobs: boolean;
-  rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number }>;
+  /**
+   * Per client address (per member for copies); `loginFailuresPerAccount` counts failed logins per login name in
+   * 15 minutes, whatever the address. Counted in the database (rate_limits), shared by every process.
+   */
+  rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number; listPerMinute: number; loginFailuresPerAccount: number }>;
+  /** Reverse-proxy hops whose X-Forwarded-For is believed (TRUST_PROXY); undefined: the socket's address only. */
+  trustProxyHops: number | undefined;
 }>;
 
 export class ConfigError extends Error {}
@@ -126,7 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payoutCron: e.PAYOUT_CRON,
     logLevel: e.LOG_LEVEL,
     runsJobs: e.FLOWTAB_JOBS === 'on',
-    rateLimits: Object.freeze({ authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE, copyPerMinute: e.RATE_LIMIT_COPY_PER_MINUTE }),
+    rateLimits: Object.freeze({
+      authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
+      copyPerMinute: e.RATE_LIMIT_COPY_PER_MINUTE,
+      listPerMinute: e.RATE_LIMIT_LIST_PER_MINUTE,
+      loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT,
+    }),
+    trustProxyHops: e.TRUST_PROXY || undefined,
   });
 }
 

@@ -30,6 +30,8 @@ export const TEST_ENV = {
   JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
   RATE_LIMIT_AUTH_PER_MINUTE: '10000',
   RATE_LIMIT_COPY_PER_MINUTE: '100000',
+  RATE_LIMIT_LIST_PER_MINUTE: '100000',
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '10000',
   LOG_LEVEL: 'silent',
 } as const;
 

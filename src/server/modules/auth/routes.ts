@@ -45,7 +45,9 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const user = await authenticate(ctx.db, request.body.login, request.body.password);
+        const user = await authenticate(ctx.db, request.body.login, request.body.password, {
+          maxFailures: ctx.config.rateLimits.loginFailuresPerAccount,
+        });
         return startSession(ctx.db, ctx.tokens, user, request.headers['user-agent']);
       },
     );

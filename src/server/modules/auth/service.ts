@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -6,7 +7,8 @@ import type { SessionClaims } from '../../http/viewer.js';
 import { enqueueWelcomeEmail } from '../email/service.js';
 import { findUserByLogin, insertUser, type UserRow } from '../users/repository.js';
 import { AccountSuspendedError } from '../../http/errors.js';
-import { AccountTakenError, InvalidCredentialsError } from './errors.js';
+import { countRateLimitHit, uncountRateLimitHit } from '../rate-limits/repository.js';
+import { AccountTakenError, InvalidCredentialsError, LoginRateLimitError } from './errors.js';
 import { insertSession, revokeAllSessions, revokeSession } from './repository.js';
 import type { RegisterInput } from './schemas.js';
 
@@ -43,10 +45,31 @@ export async function signUpMember(db: Db, account: NewAccount): Promise<UserRow
   return user;
 }
 
-export async function authenticate(db: Db, login: string, password: string): Promise<UserRow> {
+/** The window in which RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT failed logins are allowed per login name. */
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Per login name, not per account row: the key is the same whether the account exists or not (no enumeration, and
+ * no tying a username to its email), and is a hash so the table holds no typed emails.
+ */
+function loginFailureKey(login: string): string {
+  return `login:${createHash('sha256').update(login.toLowerCase()).digest('base64url')}`;
+}
+
+/**
+ * Checks a login, at most `maxFailures` failed attempts per login name in LOGIN_FAILURE_WINDOW_MS from all addresses
+ * together. The attempt is counted before the password is checked (one atomic upsert, so concurrent guesses cannot
+ * slip past the limit) and taken back if the password was right: only failures use up the budget. Past the limit
+ * no password is checked at all.
+ */
+export async function authenticate(db: Db, login: string, password: string, limit: { maxFailures: number }): Promise<UserRow> {
+  const key = loginFailureKey(login);
+  const attempt = await countRateLimitHit(db, key, LOGIN_FAILURE_WINDOW_MS);
+  if (attempt.hits > limit.maxFailures) throw new LoginRateLimitError(Math.max(1, Math.ceil(attempt.resetInMs / 1000)));
   const user = await findUserByLogin(db, login);
   const isValid = await verify(user?.passwordHash ?? DECOY_HASH, password);
   if (!user || !isValid) throw new InvalidCredentialsError();
+  await uncountRateLimitHit(db, key);
   if (user.status === 'suspended') throw new AccountSuspendedError();
   return user;
 }

@@ -14,8 +14,10 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['flows'],
           summary: 'Browse and search the library',
           querystring: flowListQuery,
-          response: { 200: flowListResponse, ...problems(400, 401) },
+          response: { 200: flowListResponse, ...problems(400, 401, 429) },
         },
+        // Per client address, counted in the database: search is the cheapest way to make the database work.
+        config: { rateLimit: { max: ctx.config.rateLimits.listPerMinute, timeWindow: 60_000 } },
       },
       async (request) => listFlows(ctx.db, request.query, request.viewer),
     );
