@@ -45,7 +45,8 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // The same build is served in production, where source maps would publish the sources (SPEC §11).
+    sourcemap: false,
   },
   // `npm run dev:web` against a running API (`npm start`, or FLOWTAB_API_URL for another port).
   server: {

@@ -53,6 +53,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // First, so that every response carries the headers, errors and 404s included.
+  await registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
   // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
   await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db) });
   await app.register(fastifySwagger, {
@@ -67,12 +69,16 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The document is always built (app.swagger()); it is published only where DOCS_PUBLIC says so.
+  if (ctx.config.isDocsPublic) {
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
 
   registerErrorHandler(app);
+  // Before the viewer: /metrics reads its own bearer token (see registerObservability).
+  registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerViewer(app, ctx.tokens);
-  registerObservability(app, ctx.database);
 
   await app.register(
     async (v1) => {

@@ -15,9 +15,10 @@ import { startWorker } from './worker.js';
 const HELP = `flowtab <command>
 
   start                 everything for development: migrate, demo data on an empty database, web app, API
-  serve                 the HTTP API (migrates first)
+                        (refuses FLOWTAB_ENV=production)
+  serve                 the HTTP API (migrates first); FLOWTAB_ENV is production unless set
   migrate               apply database migrations
-  seed [--force]        create the demo creators, flows and logins
+  seed [--force]        create the demo creators, flows and logins (refuses FLOWTAB_ENV=production)
   admin create --email E --username U   create an admin (password from FLOWTAB_ADMIN_PASSWORD or --password)
   reconcile             check every ledger invariant; exits 1 with a report when one fails
   earnings release [--as-of DATE]       make held earnings past their hold available
@@ -26,13 +27,15 @@ const HELP = `flowtab <command>
   payouts run [--as-of DATE] [--dry-run] [--creator ID]
                         release earnings held until DATE, then pay every creator with payouts enabled and available
                         >= MIN_PAYOUT_CENTS (one idempotent transfer each); safe to run twice or in two places at once
-  worker                background jobs only (periodic jobs, mail, the PAYOUT_CRON schedule and payout queues)
+  worker                background jobs only (periodic jobs, mail, the PAYOUT_CRON schedule and payout queues);
+                        FLOWTAB_ENV is production unless set
 `;
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
+      refuseProduction('start', 'in production run `flowtab migrate`, then `flowtab serve` (and `flowtab worker`)');
       return start({ isDevelopment: true });
     case 'serve':
       return start({ isDevelopment: false });
@@ -43,6 +46,7 @@ async function main(argv: string[]) {
       });
     case 'seed': {
       const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } } });
+      refuseProduction('seed', 'create real accounts instead (`flowtab admin create` for an admin)');
       return withContext(async (ctx) => {
         await ctx.database.migrate();
         const result = await seedDemoData(ctx.db, { economics: ctx.config.economics, force: values.force });
@@ -99,7 +103,7 @@ async function main(argv: string[]) {
       return;
     }
     case 'worker': {
-      const config = loadConfig();
+      const config = loadConfig(process.env, { defaultEnv: 'production' });
       const logger = createLogger(config);
       const stripe = (await developmentStripe(config)) ?? (await resolveStripe(config, { mayStartEmulator: false })).setup;
       const { closers } = await startWorker(config, { stripe, logger });
@@ -119,7 +123,8 @@ async function main(argv: string[]) {
 }
 
 async function start({ isDevelopment }: { isDevelopment: boolean }) {
-  const config = loadConfig();
+  // SPEC §10: `start` is development unless told otherwise (and refuses production); `serve` is production.
+  const config = loadConfig(process.env, { defaultEnv: isDevelopment ? 'development' : 'production' });
   const logger = createLogger(config);
   const { closers } = await startServer(config, { isDevelopment, withScheduler: config.runsJobs, logger });
   closeOnSignals(logger, closers);
@@ -164,6 +169,16 @@ function printLogins(logins: { username: string; password: string; role: string 
 }
 
 class UsageError extends Error {}
+
+/**
+ * Development commands stop before touching anything when FLOWTAB_ENV=production: the demo logins they create have
+ * a public password, and their creators hold balances anyone could withdraw.
+ */
+function refuseProduction(command: string, instead: string) {
+  if (process.env.FLOWTAB_ENV === 'production') {
+    throw new UsageError(`flowtab ${command} is for development and refuses FLOWTAB_ENV=production (it creates demo logins with a public password): ${instead}.`);
+  }
+}
 
 function parseDate(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;

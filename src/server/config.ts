@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { secretStrengthProblem } from './secret-strength.js';
 
 const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
+const booleanFromEnv = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 const envSchema = z.object({
-  FLOWTAB_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // No default here: it depends on the command (loadConfig's defaultEnv).
+  FLOWTAB_ENV: z.enum(['development', 'test', 'production']).optional(),
   PORT: intFromEnv(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: z.url().optional(),
@@ -36,6 +40,8 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: intFromEnv(10, 1),
   // Hops, not a boolean: trusting every X-Forwarded-For entry would let any client pick its own address.
   TRUST_PROXY: z.coerce.number({ error: 'TRUST_PROXY must be a number of proxy hops' }).int().min(0).max(10).optional(),
+  DOCS_PUBLIC: booleanFromEnv.optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 export type Config = Readonly<{
@@ -76,20 +82,31 @@ export type Config = Readonly<{
   rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number; listPerMinute: number; loginFailuresPerAccount: number }>;
   /** Reverse-proxy hops whose X-Forwarded-For is believed (TRUST_PROXY); undefined: the socket's address only. */
   trustProxyHops: number | undefined;
+  /** Whether /docs and /openapi.json are served (DOCS_PUBLIC; off in production unless asked for). */
+  isDocsPublic: boolean;
+  /** When set, /metrics answers only to this bearer token; unset, it is open outside production and absent in it. */
+  metricsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {}
 
-/** Parses the environment once; fails fast with a message that names every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export type Environment = Config['env'];
+
+/**
+ * Parses the environment once; fails fast with a message that names every problem. `defaultEnv` is what an unset
+ * FLOWTAB_ENV means, chosen by the command (SPEC §10): production for `serve` and `worker`, development otherwise.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defaultEnv?: Environment } = {}): Config {
   const parsed = envSchema.safeParse(stripEmpty(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
-  const isProduction = e.FLOWTAB_ENV === 'production';
+  const flowtabEnv = e.FLOWTAB_ENV ?? options.defaultEnv ?? 'development';
+  const isProduction = flowtabEnv === 'production';
   if (isProduction) {
+    const production = e.FLOWTAB_ENV ? 'FLOWTAB_ENV=production' : 'FLOWTAB_ENV=production (the default for this command)';
     const missing = [
       ['DATABASE_URL', e.DATABASE_URL],
       ['JWT_SECRET', e.JWT_SECRET],
@@ -101,13 +118,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(([, value]) => !value)
       .map(([name]) => name);
     if (missing.length > 0) {
-      throw new ConfigError(`FLOWTAB_ENV=production refuses to start without: ${missing.join(', ')}`);
+      throw new ConfigError(`${production} refuses to start without: ${missing.join(', ')}`);
     }
-    if (e.STRIPE_API_BASE) throw new ConfigError('FLOWTAB_ENV=production refuses STRIPE_API_BASE (the emulator is for development)');
+    if (e.STRIPE_API_BASE) throw new ConfigError(`${production} refuses STRIPE_API_BASE (the emulator is for development)`);
+    const weakness = secretStrengthProblem(e.JWT_SECRET!);
+    if (weakness) throw new ConfigError(`${production} refuses this JWT_SECRET: it ${weakness} (make one with: openssl rand -base64 48)`);
   }
   const dataDir = path.resolve(e.DATA_DIR);
   return Object.freeze({
-    env: e.FLOWTAB_ENV,
+    env: flowtabEnv,
     isProduction,
     port: e.PORT,
     host: e.HOST,
@@ -143,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT,
     }),
     trustProxyHops: e.TRUST_PROXY || undefined,
+    isDocsPublic: e.DOCS_PUBLIC ?? !isProduction,
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 

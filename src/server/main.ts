@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { seedDemoData } from './db/seed.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
@@ -38,6 +38,8 @@ export type StartOptions = { isDevelopment: boolean; withScheduler: boolean; log
 export async function startServer(config: Config, options: StartOptions): Promise<{ ctx: AppContext; app: FastifyInstance; closers: Closer[] }> {
   const { logger } = options;
   const print = options.print ?? ((line: string) => console.log(line));
+  // Development seeds demo logins with a public password and may start the emulator: never on a production config.
+  if (options.isDevelopment && config.isProduction) throw new ConfigError('development start refuses FLOWTAB_ENV=production: use `flowtab serve`');
   const stripe = await resolveStripe(config, { mayStartEmulator: options.isDevelopment });
   const closers: Closer[] = [...stripe.closers];
   const ctx = await createContext(config, { stripe: stripe.setup, logger });

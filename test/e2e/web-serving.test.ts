@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorHandler } from '../../src/server/http/error-handler.js';
+import { registerSecurityHeaders } from '../../src/server/http/security-headers.js';
 import { registerWebApp } from '../../src/server/http/web.js';
 import { buildWebIfStale } from '../../src/server/web-build.js';
 
@@ -13,6 +14,7 @@ const distDir = path.join(root, 'dist', 'web');
 
 async function appServing(dir: string): Promise<FastifyInstance> {
   const app = Fastify();
+  await registerSecurityHeaders(app, { publicUrl: 'http://localhost:3000' });
   registerErrorHandler(app);
   app.get('/v1/ping', async () => ({ ok: true }));
   await registerWebApp(app, dir);
@@ -49,6 +51,23 @@ describe('the built web app', () => {
       expect(response.headers['x-frame-options']).toBe('DENY');
       expect(response.body).toContain('<div id="root"></div>');
     }
+  });
+
+  it('ships no source maps, and no inline script for the Content-Security-Policy to block', async () => {
+    const files = readdirSync(distDir, { recursive: true, encoding: 'utf8' });
+    expect(files.filter((name) => name.endsWith('.map'))).toEqual([]);
+    for (const name of files.filter((file) => file.endsWith('.js'))) {
+      expect(readFileSync(path.join(distDir, name), 'utf8'), name).not.toContain('sourceMappingURL');
+    }
+    const index = await app.inject({ url: '/' });
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    const scripts = index.body.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toMatch(/\ssrc="\//);
+    // The theme script that runs before the first paint is a file of its own, served like any other.
+    const theme = await app.inject({ url: '/theme.js' });
+    expect(theme.statusCode).toBe(200);
+    expect(theme.body).toContain('flowtab.theme');
   });
 
   it('serves hashed assets for a year and a missing file as a 404, not as the app', async () => {

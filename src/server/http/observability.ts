@@ -1,11 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
+import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { DATABASE_RETRY_AFTER_SECONDS } from './errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, UnauthorizedError } from './errors.js';
 
-/** `/healthz` (process up), `/readyz` (database reachable) and Prometheus `/metrics`, with per-route HTTP metrics. */
-export function registerObservability(app: FastifyInstance, database: Database): Registry {
+/** Who may read /metrics: anyone, whoever sends the bearer token, or nobody (the route does not exist). */
+export type MetricsAccess = { kind: 'open' } | { kind: 'bearer'; token: string } | { kind: 'off' };
+
+/** SPEC §10: a METRICS_TOKEN, once set, is always required; without one, /metrics is open outside production only. */
+export function metricsAccess(config: Pick<Config, 'isProduction' | 'metricsToken'>): MetricsAccess {
+  if (config.metricsToken) return { kind: 'bearer', token: config.metricsToken };
+  return config.isProduction ? { kind: 'off' } : { kind: 'open' };
+}
+
+/**
+ * `/healthz` (process up), `/readyz` (database reachable) and Prometheus `/metrics`, with per-route HTTP metrics.
+ * Register before the viewer: a metrics token is checked (and consumed) here, before anything reads it as a member's.
+ */
+export function registerObservability(app: FastifyInstance, database: Database, metrics: MetricsAccess): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -42,9 +56,29 @@ export function registerObservability(app: FastifyInstance, database: Database):
       });
     }
   });
+  if (metrics.kind === 'off') return registry;
+  if (metrics.kind === 'bearer') {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url !== '/metrics') return;
+      if (!isBearer(request.headers.authorization, metrics.token)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new UnauthorizedError('/metrics needs the metrics token: send Authorization: Bearer <METRICS_TOKEN>.');
+      }
+      // Consumed: the viewer (registered after) would take it for a member's token and refuse it.
+      delete request.headers.authorization;
+    });
+  }
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });
   return registry;
+}
+
+/** Compares digests of equal length, so the time taken says nothing about how much of the token was right. */
+function isBearer(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }

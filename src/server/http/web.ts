@@ -8,13 +8,6 @@ const SERVER_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '/readyz',
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
-/** The app's pages are never framed by another site (no clickjacking the Copy or Subscribe buttons). */
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'strict-origin-when-cross-origin',
-};
-
 export function isServerPath(pathname: string): boolean {
   return SERVER_PREFIXES.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
@@ -23,6 +16,7 @@ export function isServerPath(pathname: string): boolean {
  * Serves the built web app from `distDir`: real files as they are (hashed assets cached for a year), and
  * index.html for every other GET outside the API, so client-side routes such as /flows/some-slug work on
  * reload. Unknown API paths keep the API's problem+json 404. Without a build, a short page says how to make one.
+ * Security headers come from the app (security-headers.ts), as for every other response.
  */
 export async function registerWebApp(app: FastifyInstance, distDir: string): Promise<void> {
   const root = path.resolve(distDir);
@@ -33,7 +27,6 @@ export async function registerWebApp(app: FastifyInstance, distDir: string): Pro
     scope.get('/*', { schema: { hide: true } }, async (request, reply) => {
       const pathname = safeDecode(request.url.split('?')[0] ?? '/');
       if (pathname === undefined || isServerPath(pathname)) return reply.callNotFound();
-      reply.headers(SECURITY_HEADERS);
       if (!existsSync(path.join(root, 'index.html'))) return sendNotBuilt(reply);
 
       const file = fileInside(root, pathname);
