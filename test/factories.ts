@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { expect } from 'vitest';
-import { billingPeriods, subscriptions } from '../src/server/db/schema.js';
+import { billingPeriods, invoices, subscriptions } from '../src/server/db/schema.js';
 import type { TestApp } from './support/app.js';
 
 const unique = () => randomBytes(4).toString('hex');
@@ -59,12 +59,13 @@ export async function giveSubscription(
 ) {
   const now = Date.now();
   const id = `sub_test_${unique()}`;
+  const customerId = `cus_test_${unique()}`;
   const periodStart = new Date(now - 86_400_000);
   const periodEnd = new Date(now + 29 * 86_400_000);
   await t.database.db.insert(subscriptions).values({
     id,
     userId: member.id,
-    customerId: `cus_test_${unique()}`,
+    customerId,
     status,
     currentPeriodStart: periodStart,
     currentPeriodEnd: periodEnd,
@@ -81,8 +82,26 @@ export async function giveSubscription(
       status: options.isPaid ? 'paid' : 'open',
       amountPaidCents: options.isPaid ? (options.basisCents ?? 1000) : 0,
       paidAt: options.isPaid ? periodStart : null,
+      invoiceId: options.isPaid ? `in_test_${unique()}` : null,
     })
     .returning();
+  if (period!.invoiceId) {
+    // A paid period has its paid invoice, as the webhooks would store it: all cash.
+    const basis = period!.basisCents;
+    await t.database.db.insert(invoices).values({
+      id: period!.invoiceId,
+      subscriptionId: id,
+      customerId,
+      billingPeriodId: period!.id,
+      status: 'paid',
+      subtotalCents: basis,
+      totalCents: basis,
+      amountDueCents: basis,
+      amountPaidCents: basis,
+      collectedCents: basis,
+      paidAt: periodStart,
+    });
+  }
   return { subscriptionId: id, periodId: period!.id };
 }
 

@@ -56,9 +56,14 @@ export async function seedPayoutData(url: string, input: { copies: number; creat
        insert into subscriptions (id, user_id, customer_id, status, current_period_start, current_period_end, plan_amount_cents)
          select 'sub_bench_' || s, id, 'cus_bench_' || s, 'active', now() - interval '90 days', now() - interval '60 days', 1000 from bench_subscribers;
        insert into billing_periods (id, subscription_id, user_id, period_start, period_end, status, basis_cents, amount_paid_cents, paid_at,
-                                    copies_count, counted_copies, earned_cents)
+                                    copies_count, counted_copies, earned_cents, invoice_id)
          select period_id, 'sub_bench_' || s, id, now() - interval '90 days', now() - interval '60 days', 'paid', 1000, 1000,
-                now() - interval '90 days', ${copiesPerSubscriber}, ${copiesPerSubscriber}, ${copiesPerSubscriber * 7}
+                now() - interval '90 days', ${copiesPerSubscriber}, ${copiesPerSubscriber}, ${copiesPerSubscriber * 7}, 'in_bench_' || s
+           from bench_subscribers;
+       insert into invoices (id, subscription_id, customer_id, billing_period_id, status, subtotal_cents, total_cents,
+                             amount_due_cents, amount_paid_cents, collected_cents, paid_at)
+         select 'in_bench_' || s, 'sub_bench_' || s, 'cus_bench_' || s, period_id, 'paid', 1000, 1000, 1000, 1000, 1000,
+                now() - interval '90 days'
            from bench_subscribers;`,
     );
     // k × 104729 (a prime) mod the flow count is distinct for k = 1..80: each subscriber copies 80 different flows.

@@ -474,6 +474,8 @@ export const creditApplications = pgTable(
     amountCents: cents('amount_cents').notNull(),
     status: text('status', { enum: ['pending', 'applied', 'failed'] }).notNull().default('pending'),
     stripeBalanceTransactionId: text('stripe_balance_transaction_id').unique(),
+    /** When Stripe credited the balance (Stripe's clock): invoices finalized after it may have consumed it. */
+    stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }),
     failureReason: text('failure_reason'),
     ...timestamps,
   },

@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { recordCopyAtomically } from '../modules/copies/repository.js';
 import type { Economics } from '../modules/ledger/money.js';
 import type { Db } from './client.js';
-import { billingPeriods, flows, subscriptions, users } from './schema.js';
+import { billingPeriods, flows, invoices, subscriptions, users } from './schema.js';
 import { createAccount, withPasswordHash } from '../modules/auth/service.js';
 import { insertSession, revokeAllSessions } from '../modules/auth/repository.js';
 import { createFlow } from '../modules/flows/service.js';
@@ -96,8 +96,22 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
           basisCents: 1000,
           amountPaidCents: 1000,
           paidAt: period.start,
+          invoiceId: `in_demo_${name}_${index + 1}`,
         })
         .returning({ id: billingPeriods.id });
+      await db.insert(invoices).values({
+        id: `in_demo_${name}_${index + 1}`,
+        subscriptionId,
+        customerId: `cus_demo_${name}`,
+        billingPeriodId: billingPeriod!.id,
+        status: 'paid',
+        subtotalCents: 1000,
+        totalCents: 1000,
+        amountDueCents: 1000,
+        amountPaidCents: 1000,
+        collectedCents: 1000,
+        paidAt: period.start,
+      });
       for (const [flowIndex, flow] of premium.entries()) {
         // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
         const popularity = 0.25 + (0.75 * ((flowIndex * 37 + index * 11) % 100)) / 100;

@@ -29,6 +29,29 @@ const CHECKS: Check[] = [
     describe: (r) => `period ${r.id}: creators earned ${r.earned} ¢ but its pool is ${r.pool} ¢`,
   },
   {
+    name: 'every paid period’s basis is what its invoice collected (cash plus earnings credit)',
+    query: () => sql`
+      select bp.id, bp.basis_cents, bp.invoice_id, i.collected_cents
+        from billing_periods bp left join invoices i on i.id = bp.invoice_id
+       where bp.status = 'paid' and (i.id is null or i.status <> 'paid' or bp.basis_cents <> i.collected_cents)`,
+    describe: (r) =>
+      r.collected_cents === null
+        ? `period ${r.id} is paid but its invoice ${r.invoice_id ?? '(none)'} is not stored as paid`
+        : `period ${r.id}: basis ${r.basis_cents} ¢ but invoice ${r.invoice_id} collected ${r.collected_cents} ¢`,
+  },
+  {
+    name: 'invoices never count more earnings credit than the member applied',
+    query: () => sql`
+      select s.user_id, sum(i.earnings_credit_cents)::bigint as consumed,
+             (select coalesce(sum(ca.amount_cents), 0) from credit_applications ca
+               where ca.creator_id = s.user_id and ca.status = 'applied')::bigint as applied
+        from invoices i join subscriptions s on s.id = i.subscription_id
+       group by s.user_id
+      having sum(i.earnings_credit_cents) > (select coalesce(sum(ca.amount_cents), 0) from credit_applications ca
+                                              where ca.creator_id = s.user_id and ca.status = 'applied')`,
+    describe: (r) => `member ${r.user_id}: invoices count ${r.consumed} ¢ of earnings credit, but only ${r.applied} ¢ was applied`,
+  },
+  {
     name: 'each creator’s net from a period equals the sum of its ledger entries',
     query: () => sql`
       select pe.creator_id, pe.billing_period_id, pe.net_cents, coalesce(sum(e.amount_cents), 0)::bigint as ledger

@@ -349,10 +349,20 @@ export async function findPendingCreditApplication(db: Db, creatorId: string): P
   return row;
 }
 
-export async function markCreditApplied(db: Db, id: string, balanceTransactionId: string): Promise<CreditApplicationRow | undefined> {
+export async function markCreditApplied(
+  db: Db,
+  id: string,
+  balanceTransaction: { id: string; createdAt: Date },
+): Promise<CreditApplicationRow | undefined> {
   const [row] = await db
     .update(creditApplications)
-    .set({ status: 'applied', stripeBalanceTransactionId: balanceTransactionId, failureReason: null, updatedAt: sql`now()` })
+    .set({
+      status: 'applied',
+      stripeBalanceTransactionId: balanceTransaction.id,
+      stripeCreatedAt: balanceTransaction.createdAt,
+      failureReason: null,
+      updatedAt: sql`now()`,
+    })
     .where(and(eq(creditApplications.id, id), eq(creditApplications.status, 'pending')))
     .returning();
   return row;

@@ -515,7 +515,7 @@ async function finishCreditApplication(
       currency: 'usd',
       description: 'Flowtab.Pro creator earnings applied to your subscription',
     });
-    const applied = await markCreditApplied(ctx.db, application.id, transaction.id);
+    const applied = await markCreditApplied(ctx.db, application.id, { id: transaction.id, createdAt: new Date(transaction.created * 1000) });
     log.info({ event: 'credit.applied', ...fields, stripe_id: transaction.id }, 'earnings applied to subscription');
     return view('applied', transaction.ending_balance, applied ?? application);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { type BillingPeriodStatus, billingPeriods, subscriptions } from '../../db/schema.js';
+import { type BillingPeriodStatus, billingPeriods, invoices, subscriptions } from '../../db/schema.js';
+import { rowsOf } from '../../db/rows.js';
 import { GOOD_STANDING_STATUSES, LIVE_STATUSES } from './standing.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -113,4 +114,106 @@ export async function listOpenPeriodsOfSubscription(db: Db, subscriptionId: stri
     .select()
     .from(billingPeriods)
     .where(and(eq(billingPeriods.subscriptionId, subscriptionId), eq(billingPeriods.status, 'open')));
+}
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+export type InvoiceAmounts = {
+  id: string;
+  subscriptionId: string;
+  customerId: string;
+  userId: string;
+  billingPeriodId: string;
+  status: string;
+  currency: string;
+  billingReason: string | null;
+  subtotalCents: number;
+  discountCents: number;
+  totalCents: number;
+  amountDueCents: number;
+  amountPaidCents: number;
+  /** null while the invoice is a draft: the customer balance is applied when it is finalized. */
+  startingBalanceCents: number | null;
+  endingBalanceCents: number | null;
+  /** When Stripe finalized it (its clock): only earnings credits granted before then can be in its balance. */
+  finalizedAt: Date | null;
+  paidAt: Date | null;
+};
+
+/**
+ * Stores the invoice as Stripe reports it and decides, once, how much of the customer balance it consumed came from
+ * the member's own earnings credits (SPEC §4): earnings credits are consumed first, up to what the member had
+ * applied when Stripe finalized the invoice and earlier invoices have not used. The member's row is locked so two invoices cannot claim the same credit; the
+ * split is fixed when the invoice is first seen finalized and never recomputed.
+ */
+export async function storeInvoiceAmounts(db: Db, amounts: InvoiceAmounts): Promise<InvoiceRow> {
+  const isFinal = amounts.startingBalanceCents !== null && amounts.endingBalanceCents !== null && amounts.finalizedAt !== null;
+  const applied = isFinal ? Math.max(0, amounts.endingBalanceCents! - amounts.startingBalanceCents!) : 0;
+  await db.execute(sql`select 1 from users where id = ${amounts.userId} for update`);
+  const result = await db.execute(sql`
+    with unused_earnings_credit as (
+      select greatest(0,
+        (select coalesce(sum(ca.amount_cents), 0) from credit_applications ca
+          where ca.creator_id = ${amounts.userId} and ca.status = 'applied' and ca.stripe_created_at <= ${amounts.finalizedAt})
+        - (select coalesce(sum(i.earnings_credit_cents), 0) from invoices i
+            join subscriptions s on s.id = i.subscription_id
+           where s.user_id = ${amounts.userId} and i.id <> ${amounts.id})
+      )::bigint as cents
+    ), split as (
+      select least(${applied}::bigint, cents) as earnings_credit from unused_earnings_credit
+    )
+    insert into invoices as inv (id, subscription_id, customer_id, billing_period_id, status, currency, billing_reason,
+      subtotal_cents, discount_cents, total_cents, amount_due_cents, amount_paid_cents, starting_balance_cents,
+      ending_balance_cents, applied_balance_cents, earnings_credit_cents, collected_cents, paid_at)
+    select ${amounts.id}, ${amounts.subscriptionId}, ${amounts.customerId}, ${amounts.billingPeriodId}, ${amounts.status},
+      ${amounts.currency}, ${amounts.billingReason}, ${amounts.subtotalCents}, ${amounts.discountCents}, ${amounts.totalCents},
+      ${amounts.amountDueCents}, ${amounts.amountPaidCents}, ${amounts.startingBalanceCents ?? 0}, ${amounts.endingBalanceCents ?? 0},
+      ${applied}, split.earnings_credit, ${amounts.amountPaidCents} + split.earnings_credit, ${amounts.paidAt}
+      from split
+    on conflict (id) do update set
+      billing_period_id = excluded.billing_period_id,
+      status = excluded.status,
+      subtotal_cents = excluded.subtotal_cents,
+      discount_cents = excluded.discount_cents,
+      total_cents = excluded.total_cents,
+      amount_due_cents = excluded.amount_due_cents,
+      amount_paid_cents = excluded.amount_paid_cents,
+      starting_balance_cents = case when inv.status = 'draft' then excluded.starting_balance_cents else inv.starting_balance_cents end,
+      ending_balance_cents = case when inv.status = 'draft' then excluded.ending_balance_cents else inv.ending_balance_cents end,
+      applied_balance_cents = case when inv.status = 'draft' then excluded.applied_balance_cents else inv.applied_balance_cents end,
+      earnings_credit_cents = case when inv.status = 'draft' then excluded.earnings_credit_cents else inv.earnings_credit_cents end,
+      collected_cents = excluded.amount_paid_cents
+        + case when inv.status = 'draft' then excluded.earnings_credit_cents else inv.earnings_credit_cents end,
+      paid_at = coalesce(inv.paid_at, excluded.paid_at),
+      updated_at = now()
+    returning *`);
+  const [row] = rowsOf<Record<string, unknown>>(result);
+  return toInvoiceRow(row!);
+}
+
+function toInvoiceRow(row: Record<string, unknown>): InvoiceRow {
+  const n = (key: string) => Number(row[key]);
+  const date = (key: string) => (row[key] === null ? null : new Date(row[key] as string));
+  return {
+    id: row.id as string,
+    subscriptionId: row.subscription_id as string,
+    customerId: row.customer_id as string,
+    billingPeriodId: row.billing_period_id as string | null,
+    status: row.status as string,
+    currency: row.currency as string,
+    billingReason: row.billing_reason as string | null,
+    subtotalCents: n('subtotal_cents'),
+    discountCents: n('discount_cents'),
+    totalCents: n('total_cents'),
+    amountDueCents: n('amount_due_cents'),
+    amountPaidCents: n('amount_paid_cents'),
+    startingBalanceCents: n('starting_balance_cents'),
+    endingBalanceCents: n('ending_balance_cents'),
+    appliedBalanceCents: n('applied_balance_cents'),
+    earningsCreditCents: n('earnings_credit_cents'),
+    collectedCents: n('collected_cents'),
+    paidAt: date('paid_at'),
+    createdAt: date('created_at')!,
+    updatedAt: date('updated_at')!,
+  };
 }

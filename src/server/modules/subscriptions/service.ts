@@ -25,7 +25,9 @@ import {
   findLiveSubscription,
   findSubscription,
   listOpenPeriodsOfSubscription,
+  type InvoiceRow,
   setRefundedCents,
+  storeInvoiceAmounts,
   transitionBillingPeriod,
   updateBillingPeriodInvoice,
   upsertSubscription,
@@ -179,18 +181,40 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
     userId: subscription.userId,
     periodStart: new Date(periodStart * 1000),
     periodEnd: new Date(periodEnd * 1000),
-    basisCents: invoice.total,
+    basisCents: Math.max(0, invoice.total),
   });
+  const paidAt = invoice.status_transitions?.paid_at;
+  const finalizedAt = invoice.status_transitions?.finalized_at;
+  const stored = await storeInvoiceAmounts(db, {
+    id: invoice.id!,
+    subscriptionId,
+    customerId: idOf(invoice.customer)!,
+    userId: subscription.userId,
+    billingPeriodId: period.id,
+    status: invoice.status ?? 'draft',
+    currency: invoice.currency,
+    billingReason: invoice.billing_reason,
+    subtotalCents: invoice.subtotal,
+    discountCents: (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0),
+    totalCents: invoice.total,
+    amountDueCents: invoice.amount_due,
+    amountPaidCents: invoice.amount_paid,
+    // A draft has not taken anything from the customer balance yet.
+    startingBalanceCents: invoice.status === 'draft' ? null : invoice.starting_balance,
+    endingBalanceCents: invoice.status === 'draft' ? null : (invoice.ending_balance ?? null),
+    finalizedAt: finalizedAt ? new Date(finalizedAt * 1000) : null,
+    paidAt: paidAt ? new Date(paidAt * 1000) : null,
+  });
+  const basisCents = poolBasisOf(stored);
   await updateBillingPeriodInvoice(db, period.id, {
     invoiceId: invoice.id!,
-    basisCents: Math.max(0, invoice.total),
+    basisCents,
     amountPaidCents: invoice.amount_paid,
     paymentIntentId: paymentIntentOf(invoice),
     periodEnd: new Date(periodEnd * 1000),
   });
   switch (invoice.status) {
     case 'paid': {
-      const paidAt = invoice.status_transitions?.paid_at;
       if (await transitionBillingPeriod(db, period.id, 'paid', paidAt ? new Date(paidAt * 1000) : undefined)) {
         await holdPeriodEarnings(db, period.id);
       }
@@ -205,7 +229,7 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
     case null:
       break;
   }
-  if (period.basisCents !== invoice.total) await rebalancePeriodEarnings(db, period.id, sharePercent);
+  if (period.basisCents !== basisCents) await rebalancePeriodEarnings(db, period.id, sharePercent);
   await noticeInvoiceState(db, {
     id: invoice.id!,
     userId: subscription.userId,
@@ -217,6 +241,24 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
     currency: invoice.currency,
     nextPaymentAttempt: invoice.next_payment_attempt ? new Date(invoice.next_payment_attempt * 1000) : null,
   });
+}
+
+/**
+ * What a period's creator pool is based on (SPEC §4, "amount actually collected"): once paid, the cash paid plus the
+ * earnings credit it consumed; while open, what it is expected to collect the same way; a draft has applied no
+ * balance yet, so its total stands in until it is finalized.
+ */
+function poolBasisOf(invoice: InvoiceRow): number {
+  switch (invoice.status) {
+    case 'paid':
+      return invoice.collectedCents;
+    case 'open':
+    case 'uncollectible':
+    case 'void':
+      return Math.max(0, invoice.amountDueCents) + invoice.earningsCreditCents;
+    default:
+      return Math.max(0, invoice.totalCents);
+  }
 }
 
 const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
