@@ -147,6 +147,8 @@ export const subscriptions = pgTable(
      * and no copy is ever counted against it. Names the subscription the member keeps.
      */
     duplicateOf: text('duplicate_of'),
+    /** When the duplicate was cancelled and its first invoice refunded at Stripe (a job finishes it after a crash). */
+    duplicateSettledAt: timestamp('duplicate_settled_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -197,6 +199,7 @@ export const invoices = pgTable(
     status: text('status').notNull(),
     currency: text('currency').notNull().default('usd'),
     billingReason: text('billing_reason'),
+    paymentIntentId: text('payment_intent_id'),
     subtotalCents: cents('subtotal_cents').notNull(),
     discountCents: cents('discount_cents').notNull().default(0),
     totalCents: cents('total_cents').notNull(),
@@ -217,6 +220,7 @@ export const invoices = pgTable(
     index('invoices_subscription_idx').on(t.subscriptionId),
     index('invoices_customer_idx').on(t.customerId),
     index('invoices_period_idx').on(t.billingPeriodId),
+    index('invoices_payment_intent_idx').on(t.paymentIntentId),
     check(
       'invoices_amounts_check',
       sql`${t.amountPaidCents} >= 0 and ${t.appliedBalanceCents} >= 0 and ${t.earningsCreditCents} >= 0 and ${t.earningsCreditCents} <= ${t.appliedBalanceCents} and ${t.collectedCents} = ${t.amountPaidCents} + ${t.earningsCreditCents}`,

@@ -61,6 +61,7 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
       priceId: string;
       successUrl: string;
       cancelUrl: string;
+      /** Our checkout_sessions row: parallel requests for one member share it, so they share the session too. */
       attemptId: string;
     }) =>
       stripe.checkout.sessions
@@ -76,7 +77,7 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
             cancel_url: input.cancelUrl,
             allow_promotion_codes: true,
           },
-          { idempotencyKey: `checkout-${input.userId}-${input.attemptId}` },
+          { idempotencyKey: `checkout-${input.attemptId}` },
         )
         .then(logged('stripe.checkout_session.created', { user_id: input.userId })),
 
@@ -87,6 +88,21 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
           { idempotencyKey: `portal-${input.customerId}-${input.attemptId}` },
         )
         .then(logged('stripe.portal_session.created', { customer_id: input.customerId })),
+
+    /** A duplicate subscription (SPEC §3) ends at once; the key is its id, so a retry changes nothing. */
+    cancelDuplicateSubscription: (id: string) =>
+      stripe.subscriptions
+        .cancel(id, { cancellation_details: { comment: 'Duplicate subscription: the member already had one.' } }, { idempotencyKey: `cancel-duplicate-${id}` })
+        .then(logged('stripe.subscription.canceled', { reason: 'duplicate' })),
+
+    /** Refunds a duplicate subscription's first payment in full, once (the key is the subscription id). */
+    refundDuplicatePayment: (input: { subscriptionId: string; paymentIntentId: string }) =>
+      stripe.refunds
+        .create(
+          { payment_intent: input.paymentIntentId, reason: 'duplicate', metadata: { subscription_id: input.subscriptionId } },
+          { idempotencyKey: `refund-duplicate-${input.subscriptionId}` },
+        )
+        .then(logged('stripe.refund.created', { subscription_id: input.subscriptionId, reason: 'duplicate' })),
 
     retrieveSubscription: (id: string) => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }),
     listSubscriptions: (customerId: string) => stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 10 }),

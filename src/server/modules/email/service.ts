@@ -40,6 +40,21 @@ export async function enqueueWelcomeEmail(db: Db, user: Recipient) {
   return enqueueEmail(db, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data: { username: user.username } });
 }
 
+/** SPEC §3: the member's second live subscription is being cancelled and refunded; one mail per duplicate. */
+export async function enqueueDuplicateRefundedEmail(
+  db: Db,
+  user: Recipient,
+  duplicate: { subscriptionId: string; keptSubscriptionId: string; amountCents: number },
+) {
+  return enqueueEmail(db, {
+    causeKey: `subscription-duplicate:${duplicate.subscriptionId}`,
+    userId: user.id,
+    to: user.email,
+    template: 'subscription_duplicate_refunded',
+    data: { username: user.username, ...duplicate, currency: 'usd' },
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Billing notices. Called while the webhook's transaction brings our mirror to Stripe's current state: each notice
 // is decided from that state (not from the event), so events that arrive late, reordered or twice mail once.

@@ -33,6 +33,8 @@ export type EmailData = {
     endedAt: string;
     reason: 'cancellation_requested' | 'payment_failed' | 'payment_disputed' | 'other';
   };
+  /** A second subscription went live (two checkouts paid): it was cancelled and its payment refunded in full. */
+  subscription_duplicate_refunded: { username: string; subscriptionId: string; keptSubscriptionId: string; amountCents: number; currency: string };
   payout_sent: { username: string; payoutId: string; amountCents: number; currency: string };
   payout_failed: {
     username: string;
@@ -63,6 +65,7 @@ export const emailTemplates = [
   'subscription_canceling',
   'payment_failed',
   'subscription_ended',
+  'subscription_duplicate_refunded',
   'payout_sent',
   'payout_failed',
   'monthly_summary',
@@ -78,6 +81,7 @@ export function isOptionalEmail(template: EmailTemplate): boolean {
     case 'subscription_canceling':
     case 'payment_failed':
     case 'subscription_ended':
+    case 'subscription_duplicate_refunded':
     case 'payout_sent':
     case 'payout_failed':
       return false;
@@ -213,6 +217,24 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
             p(`${why} It ended on ${day(d.endedAt)}.`),
             p('Your account and your flows stay, and free flows are still yours to copy. You can subscribe again at any time.'),
             { kind: 'button', label: 'See Premium', url: url('/pricing') },
+          ],
+        },
+      };
+    }
+    case 'subscription_duplicate_refunded': {
+      const d = mail.data;
+      return {
+        subject: 'You were charged twice: we refunded the second subscription',
+        body: {
+          heading: 'Second subscription refunded',
+          blocks: [
+            hi(d.username),
+            p(
+              `A second Premium subscription was started on your account (two checkouts were paid). You only need one, so we cancelled the second and refunded its ${money(d.amountCents, d.currency)} in full. Refunds usually reach your card within 5–10 days.`,
+            ),
+            { kind: 'facts', rows: [['Subscription kept', d.keptSubscriptionId], ['Cancelled and refunded', d.subscriptionId]] },
+            p('Nothing else changes: your Premium subscription goes on as before.'),
+            { kind: 'button', label: 'Open your account', url: url('/account') },
           ],
         },
       };

@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { type BillingPeriodStatus, billingPeriods, invoices, subscriptions } from '../../db/schema.js';
+import { type BillingPeriodStatus, billingPeriods, checkoutSessions, invoices, subscriptions } from '../../db/schema.js';
 import { rowsOf } from '../../db/rows.js';
 import { GOOD_STANDING_STATUSES, LIVE_STATUSES } from './standing.js';
 
@@ -11,29 +11,107 @@ export async function findGoodStandingSubscription(db: Db, userId: string): Prom
   const [row] = await db
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, GOOD_STANDING_STATUSES)))
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, GOOD_STANDING_STATUSES), isNull(subscriptions.duplicateOf)))
     .orderBy(desc(subscriptions.currentPeriodEnd))
     .limit(1);
   return row;
 }
 
-/** The member's most relevant subscription: a live one first, else the latest. */
+/** The member's most relevant subscription: a live one first, else the latest (never a duplicate). */
 export async function findLatestSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await db
     .select()
     .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
+    .where(and(eq(subscriptions.userId, userId), isNull(subscriptions.duplicateOf)))
     .orderBy(sql`${subscriptions.status} in ('active', 'trialing') desc`, desc(subscriptions.currentPeriodEnd))
     .limit(1);
   return row;
 }
 
-export async function findLiveSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
+/** The member's live subscription (duplicates, being cancelled, are not the member's subscription). */
+export async function findLiveSubscription(db: Db, userId: string, exceptId?: string): Promise<SubscriptionRow | undefined> {
   const [row] = await db
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, LIVE_STATUSES)))
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        inArray(subscriptions.status, LIVE_STATUSES),
+        isNull(subscriptions.duplicateOf),
+        exceptId ? ne(subscriptions.id, exceptId) : undefined,
+      ),
+    )
+    .orderBy(subscriptions.createdAt)
     .limit(1);
+  return row;
+}
+
+/** Serializes work on one member's subscriptions (two going live at once): the member's row, locked. */
+export async function lockMember(db: Db, userId: string): Promise<void> {
+  await db.execute(sql`select 1 from users where id = ${userId} for no key update`);
+}
+
+export async function markDuplicateSubscription(db: Db, id: string, keptId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .update(subscriptions)
+    .set({ duplicateOf: keptId, updatedAt: new Date() })
+    .where(and(eq(subscriptions.id, id), isNull(subscriptions.duplicateOf)))
+    .returning();
+  return row;
+}
+
+export async function listUnsettledDuplicates(db: Db, limit = 100): Promise<SubscriptionRow[]> {
+  return db
+    .select()
+    .from(subscriptions)
+    .where(and(isNotNull(subscriptions.duplicateOf), isNull(subscriptions.duplicateSettledAt)))
+    .limit(limit);
+}
+
+export async function markDuplicateSettled(db: Db, id: string) {
+  await db.update(subscriptions).set({ duplicateSettledAt: new Date(), updatedAt: new Date() }).where(eq(subscriptions.id, id));
+}
+
+export type CheckoutSessionRow = typeof checkoutSessions.$inferSelect;
+
+/**
+ * The member's open checkout: claimed once (a partial unique index allows one open row per member), so parallel
+ * requests all get this row, and through its id (the Stripe idempotency key) the same Checkout Session.
+ */
+export async function claimCheckoutSession(db: Db, userId: string): Promise<CheckoutSessionRow> {
+  await db
+    .insert(checkoutSessions)
+    .values({ userId, expiresAt: sql`now() + interval '1 day'` })
+    .onConflictDoNothing({ target: checkoutSessions.userId, where: sql`${checkoutSessions.status} = 'open'` });
+  const [row] = await db
+    .select()
+    .from(checkoutSessions)
+    .where(and(eq(checkoutSessions.userId, userId), eq(checkoutSessions.status, 'open')));
+  return row!;
+}
+
+export async function recordCheckoutSession(db: Db, id: string, session: { id: string; url: string; expiresAt: Date }) {
+  await db
+    .update(checkoutSessions)
+    .set({ stripeSessionId: session.id, url: session.url, expiresAt: session.expiresAt, updatedAt: new Date() })
+    .where(and(eq(checkoutSessions.id, id), or(isNull(checkoutSessions.stripeSessionId), eq(checkoutSessions.stripeSessionId, session.id))));
+}
+
+/** The session completed or expired at Stripe: the next checkout makes a new one. */
+export async function closeCheckoutSession(db: Db, where: { id: string } | { stripeSessionId: string }, status: 'complete' | 'expired') {
+  await db
+    .update(checkoutSessions)
+    .set({ status, updatedAt: new Date() })
+    .where(
+      and(
+        'id' in where ? eq(checkoutSessions.id, where.id) : eq(checkoutSessions.stripeSessionId, where.stripeSessionId),
+        eq(checkoutSessions.status, 'open'),
+      ),
+    );
+}
+
+export async function findInvoiceByPaymentIntent(db: Db, paymentIntentId: string): Promise<InvoiceRow | undefined> {
+  const [row] = await db.select().from(invoices).where(eq(invoices.paymentIntentId, paymentIntentId)).limit(1);
   return row;
 }
 
@@ -123,10 +201,12 @@ export type InvoiceAmounts = {
   subscriptionId: string;
   customerId: string;
   userId: string;
-  billingPeriodId: string;
+  /** null for a duplicate subscription's invoice: it belongs to no period (SPEC §3). */
+  billingPeriodId: string | null;
   status: string;
   currency: string;
   billingReason: string | null;
+  paymentIntentId: string | null;
   subtotalCents: number;
   discountCents: number;
   totalCents: number;
@@ -163,16 +243,17 @@ export async function storeInvoiceAmounts(db: Db, amounts: InvoiceAmounts): Prom
       select least(${applied}::bigint, cents) as earnings_credit from unused_earnings_credit
     )
     insert into invoices as inv (id, subscription_id, customer_id, billing_period_id, status, currency, billing_reason,
-      subtotal_cents, discount_cents, total_cents, amount_due_cents, amount_paid_cents, starting_balance_cents,
+      payment_intent_id, subtotal_cents, discount_cents, total_cents, amount_due_cents, amount_paid_cents, starting_balance_cents,
       ending_balance_cents, applied_balance_cents, earnings_credit_cents, collected_cents, paid_at)
     select ${amounts.id}, ${amounts.subscriptionId}, ${amounts.customerId}, ${amounts.billingPeriodId}, ${amounts.status},
-      ${amounts.currency}, ${amounts.billingReason}, ${amounts.subtotalCents}, ${amounts.discountCents}, ${amounts.totalCents},
+      ${amounts.currency}, ${amounts.billingReason}, ${amounts.paymentIntentId}, ${amounts.subtotalCents}, ${amounts.discountCents}, ${amounts.totalCents},
       ${amounts.amountDueCents}, ${amounts.amountPaidCents}, ${amounts.startingBalanceCents ?? 0}, ${amounts.endingBalanceCents ?? 0},
       ${applied}, split.earnings_credit, ${amounts.amountPaidCents} + split.earnings_credit, ${amounts.paidAt}
       from split
     on conflict (id) do update set
       billing_period_id = excluded.billing_period_id,
       status = excluded.status,
+      payment_intent_id = coalesce(excluded.payment_intent_id, inv.payment_intent_id),
       subtotal_cents = excluded.subtotal_cents,
       discount_cents = excluded.discount_cents,
       total_cents = excluded.total_cents,
@@ -202,6 +283,7 @@ function toInvoiceRow(row: Record<string, unknown>): InvoiceRow {
     status: row.status as string,
     currency: row.currency as string,
     billingReason: row.billing_reason as string | null,
+    paymentIntentId: row.payment_intent_id as string | null,
     subtotalCents: n('subtotal_cents'),
     discountCents: n('discount_cents'),
     totalCents: n('total_cents'),

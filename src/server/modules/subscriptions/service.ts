@@ -12,24 +12,34 @@ import {
   type StripeGateway,
   subscriptionOfInvoice,
 } from '../../integrations/stripe/client.js';
-import { noticeInvoiceState, noticeSubscriptionState } from '../email/service.js';
+import { enqueueDuplicateRefundedEmail, noticeInvoiceState, noticeSubscriptionState } from '../email/service.js';
 import type { Economics } from '../ledger/money.js';
 import { holdPeriodEarnings, rebalancePeriodEarnings, voidPeriodEarnings } from '../ledger/service.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
 import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError } from './errors.js';
 import {
+  claimCheckoutSession,
+  closeCheckoutSession,
   ensureBillingPeriod,
+  findInvoiceByPaymentIntent,
   findBillingPeriodByPaymentIntent,
   findCurrentBillingPeriod,
   findLatestSubscription,
   findLiveSubscription,
   findSubscription,
   listOpenPeriodsOfSubscription,
+  listUnsettledDuplicates,
+  lockMember,
+  markDuplicateSettled,
+  markDuplicateSubscription,
+  recordCheckoutSession,
+  type InvoiceAmounts,
   type InvoiceRow,
   setRefundedCents,
   storeInvoiceAmounts,
   transitionBillingPeriod,
   updateBillingPeriodInvoice,
+  type SubscriptionRow,
   upsertSubscription,
 } from './repository.js';
 import type { MySubscriptionView } from './schemas.js';
@@ -54,16 +64,29 @@ export async function startCheckout(ctx: AppContext, viewer: Viewer) {
   const remoteLive = remote.data.find((s) => (LIVE_STATUSES as readonly string[]).includes(s.status));
   if (remoteLive) throw new AlreadySubscribedError(remoteLive.status);
 
-  const session = await ctx.stripe.createCheckoutSession({
-    userId: user.id,
-    customerId,
-    priceId,
-    successUrl: `${ctx.config.publicUrl}/subscribe/return?session_id={CHECKOUT_SESSION_ID}`,
-    cancelUrl: `${ctx.config.publicUrl}/pricing?canceled=1`,
-    attemptId: randomUUID(),
-  });
-  if (!session.url) throw new Error(`checkout session ${session.id} has no url`);
-  return { session_id: session.id, url: session.url };
+  // SPEC §3: while the member has an open Checkout Session, every checkout answers with that same session.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const claim = await claimCheckoutSession(ctx.db, user.id);
+    if (claim.stripeSessionId) {
+      const existing = await ctx.stripe.retrieveCheckoutSession(claim.stripeSessionId);
+      if (existing.status === 'open' && existing.url) return { session_id: existing.id, url: existing.url };
+      await closeCheckoutSession(ctx.db, { id: claim.id }, existing.status === 'complete' ? 'complete' : 'expired');
+      continue;
+    }
+    // Parallel requests hold the same claim, hence the same idempotency key, hence the same session.
+    const session = await ctx.stripe.createCheckoutSession({
+      userId: user.id,
+      customerId,
+      priceId,
+      successUrl: `${ctx.config.publicUrl}/subscribe/return?session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${ctx.config.publicUrl}/pricing?canceled=1`,
+      attemptId: claim.id,
+    });
+    if (!session.url) throw new Error(`checkout session ${session.id} has no url`);
+    await recordCheckoutSession(ctx.db, claim.id, { id: session.id, url: session.url, expiresAt: new Date(session.expires_at * 1000) });
+    return { session_id: session.id, url: session.url };
+  }
+  throw new Error(`no open checkout session could be made for ${user.id}`);
 }
 
 /** One Stripe customer per member, created once: the idempotency key and the conditional UPDATE both guard it. */
@@ -113,9 +136,11 @@ export type SyncEconomics = Pick<Economics, 'creatorSharePercent' | 'paidCopiesP
 export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, economics: SyncEconomics, withInvoice = true) {
   const subscription = await stripe.retrieveSubscription(subscriptionId);
   const user = await memberOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id);
+  // Two of the member's subscriptions going live at once take turns here, so exactly one of them is kept.
+  await lockMember(db, user.id);
   const { start, end } = currentPeriodOf(subscription);
   const price = subscription.items.data[0]?.price;
-  const row = await upsertSubscription(db, {
+  const upserted = await upsertSubscription(db, {
     id: subscription.id,
     userId: user.id,
     customerId: idOf(subscription.customer)!,
@@ -127,6 +152,9 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
+  const row = await keepOneLiveSubscription(db, upserted, user);
+  // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
+  if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
     await ensureBillingPeriod(db, {
       subscriptionId: row.id,
@@ -167,12 +195,55 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
   return row;
 }
 
+/**
+ * SPEC §3: at most one live subscription per member. One that goes live while the member already has another (two
+ * Checkout Sessions paid, one paid after the other) is the duplicate: marked here, in the transaction that first sees
+ * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
+ * refunds its first invoice at Stripe, after commit.
+ */
+async function keepOneLiveSubscription(db: Db, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
+  if (row.duplicateOf || !(LIVE_STATUSES as readonly string[]).includes(row.status) || row.status === 'incomplete') return row;
+  const kept = await findLiveSubscription(db, user.id, row.id);
+  if (!kept || kept.status === 'incomplete') return row;
+  const duplicate = (await markDuplicateSubscription(db, row.id, kept.id)) ?? row;
+  await enqueueDuplicateRefundedEmail(db, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
+  return duplicate;
+}
+
+/**
+ * Cancels each duplicate subscription at Stripe and refunds its first payment in full, once (idempotency keys are
+ * the subscription id); marks it settled. Runs after the webhook that found it and as a job, so a crash between the
+ * two Stripe calls is finished later. The refund's `charge.refunded` finds no period to lower: duplicates have none.
+ */
+export async function settleDuplicateSubscriptions(ctx: AppContext, log?: { info(fields: object, message: string): void }): Promise<number> {
+  let settled = 0;
+  for (const duplicate of await listUnsettledDuplicates(ctx.db)) {
+    const subscription = await ctx.stripe.retrieveSubscription(duplicate.id);
+    if (subscription.status !== 'canceled' && subscription.status !== 'incomplete_expired') {
+      await ctx.stripe.cancelDuplicateSubscription(duplicate.id);
+    }
+    const invoice = subscription.latest_invoice;
+    const first = invoice && typeof invoice !== 'string' ? invoice : invoice ? await ctx.stripe.retrieveInvoice(invoice) : undefined;
+    const paymentIntentId = first && first.amount_paid > 0 ? paymentIntentOf(first) : undefined;
+    if (paymentIntentId) await ctx.stripe.refundDuplicatePayment({ subscriptionId: duplicate.id, paymentIntentId });
+    await markDuplicateSettled(ctx.db, duplicate.id);
+    log?.info({ event: 'subscription.duplicate_settled', subscription_id: duplicate.id, kept: duplicate.duplicateOf, refunded: Boolean(paymentIntentId) }, 'duplicate subscription cancelled and refunded');
+    settled++;
+  }
+  return settled;
+}
+
 export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: string, economics: SyncEconomics) {
   const sharePercent = economics.creatorSharePercent;
   const invoice = await stripe.retrieveInvoice(invoiceId);
   const subscriptionId = subscriptionOfInvoice(invoice);
   if (!subscriptionId) return; // not a subscription invoice: nothing of ours
   const subscription = (await findSubscription(db, subscriptionId)) ?? (await syncSubscription(db, stripe, subscriptionId, economics, false));
+  if (subscription.duplicateOf) {
+    // Kept for the record (and so its refund is recognised), never a period's invoice.
+    await storeInvoiceAmounts(db, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: null });
+    return;
+  }
   const line = invoice.lines.data[0];
   const periodStart = line?.period?.start ?? invoice.period_start;
   const periodEnd = line?.period?.end ?? invoice.period_end;
@@ -184,27 +255,7 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
     basisCents: Math.max(0, invoice.total),
   });
   const paidAt = invoice.status_transitions?.paid_at;
-  const finalizedAt = invoice.status_transitions?.finalized_at;
-  const stored = await storeInvoiceAmounts(db, {
-    id: invoice.id!,
-    subscriptionId,
-    customerId: idOf(invoice.customer)!,
-    userId: subscription.userId,
-    billingPeriodId: period.id,
-    status: invoice.status ?? 'draft',
-    currency: invoice.currency,
-    billingReason: invoice.billing_reason,
-    subtotalCents: invoice.subtotal,
-    discountCents: (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0),
-    totalCents: invoice.total,
-    amountDueCents: invoice.amount_due,
-    amountPaidCents: invoice.amount_paid,
-    // A draft has not taken anything from the customer balance yet.
-    startingBalanceCents: invoice.status === 'draft' ? null : invoice.starting_balance,
-    endingBalanceCents: invoice.status === 'draft' ? null : (invoice.ending_balance ?? null),
-    finalizedAt: finalizedAt ? new Date(finalizedAt * 1000) : null,
-    paidAt: paidAt ? new Date(paidAt * 1000) : null,
-  });
+  const stored = await storeInvoiceAmounts(db, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: period.id });
   const basisCents = poolBasisOf(stored);
   await updateBillingPeriodInvoice(db, period.id, {
     invoiceId: invoice.id!,
@@ -243,6 +294,30 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
   });
 }
 
+function invoiceAmountsOf(invoice: Stripe.Invoice, subscriptionId: string, userId: string): Omit<InvoiceAmounts, 'billingPeriodId'> {
+  const { paid_at: paidAt, finalized_at: finalizedAt } = invoice.status_transitions ?? {};
+  return {
+    id: invoice.id!,
+    subscriptionId,
+    customerId: idOf(invoice.customer)!,
+    userId,
+    status: invoice.status ?? 'draft',
+    currency: invoice.currency,
+    billingReason: invoice.billing_reason,
+    paymentIntentId: paymentIntentOf(invoice) ?? null,
+    subtotalCents: invoice.subtotal,
+    discountCents: (invoice.total_discount_amounts ?? []).reduce((sum, d) => sum + d.amount, 0),
+    totalCents: invoice.total,
+    amountDueCents: invoice.amount_due,
+    amountPaidCents: invoice.amount_paid,
+    // A draft has not taken anything from the customer balance yet.
+    startingBalanceCents: invoice.status === 'draft' ? null : invoice.starting_balance,
+    endingBalanceCents: invoice.status === 'draft' ? null : (invoice.ending_balance ?? null),
+    finalizedAt: finalizedAt ? new Date(finalizedAt * 1000) : null,
+    paidAt: paidAt ? new Date(paidAt * 1000) : null,
+  };
+}
+
 /**
  * What a period's creator pool is based on (SPEC §4, "amount actually collected"): once paid, the cash paid plus the
  * earnings credit it consumed; while open, what it is expected to collect the same way; a draft has applied no
@@ -270,6 +345,9 @@ export async function syncChargeLosses(db: Db, stripe: StripeGateway, chargeId: 
   const period = paymentIntentId ? await findBillingPeriodByPaymentIntent(db, paymentIntentId) : undefined;
   if (!period) {
     if (!paymentIntentId) return; // not a subscription charge
+    // A duplicate subscription's payment, refunded on purpose: it belongs to no period (SPEC §3).
+    const invoice = await findInvoiceByPaymentIntent(db, paymentIntentId);
+    if (invoice && !invoice.billingPeriodId && (await findSubscription(db, invoice.subscriptionId))?.duplicateOf) return;
     throw new NotReadyError(`no billing period for payment intent ${paymentIntentId} yet`);
   }
   const disputes = await stripe.listDisputesOfCharge(charge.id);
@@ -300,6 +378,9 @@ export async function linkCheckoutSession(db: Db, stripe: StripeGateway, session
     const user = await findUserById(db, userId);
     if (!user) throw new NotReadyError(`checkout session ${session.id} names unknown member ${userId}`);
     if (!user.stripeCustomerId) await setStripeCustomerId(db, user.id, customerId);
+  }
+  if (session.status === 'complete' || session.status === 'expired') {
+    await closeCheckoutSession(db, { stripeSessionId: session.id }, session.status === 'complete' ? 'complete' : 'expired');
   }
   const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
   if (subscriptionId) await syncSubscription(db, stripe, subscriptionId, economics);
