@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import { type Logger, pino } from 'pino';
@@ -28,6 +28,47 @@ function expectUnavailable(response: Response, elapsedMs: number, type = 'https:
   // No internals: no driver message, address, SQL or stack.
   expect(JSON.stringify(response.body)).not.toMatch(/ECONN|127\.0\.0\.1|select|terminat|timeout|stack|at \w+ \(/i);
   expect(elapsedMs).toBeLessThan(ANSWER_WITHIN_MS);
+}
+
+const once = <T>(work: () => Promise<T>) => {
+  let result: Promise<T> | undefined;
+  return () => (result ??= work());
+};
+
+/** Whether `promise` settles within `ms` (a bounded wait on something that may hang). */
+const settlesWithin = (promise: Promise<unknown>, ms: number) =>
+  Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+
+/** A TCP proxy to a PostgreSQL server whose connections the test can cut, as a network failure or a restart would. */
+async function startCuttableProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  const pairs = new Set<[Socket, Socket]>();
+  const proxy = createServer((inbound) => {
+    const outbound = connect(Number(port), hostname);
+    const pair: [Socket, Socket] = [inbound, outbound];
+    pairs.add(pair);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+    const drop = () => {
+      inbound.destroy();
+      outbound.destroy();
+      pairs.delete(pair);
+    };
+    for (const socket of pair) socket.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.port = String((proxy.address() as { port: number }).port);
+  return {
+    url: url.toString(),
+    cutAll() {
+      for (const [inbound, outbound] of pairs) {
+        inbound.destroy();
+        outbound.destroy();
+      }
+    },
+    close: () => new Promise((resolve) => proxy.close(resolve)),
+  };
 }
 
 async function timed(t: TestApp, options: Parameters<TestApp['request']>[0]): Promise<{ response: Response; ms: number }> {
@@ -129,8 +170,11 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtException', onUnhandled);
     server = await startPostgresServer(postgresBin!);
-    const database = await openDatabase({ databaseUrl: server.url, poolSize: 10 });
-    await database.migrate();
+    const opened = await openDatabase({ databaseUrl: server.url, poolSize: 10 });
+    await opened.migrate();
+    // Closed once by the test itself (to prove no connection leaked), once more by t.close().
+    const close = once(opened.close);
+    const database = { ...opened, close };
     // With the Stripe emulator: the webhook sweep asks Stripe for events, as in a real deployment.
     t = await createTestApp({}, { database, stripe: true });
 
@@ -285,9 +329,36 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     await waitFor(() => logs.some((l) => l.event === 'payouts.run_enqueued' && l.time > restartedAt), 'pg-boss running a payout run', 20_000);
     expect(stacks(), 'uncaught errors: each would have ended a real process').toEqual([]);
 
+    // Every connection taken during the outage went back to the pool: with the background work stopped, it closes.
+    for (const stop of stopBackground.splice(0).reverse()) await stop();
+    expect(await settlesWithin(t.database.close(), 5_000), 'a pool connection leaked during the outage').toBe(true);
+
     console.info(
       `outage: pg_ctl stop ${stopMs} ms; slowest 503 ${Math.round(slowest503)} ms over ${during.length + 1 + traffic.filter((r) => r.status === 503).length} answers; ` +
         `pg_ctl start ${startMs} ms; /readyz 200 ${readyAfterMs} ms after the start command; ${acknowledged.length} copies kept`,
     );
+  });
+
+  it('a transaction whose connection breaks before its first statement gives the connection back (a pool of 1 still serves)', async () => {
+    const proxy = await startCuttableProxy(server.url);
+    const database = await openDatabase({ databaseUrl: proxy.url, poolSize: 1 });
+    try {
+      await database.db.execute(sql`select 1`); // the pool's one connection, now idle
+      // Cut in the same turn of the event loop as the transaction starts: the pool hands out the connection before it
+      // learns that it is gone, and `begin` fails on it.
+      proxy.cutAll();
+      const outcome = await database.db.transaction(async (tx) => void (await tx.execute(sql`select 1`))).then(
+        () => 'committed',
+        (error: unknown) => findDatabaseUnavailable(error)?.message ?? error,
+      );
+      expect(outcome).toMatch(/^Connection terminated/);
+      // Given back and discarded: the next statement gets a new connection at once, instead of a 503 after 2 s.
+      const started = performance.now();
+      await database.db.execute(sql`select 1`);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await settlesWithin(database.close(), 5_000), 'the pool\'s connection leaked').toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -39,6 +39,36 @@ export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
 
 export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; pglite?: PGlite; poolSize?: number; connectTimeoutMs?: number };
 
+/**
+ * A checked-out client whose connection breaks goes back to the pool at once, marked broken (so it is closed, not
+ * reused), and its holder's own release becomes a no-op. drizzle's pool transactions need this: they send `begin`
+ * before their try/finally (drizzle-orm 0.45 node-postgres session), so a `begin` that fails on a connection the
+ * server just closed never releases its client, and each such leak would shrink the pool for good — after enough of
+ * them, an outage would end with a pool that never serves again.
+ */
+function releaseBrokenClients(pool: pg.Pool) {
+  const connect = pool.connect.bind(pool);
+  const connectAndGuard = async (): Promise<pg.PoolClient> => {
+    const client = await connect();
+    const release = client.release;
+    let isReleased = false;
+    const onBroken = (error?: Error) => client.release(error ?? new Error('Connection ended'));
+    client.once('error', onBroken);
+    client.once('end', onBroken);
+    client.release = (error?: Error | boolean) => {
+      if (isReleased) return;
+      isReleased = true;
+      client.off('error', onBroken);
+      client.off('end', onBroken);
+      release(error);
+    };
+    return client;
+  };
+  // pool.query checks clients out with a callback and releases them itself: only the promise form is guarded.
+  pool.connect = ((callback?: Parameters<pg.Pool['connect']>[0]) =>
+    callback ? connect(callback) : connectAndGuard()) as pg.Pool['connect'];
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const connectTimeoutMs = options.connectTimeoutMs ?? DATABASE_CONNECT_TIMEOUT_MS;
@@ -57,6 +87,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // idle listener on checkout, and an 'error' event nobody listens to is an uncaught exception. The error still
     // fails the pending statement, and the broken client is discarded on release.
     pool.on('connect', (client) => client.on('error', () => {}));
+    releaseBrokenClients(pool);
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
