@@ -128,7 +128,8 @@ async function start({ isDevelopment }: { isDevelopment: boolean }) {
   const logger = createLogger(config);
   const { closers } = await startServer(config, { isDevelopment, withScheduler: config.runsJobs, logger });
   closeOnSignals(logger, closers);
-  console.log(`Flowtab.Pro is running at ${config.publicUrl} (API docs at ${config.publicUrl}/docs) on ${describeDatabase(config)}.`);
+  const docs = config.isDocsPublic ? ` (API docs at ${config.publicUrl}/docs)` : '';
+  console.log(`Flowtab.Pro is running at ${config.publicUrl}${docs} on ${describeDatabase(config)}.`);
 }
 
 async function adminCommand(args: string[]) {
