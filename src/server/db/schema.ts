@@ -37,6 +37,14 @@ export const users = pgTable(
     payoutsEnabled: boolean('payouts_enabled').notNull().default(false),
     /** Optional mails (the monthly earnings summary) can be switched off with a signed link. */
     wantsSummaryEmails: boolean('wants_summary_emails').notNull().default(true),
+    /** When the member proved the address (SPEC §13); publishing and Connect need it. */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+    displayName: text('display_name'),
+    bio: text('bio'),
+    links: jsonb('links').$type<string[]>().notNull().default([]),
+    avatarUrl: text('avatar_url'),
+    /** Set when the member deleted the account: personal data erased, copies and ledger kept (pseudonymous). */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -59,11 +67,47 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id),
     userAgent: text('user_agent'),
+    /**
+     * `login` for a browser or API login (a JWT names it); `token` for a personal access token (SPEC §16): its
+     * SHA-256 is stored, it carries scopes and a name, and ending the session revokes it.
+     */
+    kind: text('kind', { enum: ['login', 'token'] }).notNull().default('login'),
+    name: text('name'),
+    tokenHash: text('token_hash').unique(),
+    scopes: text('scopes').array(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
-  (t) => [index('sessions_user_idx').on(t.userId).where(sql`${t.revokedAt} is null`)],
+  (t) => [
+    index('sessions_user_idx').on(t.userId).where(sql`${t.revokedAt} is null`),
+    check('sessions_kind_check', sql`${t.kind} in ('login', 'token') and (${t.kind} = 'login') = (${t.tokenHash} is null)`),
+  ],
+);
+
+/**
+ * Single-use links mailed to a member: verify the address, reset the password, confirm a new address. Only the
+ * SHA-256 of the token is stored; `new_email` is the address a change-email token confirms.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password', 'change_email'] }).notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    newEmail: text('new_email'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('account_tokens_user_idx').on(t.userId, t.purpose),
+    check('account_tokens_purpose_check', sql`${t.purpose} in ('verify_email', 'reset_password', 'change_email')`),
+  ],
 );
 
 /** Fixed-window request counters shared by every process (rate limits); one row per key, reset in place. */
