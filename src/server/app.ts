@@ -25,6 +25,7 @@ import { creatorRoutes } from './modules/creators/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
 import { payoutRoutes } from './modules/payouts/routes.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
+import { registerWebhookMetrics } from './modules/webhooks/metrics.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
@@ -77,7 +78,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 
   registerErrorHandler(app);
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
-  registerObservability(app, ctx.database, metricsAccess(ctx.config));
+  const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
+  registerWebhookMetrics(metrics, ctx.db);
   registerViewer(app, ctx.tokens);
 
   await app.register(

@@ -9,7 +9,8 @@ import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
 import { developmentStripe, payoutsRunCommand } from './modules/payouts/commands.js';
-import { sweepEvents } from './modules/webhooks/service.js';
+import { StoredEventNotFoundError } from './modules/webhooks/errors.js';
+import { listDeadEvents, retryDeadEvent, sweepEvents } from './modules/webhooks/service.js';
 import { startWorker } from './worker.js';
 
 const HELP = `flowtab <command>
@@ -22,8 +23,10 @@ const HELP = `flowtab <command>
   admin create --email E --username U   create an admin (password from FLOWTAB_ADMIN_PASSWORD or --password)
   reconcile             check every ledger invariant; exits 1 with a report when one fails
   earnings release [--as-of DATE]       make held earnings past their hold available
-  webhooks replay [--since DATE]        fetch Stripe events since DATE (default: 3 days before the last one) and process
-                        every unprocessed event
+  webhooks replay [--since DATE]        fetch the Stripe events we lack, from the watermark (how far Stripe's event list
+                        has been read) or from DATE, then process every unprocessed event but dead letters
+  webhooks dead         list dead letters: events that failed WEBHOOK_MAX_ATTEMPTS times and are no longer retried
+  webhooks retry EVENT  process one event (e.g. a dead letter) again now; exits 1 if it fails again
   payouts run [--as-of DATE] [--dry-run] [--creator ID]
                         release earnings held until DATE, then pay every creator with payouts enabled and available
                         >= MIN_PAYOUT_CENTS (one idempotent transfer each); safe to run twice or in two places at once
@@ -77,15 +80,8 @@ async function main(argv: string[]) {
         console.log(`Released ${total} creator-period earnings held until ${asOf.toISOString()}.`);
       });
     }
-    case 'webhooks': {
-      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { since: { type: 'string' } } });
-      if (positionals[0] !== 'replay') throw new UsageError('usage: flowtab webhooks replay [--since DATE]');
-      return withContext(async (ctx) => {
-        const result = await sweepEvents(ctx, { since: parseDate(values.since) });
-        console.log(`Fetched ${result.fetched} missed events; processed ${result.processed}, ${result.failed} still failing.`);
-        if (result.failed > 0) process.exitCode = 1;
-      });
-    }
+    case 'webhooks':
+      return webhooksCommand(rest);
     case 'payouts': {
       const { positionals, values } = parseArgs({
         args: rest,
@@ -130,6 +126,56 @@ async function start({ isDevelopment }: { isDevelopment: boolean }) {
   closeOnSignals(logger, closers);
   const docs = config.isDocsPublic ? ` (API docs at ${config.publicUrl}/docs)` : '';
   console.log(`Flowtab.Pro is running at ${config.publicUrl}${docs} on ${describeDatabase(config)}.`);
+}
+
+const WEBHOOKS_USAGE = 'usage: flowtab webhooks replay [--since DATE] | webhooks dead | webhooks retry EVENT';
+
+async function webhooksCommand(args: string[]) {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { since: { type: 'string' } } });
+  const [subcommand, eventId] = positionals;
+  switch (subcommand) {
+    case 'replay':
+      return withContext(async (ctx) => {
+        const since = parseDate(values.since);
+        const result = await sweepEvents(ctx, { since });
+        const readUntil = result.readUntil ? `Stripe's events are read up to ${result.readUntil.toISOString()}` : 'Stripe lists no events yet';
+        console.log(`Fetched ${result.fetched} missed events (${since ? `since ${since.toISOString()}` : 'from the watermark'}; ${readUntil}).`);
+        console.log(`Processed ${result.processed}; ${result.failed} still failing; ${result.dead} became dead letters.`);
+        if (result.failed > 0) process.exitCode = 1;
+      });
+    case 'dead':
+      return withContext(async (ctx) => {
+        const { events, total } = await listDeadEvents(ctx.db, { limit: 1000 });
+        if (total === 0) return console.log('No dead letters.');
+        console.log(`${total} dead letter${total === 1 ? '' : 's'}${total > events.length ? ` (the ${events.length} most recent)` : ''}:`);
+        for (const event of events) {
+          console.log(`  ${event.id}  ${event.type}  object ${event.objectId ?? '-'}  ${event.attempts} attempts  dead since ${event.deadAt?.toISOString()}`);
+          console.log(`      last error: ${(event.lastError ?? '').replace(/\s+/g, ' ').slice(0, 300)}`);
+        }
+        console.log('Retry one with: flowtab webhooks retry <event id>');
+      });
+    case 'retry':
+      if (!eventId) throw new UsageError('usage: flowtab webhooks retry EVENT');
+      return withContext(async (ctx) => {
+        const result = await retryDeadEvent(ctx, eventId).catch((error: unknown) => {
+          if (error instanceof StoredEventNotFoundError) throw new UsageError(error.message);
+          throw error;
+        });
+        switch (result.outcome) {
+          case 'processed':
+            return console.log(`${result.eventId} (${result.type}) processed after ${result.attempts} attempts.`);
+          case 'already_processed':
+            return console.log(`${result.eventId} (${result.type}) was already processed: nothing to do.`);
+          case 'failed':
+            console.log(`${result.eventId} (${result.type}) failed again (attempt ${result.attempts}): ${result.error ?? ''}`);
+            console.log(result.isDead ? 'It is still a dead letter.' : 'It is no longer a dead letter: the sweep will retry it.');
+            process.exitCode = 1;
+            return;
+        }
+      });
+    default:
+      throw new UsageError(WEBHOOKS_USAGE);
+  }
 }
 
 async function adminCommand(args: string[]) {

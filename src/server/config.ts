@@ -42,6 +42,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.coerce.number({ error: 'TRUST_PROXY must be a number of proxy hops' }).int().min(0).max(10).optional(),
   DOCS_PUBLIC: booleanFromEnv.optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  WEBHOOK_MAX_ATTEMPTS: intFromEnv(10, 1),
 });
 
 export type Config = Readonly<{
@@ -86,6 +87,8 @@ export type Config = Readonly<{
   isDocsPublic: boolean;
   /** When set, /metrics answers only to this bearer token; unset, it is open outside production and absent in it. */
   metricsToken: string | undefined;
+  /** Failed processing attempts after which a webhook event is a dead letter, retried only by hand (SPEC §6). */
+  webhookMaxAttempts: number;
 }>;
 
 export class ConfigError extends Error {}
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     trustProxyHops: e.TRUST_PROXY || undefined,
     isDocsPublic: e.DOCS_PUBLIC ?? !isProduction,
     metricsToken: e.METRICS_TOKEN,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
   });
 }
 

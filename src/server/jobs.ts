@@ -14,7 +14,8 @@ export type Job = { name: string; everyMs: number; run(ctx: AppContext, logger: 
  * recomputation rather than increments), so every API or worker process may run them.
  */
 export const periodicJobs: Job[] = [
-  { name: 'webhooks.sweep', everyMs: 60_000, run: (ctx) => sweepEvents(ctx, { minAgeMs: 30_000 }) },
+  // Lists Stripe's events from the watermark (a dropped delivery is found however old), re-drives unprocessed ones.
+  { name: 'webhooks.sweep', everyMs: 60_000, run: (ctx, logger) => sweepEvents(ctx, { minAgeMs: 30_000, logger }) },
   {
     name: 'earnings.release',
     everyMs: 10 * 60_000,

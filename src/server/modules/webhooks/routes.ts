@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { AppError, BadRequestError } from '../../http/errors.js';
 import { problems } from '../../http/schemas.js';
 import { WebhookSignatureError } from '../../integrations/stripe/client.js';
+import { NotAnEventError } from './errors.js';
+import { stripeEventShape, webhookReceivedSchema } from './schemas.js';
 import { receiveEvent } from './service.js';
 
 class EventNotProcessedError extends AppError {
@@ -23,7 +24,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['webhooks'],
           summary: 'Stripe webhook receiver (signature verified on the raw body)',
-          response: { 200: z.object({ received: z.literal(true), outcome: z.enum(['processed', 'duplicate']) }), ...problems(400, 500) },
+          response: { 200: webhookReceivedSchema, ...problems(400, 500) },
         },
       },
       async (request) => {
@@ -35,13 +36,21 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           if (error instanceof WebhookSignatureError) throw new BadRequestError(`Webhook signature verification failed: ${error.message}`);
           throw error;
         }
+        // Signed by Stripe's secret but not an event (no id, type, created or data.object): nothing to store or retry.
+        const shape = stripeEventShape.safeParse(event);
+        if (!shape.success) {
+          const issues = shape.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+          request.log.warn({ event: 'stripe.webhook.not_an_event', issues }, 'signed webhook body is not a Stripe event');
+          throw new NotAnEventError(issues);
+        }
         const result = await receiveEvent(ctx, event);
         const log = { event: 'stripe.webhook.received', stripe_event_id: event.id, type: event.type, outcome: result.outcome };
         if (result.outcome === 'failed') {
           request.log.warn({ ...log, err: result.error }, 'webhook left for retry');
           throw new EventNotProcessedError();
         }
-        request.log.info(log, 'webhook');
+        if (result.outcome === 'dead') request.log.warn(log, 'dead letter delivered again: acknowledged, retried only by hand');
+        else request.log.info(log, 'webhook');
         return { received: true as const, outcome: result.outcome };
       },
     );

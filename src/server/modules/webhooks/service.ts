@@ -1,18 +1,27 @@
+import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/client.js';
+import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
 import { idOf } from '../../integrations/stripe/client.js';
 import { linkCheckoutSession, syncChargeLosses, syncInvoice, syncSubscription } from '../subscriptions/service.js';
+import { StoredEventNotFoundError } from './errors.js';
 import {
-  latestEventTime,
+  advanceWatermark,
+  countDeadEvents,
+  type DeadEvent,
+  findEvent,
+  listDeadEvents as listDeadEventRows,
   listUnprocessedEvents,
   lockUnprocessedEvent,
   markEventProcessed,
+  readWatermark,
   recordEventFailure,
   storeEvent,
 } from './repository.js';
 
-export type ProcessOutcome = 'processed' | 'duplicate' | 'failed';
+export type ProcessOutcome = 'processed' | 'duplicate' | 'failed' | 'dead';
+export type ProcessResult = { outcome: ProcessOutcome; error?: unknown; attempts?: number; isDead?: boolean };
 
 /** Handlers for other domains (Connect accounts, transfers) register here, so this module does not call upward. */
 export type ExtraEventHandler = (db: Db, stripe: StripeGateway, event: Stripe.Event) => Promise<void>;
@@ -24,19 +33,25 @@ export function onStripeEvent(type: string, handler: ExtraEventHandler) {
 /**
  * Applies one event from the *current* Stripe objects (re-fetched), so late, reordered or repeated events converge.
  * Runs in its own transaction holding the inbox row; a handler failure rolls back its savepoint, is recorded, and
- * leaves the event for a retry.
+ * leaves the event for a retry — or, after WEBHOOK_MAX_ATTEMPTS failures that were the event's own (not Stripe being
+ * unavailable), makes it a dead letter. A dead letter is processed again only by hand (`isManualRetry`).
  */
-export async function processStoredEvent(ctx: AppContext, eventId: string): Promise<{ outcome: ProcessOutcome; error?: unknown }> {
-  return ctx.db.transaction(async (tx) => {
+export async function processStoredEvent(ctx: AppContext, eventId: string, options: { isManualRetry?: boolean } = {}): Promise<ProcessResult> {
+  return ctx.db.transaction(async (tx): Promise<ProcessResult> => {
     const stored = await lockUnprocessedEvent(tx, eventId);
-    if (!stored) return { outcome: 'duplicate' as const };
+    if (!stored) return { outcome: 'duplicate' };
+    if (stored.deadAt && !options.isManualRetry) return { outcome: 'dead', attempts: stored.attempts, isDead: true };
     try {
       await tx.transaction((inner) => applyEvent(inner, ctx, stored.payload as Stripe.Event));
       await markEventProcessed(tx, eventId);
-      return { outcome: 'processed' as const };
+      return { outcome: 'processed', attempts: stored.attempts + 1, isDead: false };
     } catch (error) {
-      await recordEventFailure(tx, eventId, error instanceof Error ? error.message : String(error));
-      return { outcome: 'failed' as const, error };
+      const failure = await recordEventFailure(tx, eventId, {
+        error: error instanceof Error ? error.message : String(error),
+        maxAttempts: ctx.config.webhookMaxAttempts,
+        mayDie: !isStripeUnavailable(error),
+      });
+      return { outcome: 'failed', error, ...failure };
     }
   });
 }
@@ -87,23 +102,180 @@ export async function receiveEvent(ctx: AppContext, event: Stripe.Event) {
   return processStoredEvent(ctx, event.id);
 }
 
+/** The watermark of Stripe's `events.list` (webhook_watermarks.source). */
+export const STRIPE_EVENTS_SOURCE = 'stripe:events';
+
 /**
- * The sweep: re-drives events left unprocessed, and asks Stripe for events we never received (dropped deliveries).
- * Safe in two processes at once: storing is unique on the event id and processing locks the inbox row.
+ * Each sweep lists again from this long before the watermark: events created in the watermark's own second after
+ * the listing (Stripe's `created` has whole seconds), or listed by Stripe a moment after they were created. Storing is
+ * idempotent, so reading them twice costs one page at most.
  */
-export async function sweepEvents(ctx: AppContext, options: { since?: Date; minAgeMs?: number } = {}) {
-  let fetched = 0;
-  const since = options.since ?? new Date(((await latestEventTime(ctx.db))?.getTime() ?? Date.now()) - 3 * 86_400_000);
-  for await (const event of ctx.stripe.raw.events.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
-    if (await storeEvent(ctx.db, event)) fetched++;
-  }
+export const WATERMARK_OVERLAP_SECONDS = 60;
+
+/** How the sweep makes each Stripe call (a page of events, one event's processing): e.g. backing off on 429. */
+export type RetryPolicy = <T>(call: () => Promise<T>) => Promise<T>;
+
+export type SweepOptions = {
+  /** `flowtab webhooks replay --since`: list from here instead of from the watermark. */
+  since?: Date;
+  /** Leave events younger than this to their own delivery (the periodic job: 30 s). */
+  minAgeMs?: number;
+  /** How each Stripe page and each event's processing is retried (e.g. backing off on Stripe's rate limit). */
+  retry?: RetryPolicy;
+  /** Events per `events.list` page (1–100). */
+  pageSize?: number;
+  logger?: Pick<Logger, 'warn'>;
+};
+
+export type SweepResult = {
+  /** Events Stripe listed that the inbox did not have (dropped or not yet delivered). */
+  fetched: number;
+  processed: number;
+  failed: number;
+  /** Events that became dead letters in this sweep. */
+  dead: number;
+  pending: number;
+  /** The watermark after this sweep (undefined: Stripe has listed no event yet). */
+  readUntil: Date | undefined;
+};
+
+/**
+ * The sweep: asks Stripe for every event since the watermark (so a delivery dropped at any time is found), then
+ * re-drives every unprocessed event that is not a dead letter. Safe in two processes at once: storing is unique on
+ * the event id, the watermark only moves forward, and processing locks the inbox row.
+ */
+export async function sweepEvents(ctx: AppContext, options: SweepOptions = {}): Promise<SweepResult> {
+  // Until the shared backoff for Stripe's rate limit lands in integrations/stripe: one call each.
+  const retry: RetryPolicy = options.retry ?? ((call) => call());
+  const listing = await fetchMissedEvents(ctx, { ...options, retry });
+
   let processed = 0;
   let failed = 0;
-  const pending = await listUnprocessedEvents(ctx.db, new Date(Date.now() - (options.minAgeMs ?? 0)), 1000);
+  let dead = 0;
+  const pending = await listUnprocessedEvents(ctx.db, {
+    receivedBefore: new Date(Date.now() - (options.minAgeMs ?? 0)),
+    // What this sweep just fetched was never delivered: nothing else is processing it.
+    alsoIds: listing.storedIds,
+    limit: 1000,
+  });
   for (const { id } of pending) {
-    const result = await processStoredEvent(ctx, id);
+    const result = await retry(async () => {
+      const attempt = await processStoredEvent(ctx, id);
+      // Stripe unavailable half way (e.g. rate-limited): the policy may wait and process it again (its re-fetches are
+      // reads; nothing was committed).
+      if (attempt.outcome === 'failed' && isStripeUnavailable(attempt.error)) throw attempt.error;
+      return attempt;
+    }).catch((error: unknown): ProcessResult => ({ outcome: 'failed', error }));
     if (result.outcome === 'processed') processed++;
     if (result.outcome === 'failed') failed++;
+    if (result.outcome === 'failed' && result.isDead) {
+      dead++;
+      options.logger?.warn(
+        { event: 'stripe.webhook.dead_letter', stripe_event_id: id, attempts: result.attempts, err: result.error },
+        'webhook event is a dead letter: retry it by hand once its cause is fixed',
+      );
+    }
   }
-  return { fetched, processed, failed, pending: pending.length };
+  return { fetched: listing.storedIds.length, processed, failed, dead, pending: pending.length, readUntil: listing.readUntil };
+}
+
+/**
+ * Lists Stripe's events from the watermark (less the overlap) — or from `since`, or on the first run everything
+ * Stripe still lists (its last 30 days) — and stores those the inbox lacks, page by page.
+ *
+ * `events.list` pages run newest to oldest, so the newest event is seen first but the range below it is complete
+ * only when the last page is stored: the watermark moves (to the newest `created` listed) only then. A sweep that
+ * dies half way leaves it where it was, and the next one lists the same range again (what was stored is skipped).
+ * A listing that starts after the watermark (`--since` later than it) would leave a gap, so it never moves it.
+ */
+async function fetchMissedEvents(
+  ctx: AppContext,
+  options: { since?: Date; retry: RetryPolicy; pageSize?: number },
+): Promise<{ storedIds: string[]; readUntil: Date | undefined }> {
+  const watermark = await readWatermark(ctx.db, STRIPE_EVENTS_SOURCE);
+  const fromSeconds = options.since
+    ? Math.floor(options.since.getTime() / 1000)
+    : watermark
+      ? Math.floor(watermark.getTime() / 1000) - WATERMARK_OVERLAP_SECONDS
+      : undefined;
+  const mayAdvance = fromSeconds === undefined || (watermark !== undefined && fromSeconds <= watermark.getTime() / 1000);
+
+  const storedIds: string[] = [];
+  let newestCreated: number | undefined;
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await options.retry(() =>
+      ctx.stripe.listEvents({
+        limit: options.pageSize ?? 100,
+        ...(fromSeconds === undefined ? {} : { created: { gte: fromSeconds } }),
+        ...(startingAfter ? { starting_after: startingAfter } : {}),
+      }),
+    );
+    for (const event of page.data) {
+      if (await storeEvent(ctx.db, event)) storedIds.push(event.id);
+      newestCreated = Math.max(newestCreated ?? event.created, event.created);
+    }
+    startingAfter = page.data.at(-1)?.id;
+    if (!page.has_more || !startingAfter) break;
+  }
+  const readUntil =
+    mayAdvance && newestCreated !== undefined ? await advanceWatermark(ctx.db, STRIPE_EVENTS_SOURCE, new Date(newestCreated * 1000)) : watermark;
+  return { storedIds, readUntil };
+}
+
+export type DeadLetter = DeadEvent;
+
+/** Dead letters, most recently dead first (the CLI's `webhooks dead`, the operator console). */
+export async function listDeadEvents(db: Db, options: { limit?: number } = {}): Promise<{ events: DeadLetter[]; total: number }> {
+  const [events, total] = await Promise.all([listDeadEventRows(db, options.limit ?? 100), countDeadEvents(db)]);
+  return { events, total };
+}
+
+/** For /metrics: read at scrape time, so every API process reports the same number. */
+export function countDeadLetters(db: Db): Promise<number> {
+  return countDeadEvents(db);
+}
+
+export type RetryOutcome = {
+  eventId: string;
+  type: string;
+  /** `already_processed`: nothing to do (processed by a delivery, the sweep or another retry). */
+  outcome: 'processed' | 'failed' | 'already_processed';
+  attempts: number;
+  /** Whether it is (still, or again) a dead letter. */
+  isDead: boolean;
+  error: string | undefined;
+};
+
+/**
+ * Retries one event by hand, dead letter or not (`flowtab webhooks retry`, the operator console): processes it now
+ * from the current Stripe objects. Success clears its dead mark; a failure that is the event's own leaves it dead.
+ */
+export async function retryDeadEvent(ctx: AppContext, eventId: string): Promise<RetryOutcome> {
+  const stored = await findEvent(ctx.db, eventId);
+  if (!stored) throw new StoredEventNotFoundError(eventId);
+  const result = await processStoredEvent(ctx, eventId, { isManualRetry: true });
+  const after = await findEvent(ctx.db, eventId);
+  const outcome = retryOutcomeOf(result.outcome);
+  return {
+    eventId,
+    type: stored.type,
+    outcome,
+    attempts: after?.attempts ?? stored.attempts,
+    isDead: Boolean(after?.deadAt && !after.processedAt),
+    error: outcome === 'failed' ? (after?.lastError ?? undefined) : undefined,
+  };
+}
+
+function retryOutcomeOf(outcome: ProcessOutcome): RetryOutcome['outcome'] {
+  switch (outcome) {
+    case 'processed':
+      return 'processed';
+    case 'duplicate':
+      return 'already_processed';
+    // 'dead' is what a dead letter answers when not retried by hand; here it is.
+    case 'failed':
+    case 'dead':
+      return 'failed';
+  }
 }

@@ -1,0 +1,10 @@
+import Stripe from 'stripe';
+
+/**
+ * Stripe could not answer — unreachable, a 5xx, or rate limited — so the same request may well succeed later. A
+ * webhook event failing this way is not at fault and does not become a dead letter.
+ */
+export function isStripeUnavailable(error: unknown): boolean {
+  if (error instanceof Stripe.errors.StripeRateLimitError || error instanceof Stripe.errors.StripeConnectionError) return true;
+  return error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500;
+}

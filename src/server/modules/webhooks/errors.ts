@@ -1,0 +1,14 @@
+import { BadRequestError, NotFoundError } from '../../http/errors.js';
+
+/** Correctly signed, but not a Stripe event: nothing to store or retry. */
+export class NotAnEventError extends BadRequestError {
+  constructor(issues: string[]) {
+    super(`The signed body is not a Stripe event: ${issues.join('; ')}.`, { issues });
+  }
+}
+
+export class StoredEventNotFoundError extends NotFoundError {
+  constructor(eventId: string) {
+    super(`Stripe event ${eventId} (in the webhook inbox)`);
+  }
+}
