@@ -15,7 +15,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { registerInputGuard, rejectBadUrl } from './http/input-guard.js';
 import { metricsAccess, registerObservability } from './http/observability.js';
 import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerWebApp } from './http/web.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -50,6 +50,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     bodyLimit: 256 * 1024,
     // request.ip (rate limits, logs): the socket's address, or with TRUST_PROXY hops the client those proxies saw.
     trustProxy: trustedHops(ctx.config.trustProxyHops),
+    // A path that is not UTF-8 or has a too long segment: problem+json like every other 4xx.
+    frameworkErrors: withSecurityHeaders(rejectBadUrl, ctx.config),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -77,6 +79,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   }
 
   registerErrorHandler(app);
+  registerInputGuard(app);
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
   const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerWebhookMetrics(metrics, ctx.db);

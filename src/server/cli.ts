@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
 import { seedDemoData } from './db/seed.js';
+import { formatError } from './log-serializers.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
@@ -238,7 +239,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UsageError || error instanceof DatabaseInUseError) {
     console.error(error.message);
   } else {
-    console.error(error);
+    // Without query parameters (a failed query's message lists them): see log-serializers.ts.
+    console.error(formatError(error));
   }
   process.exit(1);
 });

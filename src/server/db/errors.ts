@@ -16,6 +16,15 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return constraint === undefined || (pg.constraint ?? pg.constraint_name) === constraint;
 }
 
+/**
+ * SQLSTATE class 22 (data exception: NUL or bad UTF-8 in text, a malformed uuid, a value too long or out of range):
+ * the database refused a value, which means input reached it unchecked. Returns the SQLSTATE, or undefined.
+ */
+export function findDataException(error: unknown): string | undefined {
+  const code = pgError(error)?.code;
+  return code?.startsWith('22') ? code : undefined;
+}
+
 /** Node socket errors meaning "the database server cannot be reached right now". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 /** SQLSTATEs of a server that is going away or not accepting connections (class 08 is matched by prefix). */

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { findDatabaseUnavailable } from '../db/errors.js';
+import { findDatabaseUnavailable, findDataException } from '../db/errors.js';
 import { AppError, DatabaseUnavailableError } from './errors.js';
 
 const PROBLEM_BASE = 'https://flowtab.pro/problems/';
@@ -60,6 +60,18 @@ export function registerErrorHandler(app: FastifyInstance) {
         title: status === 413 ? 'Request body too large' : status === 415 ? 'Unsupported media type' : 'Bad request',
         status,
         detail: error.message,
+      });
+    }
+    // Safety net: the database refused a value (NUL, malformed uuid, too long...). The client sent bad input, but a
+    // schema or the input guard should have caught it first: logged as an error so the gap gets fixed.
+    const dataException = findDataException(error);
+    if (dataException) {
+      request.log.error({ err: error, event: 'http.input_reached_database', sqlstate: dataException }, 'the database refused a value from the request');
+      return sendProblem(reply, {
+        type: `${PROBLEM_BASE}bad-request`,
+        title: 'Bad request',
+        status: 400,
+        detail: 'A value in the request cannot be stored or compared (invalid text, or out of range).',
       });
     }
     request.log.error({ err: error, event: 'http.internal_error' }, 'unhandled error');

@@ -15,7 +15,8 @@ class EventNotProcessedError extends AppError {
 
 export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
-    // The signature covers the exact bytes: keep the raw body for this route only.
+    // The signature covers the exact bytes: keep the raw body for this route only (replacing the app's JSON parser).
+    app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
     app.post(
