@@ -8,8 +8,19 @@ const pathFault = z.object({
   timeout_ms: z.number().int().min(0).default(0),
 });
 
+/**
+ * Stripe's request-rate limiter (test mode allows 25 requests per second): every `/v1` request counts against one
+ * sliding one-second window; past the limit the request is refused with 429 `rate_limit` before anything else runs
+ * (idempotency included, as on Stripe). `should_retry` is the `Stripe-Should-Retry` header sent with it (`null`: none).
+ */
+const rateLimit = z.object({
+  requests_per_second: z.number().int().min(1),
+  should_retry: z.boolean().nullable().default(false),
+});
+
 export const faultsSchema = z.object({
   latency_ms: z.number().int().min(0).default(0),
+  rate_limit: rateLimit.nullable().default(null),
   paths: z.record(z.string(), pathFault).default({}),
   webhooks: z
     .object({
@@ -28,6 +39,11 @@ export type Faults = {
   config(): FaultConfig;
   set(input: unknown): FaultConfig;
   random(): number;
+  /** Counts a `/v1` request against the rate limit; false when it must be refused with 429. */
+  admitRequest(nowMs: number): boolean;
+  /** Totals since start or reset: `/v1` requests seen and how many the rate limit refused. */
+  stats(): { api_requests: number; rate_limited: number };
+  resetStats(): void;
   /** `"POST /v1/transfers"`; a trailing `*` matches a prefix (`"POST /v1/*"`). */
   forRequest(method: string, path: string): PathFault | undefined;
 };
@@ -46,14 +62,36 @@ function mulberry32(seed: number): () => number {
 export function createFaults(): Faults {
   let config = faultsSchema.parse({});
   let rng = mulberry32(config.seed);
+  // Times (ms) of the requests admitted in the last second, oldest first.
+  let admitted: number[] = [];
+  let counters = { api_requests: 0, rate_limited: 0 };
   return {
     config: () => config,
     set(input) {
       config = faultsSchema.parse(input ?? {});
       rng = mulberry32(config.seed);
+      admitted = [];
       return config;
     },
     random: () => rng(),
+    admitRequest(nowMs) {
+      counters.api_requests++;
+      const limit = config.rate_limit?.requests_per_second;
+      if (limit === undefined) return true;
+      let expired = 0;
+      while (expired < admitted.length && admitted[expired]! <= nowMs - 1000) expired++;
+      if (expired > 0) admitted = admitted.slice(expired);
+      if (admitted.length >= limit) {
+        counters.rate_limited++;
+        return false;
+      }
+      admitted.push(nowMs);
+      return true;
+    },
+    stats: () => ({ ...counters }),
+    resetStats() {
+      counters = { api_requests: 0, rate_limited: 0 };
+    },
     forRequest(method, path) {
       const exact = config.paths[`${method} ${path}`];
       if (exact) return exact;

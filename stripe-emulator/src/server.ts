@@ -25,7 +25,7 @@ export type EmulatorOptions = {
   stateFile?: string;
   webhookRetryDelaysMs?: number[];
   logger?: (line: string) => void;
-  /** Days after the first failed renewal attempt when the invoice is retried (default [3, 5, 7]). */
+  /** Days after the first failed renewal attempt when the invoice is retried (default [1, 3, 5]: SPEC §7). */
   invoiceRetryDays?: number[];
   /** After the last retry fails: cancel the subscription (default) or mark it unpaid. */
   afterFinalFailure?: 'cancel' | 'unpaid';
@@ -93,7 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let baseUrl = '';
   const settings: Settings = {
     baseUrl: () => baseUrl,
-    retryDays: options.invoiceRetryDays ?? [3, 5, 7],
+    retryDays: options.invoiceRetryDays ?? [1, 3, 5],
     afterFinalFailure: options.afterFinalFailure ?? 'cancel',
   };
   const ctx: Ctx = { store, settings };
@@ -128,6 +128,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return;
     }
     const config = faults.config();
+    // Stripe's limiters run before everything else, its idempotency layer included: a refused request did nothing.
+    if (!faults.admitRequest(Date.now())) {
+      const error = new StripeError(429, 'invalid_request_error', 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', { code: 'rate_limit' });
+      const shouldRetry = config.rate_limit?.should_retry;
+      logger(`${req.method ?? 'GET'} ${url.pathname} -> 429 rate_limit`);
+      send(res, 429, error.toJSON(), { ...baseHeaders, ...(typeof shouldRetry === 'boolean' ? { 'stripe-should-retry': String(shouldRetry) } : {}) });
+      return;
+    }
     if (config.latency_ms > 0) await sleep(config.latency_ms);
     const method = req.method ?? 'GET';
     const path = url.pathname;
@@ -248,9 +256,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         }
       }
     }
+    if (method === 'GET' && path === '/_emulator/stats') return send(res, 200, faults.stats());
     if (method === 'POST' && path === '/_emulator/reset') {
       dispatcher.reset();
       faults.set({});
+      faults.resetStats();
       store.reset();
       return send(res, 200, { ok: true });
     }
@@ -311,6 +321,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     })();
   });
 
+  // Clients keep connections alive between calls; closing an idle one after Node's default 5 s races a client that
+  // is reusing it at that moment (ECONNRESET on a busy machine), so idle connections are kept longer.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 12111, host, () => resolve());

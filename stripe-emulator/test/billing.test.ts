@@ -13,6 +13,12 @@ afterAll(async () => {
 });
 
 const DAY = 86400;
+const HOUR = 3600;
+
+async function advanceTo(at: number) {
+  const { now } = (await fetch(`${h.emulator.url}/_emulator/now`).then((r) => r.json())) as { now: number };
+  if (at > now) await h.control('/_emulator/advance', { to: at });
+}
 
 function eventsFor(h: Harness, from: number, objectId: string): string[] {
   return h.received.slice(from).filter((e) => JSON.stringify(e.data.object).includes(objectId)).map((e) => e.type);
@@ -76,56 +82,84 @@ describe('checkout', () => {
 });
 
 describe('renewals over time', () => {
-  it('advancing a month renews: new period, paid invoice, events in order', async () => {
+  it('at the period end the period advances and a draft renewal invoice is created; an hour later it is finalized and paid', async () => {
     const { subscription } = await h.subscribe();
     const item = subscription.items.data[0]!;
+    const periodEnd = item.current_period_end;
     await h.flush();
     const from = h.received.length;
-    await h.advanceDays(32);
-    await h.flush();
+    await advanceTo(periodEnd + 60);
     const renewed = await h.stripe.subscriptions.retrieve(subscription.id);
     const newItem = renewed.items.data[0]!;
     expect(renewed.status).toBe('active');
-    expect(newItem.current_period_start).toBe(item.current_period_end);
+    expect(newItem.current_period_start).toBe(periodEnd);
     expect(newItem.current_period_end).toBeGreaterThan(newItem.current_period_start + 27 * DAY);
-    const invoice = await h.stripe.invoices.retrieve(renewed.latest_invoice as string);
-    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, billing_reason: 'subscription_cycle', period_start: item.current_period_end });
-    expect(invoice.lines.data[0]!.period.start).toBe(item.current_period_end);
-    const types = eventsFor(h, from, subscription.id);
-    expect(types).toEqual(['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
-    const updated = h.received
-      .slice(from)
-      .find((e) => e.type === 'customer.subscription.updated' && (e.data.object as Stripe.Subscription).id === subscription.id)!;
-    expect(updated.created).toBe(item.current_period_end);
-    expect(Object.keys(updated.data.previous_attributes ?? {})).toEqual(expect.arrayContaining(['items', 'latest_invoice']));
+    const draft = await h.stripe.invoices.retrieve(renewed.latest_invoice as string);
+    expect(draft).toMatchObject({
+      status: 'draft',
+      amount_due: 1000,
+      amount_paid: 0,
+      attempt_count: 0,
+      billing_reason: 'subscription_cycle',
+      period_start: periodEnd,
+      automatically_finalizes_at: periodEnd + HOUR,
+      next_payment_attempt: periodEnd + HOUR,
+    });
+    expect(draft.lines.data[0]!.period.start).toBe(periodEnd);
+
+    await advanceTo(periodEnd + HOUR - 1);
+    expect((await h.stripe.invoices.retrieve(draft.id)).status).toBe('draft');
+    await advanceTo(periodEnd + HOUR);
+    const invoice = await h.stripe.invoices.retrieve(draft.id);
+    expect(invoice).toMatchObject({ status: 'paid', amount_paid: 1000, attempt_count: 1, automatically_finalizes_at: null, next_payment_attempt: null });
+    expect(invoice.status_transitions).toMatchObject({ finalized_at: periodEnd + HOUR, paid_at: periodEnd + HOUR });
+    await h.flush();
+    const ours = h.received.slice(from).filter((e) => JSON.stringify(e.data.object).includes(subscription.id));
+    expect(ours.map((e) => e.type)).toEqual([
+      'invoice.created',
+      'customer.subscription.updated',
+      'invoice.finalized',
+      'invoice.paid',
+      'invoice.payment_succeeded',
+    ]);
+    expect(ours.map((e) => e.created - periodEnd)).toEqual([0, 0, HOUR, HOUR, HOUR]);
+    expect((ours[0]!.data.object as Stripe.Invoice).status).toBe('draft');
+    expect((ours[2]!.data.object as Stripe.Invoice).status).toBe('open');
+    expect(Object.keys(ours[1]!.data.previous_attributes ?? {})).toEqual(expect.arrayContaining(['items', 'latest_invoice']));
     const invoices = await h.stripe.invoices.list({ subscription: subscription.id });
     expect(invoices.data).toHaveLength(2);
   });
 
-  it('card 0341: first invoice paid, renewal fails, retries at +3/+5/+7 days, then canceled', async () => {
+  it('card 0341: the renewal fails at finalization → past_due, retried 1, 3 and 5 days after, then uncollectible and canceled', async () => {
     const { subscription } = await h.subscribe('4000000000000341');
     expect(subscription.status).toBe('active');
     const periodEnd = subscription.items.data[0]!.current_period_end;
+    const firstAttempt = periodEnd + HOUR;
     await h.flush();
     const from = h.received.length;
-    const { now } = (await fetch(`${h.emulator.url}/_emulator/now`).then((r) => r.json())) as { now: number };
-    await h.control('/_emulator/advance', { seconds: periodEnd - now + 60 });
+    await advanceTo(periodEnd + 60);
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('active'); // the draft hour
+    await advanceTo(firstAttempt);
     let sub = await h.stripe.subscriptions.retrieve(subscription.id);
     expect(sub.status).toBe('past_due');
     const invoice = await h.stripe.invoices.retrieve(sub.latest_invoice as string);
-    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, amount_paid: 0, next_payment_attempt: periodEnd + 3 * DAY });
-    await h.advanceDays(4);
-    expect((await h.stripe.invoices.retrieve(invoice.id)).attempt_count).toBe(2);
-    await h.advanceDays(4);
+    expect(invoice).toMatchObject({ status: 'open', attempt_count: 1, amount_paid: 0, amount_remaining: 1000, next_payment_attempt: firstAttempt + DAY });
+    await advanceTo(firstAttempt + DAY);
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ attempt_count: 2, next_payment_attempt: firstAttempt + 3 * DAY });
+    await advanceTo(firstAttempt + 3 * DAY);
+    expect(await h.stripe.invoices.retrieve(invoice.id)).toMatchObject({ attempt_count: 3, next_payment_attempt: firstAttempt + 5 * DAY });
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('past_due');
+    await advanceTo(firstAttempt + 5 * DAY);
     sub = await h.stripe.subscriptions.retrieve(subscription.id);
     expect(sub.status).toBe('canceled');
     expect(sub.cancellation_details?.reason).toBe('payment_failed');
     const final = await h.stripe.invoices.retrieve(invoice.id);
-    expect(final).toMatchObject({ status: 'uncollectible', attempt_count: 4, next_payment_attempt: null });
+    expect(final).toMatchObject({ status: 'uncollectible', attempt_count: 4, amount_paid: 0, next_payment_attempt: null });
     await h.flush();
-    const types = eventsFor(h, from, subscription.id);
-    expect(types).toEqual([
+    const ours = h.received.slice(from).filter((e) => JSON.stringify(e.data.object).includes(subscription.id));
+    expect(ours.map((e) => e.type)).toEqual([
       'invoice.created',
+      'customer.subscription.updated',
       'invoice.finalized',
       'invoice.payment_failed',
       'customer.subscription.updated',
@@ -135,8 +169,46 @@ describe('renewals over time', () => {
       'invoice.marked_uncollectible',
       'customer.subscription.deleted',
     ]);
-    const failedAt = h.received.slice(from).filter((e) => e.type === 'invoice.payment_failed').map((e) => e.created - periodEnd);
-    expect(failedAt).toEqual([0, 3 * DAY, 5 * DAY, 7 * DAY]);
+    expect((ours[4]!.data.object as Stripe.Subscription).status).toBe('past_due');
+    const failedAt = ours.filter((e) => e.type === 'invoice.payment_failed').map((e) => e.created - firstAttempt);
+    expect(failedAt).toEqual([0, DAY, 3 * DAY, 5 * DAY]);
+    // Nothing more happens: no retry after the last, no renewal of a canceled subscription.
+    await h.advanceDays(40);
+    expect((await h.stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(2);
+  });
+
+  it('a card set through the API is used by the next scheduled retry, which pays: invoice.paid, active again', async () => {
+    const { subscription } = await h.subscribe('4000000000000341');
+    const firstAttempt = subscription.items.data[0]!.current_period_end + HOUR;
+    await advanceTo(firstAttempt);
+    const invoiceId = (await h.stripe.subscriptions.retrieve(subscription.id)).latest_invoice as string;
+    await advanceTo(firstAttempt + DAY); // the first retry fails too
+    expect(await h.stripe.invoices.retrieve(invoiceId)).toMatchObject({ status: 'open', attempt_count: 2 });
+    // Updating the subscription's card does not pay by itself (Stripe retries on schedule, or on invoices.pay).
+    await h.stripe.subscriptions.update(subscription.id, { default_payment_method: 'pm_card_visa' });
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('past_due');
+    await h.flush();
+    const from = h.received.length;
+    await advanceTo(firstAttempt + 3 * DAY);
+    const paid = await h.stripe.invoices.retrieve(invoiceId);
+    expect(paid).toMatchObject({ status: 'paid', attempt_count: 3, amount_paid: 1000, next_payment_attempt: null });
+    expect(paid.status_transitions.paid_at).toBe(firstAttempt + 3 * DAY);
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('active');
+    await h.flush();
+    expect(eventsFor(h, from, subscription.id)).toEqual(['invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+    await h.advanceDays(10);
+    expect((await h.stripe.subscriptions.retrieve(subscription.id)).status).toBe('active');
+  });
+
+  it('cancelled during the draft hour: the renewal draft is never finalized or charged', async () => {
+    const { subscription } = await h.subscribe();
+    const periodEnd = subscription.items.data[0]!.current_period_end;
+    await advanceTo(periodEnd + 60);
+    const draftId = (await h.stripe.subscriptions.retrieve(subscription.id)).latest_invoice as string;
+    await h.stripe.subscriptions.cancel(subscription.id);
+    await advanceTo(periodEnd + 2 * DAY);
+    expect(await h.stripe.invoices.retrieve(draftId)).toMatchObject({ status: 'draft', auto_advance: false, attempt_count: 0, automatically_finalizes_at: null });
+    expect((await h.stripe.charges.list({ customer: subscription.customer as string })).data).toHaveLength(1);
   });
 
   it('test clocks drive the same clock', async () => {

@@ -19,6 +19,8 @@ export type Discount = ReturnType<typeof buildDiscount>;
 
 const DAY = 86400;
 const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
+/** Stripe leaves a renewal invoice in `draft` about an hour before it finalizes it and attempts the payment. */
+export const DRAFT_FINALIZE_SECONDS = 3600;
 
 /** Adds calendar intervals in UTC, clamping to the month's last day like Stripe's anchors. */
 export function addInterval(unix: number, interval: string, count: number): number {
@@ -282,8 +284,19 @@ function discountAmount(discount: Discount, base: number): number {
   return Math.min(base, coupon.amount_off ?? 0);
 }
 
-/** Builds the period's invoice, finalizes it (applying the customer balance) and tries to collect it. */
-function invoiceSubscription(ctx: Ctx, sub: Subscription, start: number, end: number, billingReason: string, free: boolean): Invoice {
+/**
+ * Builds the period's invoice as a draft (`invoice.created`). The first invoice of a subscription is finalized and
+ * collected at once (Checkout, `POST /v1/subscriptions`); a renewal waits in draft until `automatically_finalizes_at`.
+ */
+function draftSubscriptionInvoice(
+  ctx: Ctx,
+  sub: Subscription,
+  start: number,
+  end: number,
+  billingReason: string,
+  free: boolean,
+  finalizesAt: number | null = null,
+): Invoice {
   const { store } = ctx;
   const customer = getCustomer(store, sub.customer);
   const invoice = store.insert(buildInvoice(store, customer, sub, start, end, billingReason));
@@ -342,12 +355,30 @@ function invoiceSubscription(ctx: Ctx, sub: Subscription, start: number, end: nu
   invoice.total_excluding_tax = remaining;
   invoice.amount_due = remaining;
   invoice.amount_remaining = remaining;
+  if (finalizesAt === null) {
+    invoice.auto_advance = billingReason === 'subscription_create';
+  } else {
+    invoice.automatically_finalizes_at = finalizesAt;
+    invoice.next_payment_attempt = finalizesAt;
+  }
   store.touch();
   store.emit('invoice.created', invoice);
-  finalizeInvoice(ctx, invoice, customer);
-  if (invoice.amount_due === 0) markPaid(store, invoice, null);
-  else attemptInvoicePayment(ctx, invoice, sub.default_payment_method ?? customer.invoice_settings.default_payment_method);
   return invoice;
+}
+
+/** Finalizes a draft (applying the customer balance, `invoice.finalized`) and makes the first payment attempt. */
+function finalizeAndCollect(ctx: Ctx, invoice: Invoice): void {
+  const customer = getCustomer(ctx.store, invoice.customer);
+  invoice.automatically_finalizes_at = null;
+  finalizeInvoice(ctx, invoice, customer);
+  if (invoice.amount_due === 0) markPaid(ctx.store, invoice, null);
+  else attemptInvoicePayment(ctx, invoice, paymentMethodFor(ctx.store, invoice));
+}
+
+/** The subscription's default payment method, else the customer's invoice default (Stripe's order). */
+function paymentMethodFor(store: Store, invoice: Invoice): string | null {
+  const sub = store.find<Subscription>(invoice.subscription, 'subscription');
+  return sub?.default_payment_method ?? getCustomer(store, invoice.customer).invoice_settings.default_payment_method;
 }
 
 function finalizeInvoice(ctx: Ctx, invoice: Invoice, customer: Customer): void {
@@ -451,7 +482,8 @@ export function createSubscription(ctx: Ctx, customer: Customer, input: NewSubsc
     coupon.times_redeemed += 1;
     sub.discounts.push(discount.id);
   }
-  const invoice = invoiceSubscription(ctx, sub, start, end, 'subscription_create', trialEnd !== null);
+  const invoice = draftSubscriptionInvoice(ctx, sub, start, end, 'subscription_create', trialEnd !== null);
+  finalizeAndCollect(ctx, invoice);
   sub.latest_invoice = invoice.id;
   if (invoice.status === 'paid') sub.status = trialEnd ? 'trialing' : 'active';
   store.touch();
@@ -468,6 +500,14 @@ export function cancelSubscription(ctx: Ctx, sub: Subscription, reason: 'cancell
   sub.ended_at = now;
   sub.cancel_at = null;
   sub.cancellation_details.reason = reason;
+  // As on Stripe, cancelling stops automatic collection: a pending renewal draft is never finalized or charged, and
+  // open invoices are no longer retried.
+  for (const invoice of store.all<Invoice>('invoice')) {
+    if (invoice.subscription !== sub.id || (invoice.status !== 'draft' && invoice.status !== 'open')) continue;
+    invoice.auto_advance = false;
+    invoice.automatically_finalizes_at = null;
+    invoice.next_payment_attempt = null;
+  }
   store.touch();
   store.emit('customer.subscription.deleted', sub);
 }
@@ -487,32 +527,56 @@ function renewSubscription(ctx: Ctx, sub: Subscription): void {
     cancelSubscription(ctx, sub, 'cancellation_requested');
     return;
   }
+  // The period advances now and the renewal invoice is created as a draft; about an hour later it is finalized and
+  // charged (finalizeRenewal). The subscription keeps its status until that payment fails.
   const before = structuredClone(sub);
   const start = sub.current_period_end;
   const end = periodEndAfter(sub.billing_cycle_anchor, start, sub.items.data[0]!.price);
   setPeriod(sub, start, end);
-  const invoice = invoiceSubscription(ctx, sub, start, end, 'subscription_cycle', false);
+  // As on Stripe, an unpaid subscription's later invoices stay drafts (auto_advance false).
+  const finalizesAt = sub.status === 'unpaid' ? null : start + DRAFT_FINALIZE_SECONDS;
+  const invoice = draftSubscriptionInvoice(ctx, sub, start, end, 'subscription_cycle', false, finalizesAt);
   sub.latest_invoice = invoice.id;
-  if (invoice.status === 'paid') sub.status = 'active';
-  else if (sub.status !== 'unpaid') sub.status = 'past_due';
+  if (sub.status === 'trialing') sub.status = 'active'; // the trial is over; a failed payment makes it past_due
   store.touch();
   store.emit('customer.subscription.updated', sub, diffKeys(before, sub));
 }
 
+/** `automatically_finalizes_at` of a renewal draft: finalize, charge, and on failure the subscription goes past_due. */
+function finalizeRenewal(ctx: Ctx, invoice: Invoice): void {
+  finalizeAndCollect(ctx, invoice);
+  settleSubscriptionAfterAttempt(ctx, invoice);
+}
+
+/** A retry (scheduled, `POST /v1/invoices/{id}/pay`, or a new card) of an open invoice. */
 function retryInvoice(ctx: Ctx, invoice: Invoice): void {
+  attemptInvoicePayment(ctx, invoice, paymentMethodFor(ctx.store, invoice));
+  settleSubscriptionAfterAttempt(ctx, invoice);
+}
+
+/**
+ * The subscription after a payment attempt on its invoice: paid → active again; failed → past_due (a renewal), and
+ * after the last scheduled retry → canceled with the invoice uncollectible (or unpaid, per `afterFinalFailure`).
+ */
+function settleSubscriptionAfterAttempt(ctx: Ctx, invoice: Invoice): void {
   const { store } = ctx;
   const sub = store.find<Subscription>(invoice.subscription, 'subscription');
-  const customer = getCustomer(store, invoice.customer);
-  const pm = sub?.default_payment_method ?? customer.invoice_settings.default_payment_method;
-  const paid = attemptInvoicePayment(ctx, invoice, pm);
-  if (!sub) return;
-  if (paid) {
+  if (!sub || sub.status === 'canceled' || sub.status === 'incomplete_expired') return;
+  if (isPaid(invoice)) {
     if (sub.status === 'past_due' || sub.status === 'unpaid' || sub.status === 'incomplete') {
       const before = structuredClone(sub);
       sub.status = sub.trial_end !== null && sub.trial_end > store.now() ? 'trialing' : 'active';
+      store.touch();
       store.emit('customer.subscription.updated', sub, diffKeys(before, sub));
     }
     return;
+  }
+  if (invoice.billing_reason === 'subscription_create') return; // an incomplete subscription expires instead
+  if (sub.status === 'active' || sub.status === 'trialing') {
+    const before = structuredClone(sub);
+    sub.status = 'past_due';
+    store.touch();
+    store.emit('customer.subscription.updated', sub, diffKeys(before, sub));
   }
   if (invoice.next_payment_attempt !== null) return;
   // Retries exhausted.
@@ -587,7 +651,11 @@ function nextDue(ctx: Ctx): DueTask | null {
     }
   }
   for (const invoice of store.all<Invoice>('invoice')) {
-    if (invoice.status === 'open' && invoice.next_payment_attempt !== null) {
+    if (invoice.status === 'draft' && invoice.auto_advance && invoice.automatically_finalizes_at !== null) {
+      consider(invoice.automatically_finalizes_at, () => finalizeRenewal(ctx, invoice));
+      continue;
+    }
+    if (invoice.status === 'open' && invoice.auto_advance && invoice.next_payment_attempt !== null) {
       const sub = store.find<Subscription>(invoice.subscription, 'subscription');
       if (sub && (sub.status === 'canceled' || sub.status === 'incomplete_expired')) continue; // dunning stops with the subscription
       const at = invoice.next_payment_attempt;
