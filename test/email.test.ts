@@ -113,7 +113,7 @@ describe('subscription mails', () => {
   it('card 0341: the failed renewal mails once (portal link, next retry), a replay mails nothing, the end mails once', async () => {
     const member = await createMember(t);
     await subscribeThroughCheckout(t, member, CARDS.failsLater);
-    await advanceEmulator(t, 31 * DAY);
+    await advanceEmulator(t, 32 * DAY); // the renewal is charged an hour after the period end, and fails
     const failedSubject = 'Your Flowtab.Pro payment of $10.00 failed';
     await smtp.waitFor(() => subjects(member).includes(failedSubject));
     const mail = smtp.to(member.email).find((m) => m.subject === failedSubject)!;

@@ -133,8 +133,8 @@ describe('earnings toward the creator’s own subscription', () => {
     expect((await t.ctx.stripe.raw.customers.retrieve(customer.id)) as { balance: number }).toMatchObject({ balance: -600 });
     await expectReconciled(t);
 
-    // The renewal takes the credit off: $10.00 − $6.00.
-    await advanceEmulator(t, 31 * DAY);
+    // The renewal takes the credit off: $10.00 − $6.00 (charged an hour after the period end).
+    await advanceEmulator(t, 32 * DAY);
     const [renewal] = (await t.ctx.stripe.raw.invoices.list({ customer: customer.id, limit: 1 })).data;
     expect(renewal).toMatchObject({ total: 1000, amount_due: 400, starting_balance: -600, ending_balance: 0, status: 'paid' });
   });

@@ -22,8 +22,8 @@ afterEach(() => expectReconciled(t));
 const customerOf = async (email: string) => (await t.ctx.stripe.raw.customers.list({ email })).data[0]!;
 const credit = async (member: Member, cents: number, description: string) =>
   t.ctx.stripe.raw.customers.createBalanceTransaction((await customerOf(member.email)).id, { amount: -cents, currency: 'usd', description });
-/** Past the period end and the renewal invoice's finalization and first payment attempt. */
-const renew = () => advanceEmulator(t, 31 * DAY);
+/** Past the period end and the renewal invoice's finalization and first payment attempt (an hour later), in any month. */
+const renew = () => advanceEmulator(t, 32 * DAY);
 
 async function currentPeriod(member: Member) {
   const periods = await t.database.db.select().from(billingPeriods).where(eq(billingPeriods.userId, member.id));

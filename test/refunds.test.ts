@@ -73,7 +73,7 @@ describe('coupons lower the pool', () => {
     const customer = (await t.ctx.stripe.raw.customers.list({ email: member.email })).data[0]!;
     const subscription = (await t.ctx.stripe.raw.subscriptions.list({ customer: customer.id })).data[0]!;
     await t.ctx.stripe.raw.subscriptions.update(subscription.id, { discounts: [{ coupon: coupon.id }] });
-    await advanceEmulator(t, 31 * DAY);
+    await advanceEmulator(t, 32 * DAY); // past the renewal draft's hour: the renewal is paid
 
     const periods = await t.database.db.select().from(billingPeriods).where(eq(billingPeriods.userId, member.id));
     const current = periods.sort((a, b) => b.periodStart.getTime() - a.periodStart.getTime())[0]!;

@@ -143,7 +143,7 @@ describe('renewals and dunning over emulator time', () => {
   it('a month later the renewal opens a new paid period', async () => {
     const member = await createMember(t);
     const { me } = await subscribeThroughCheckout(t, member);
-    await advanceEmulator(t, 31 * DAY);
+    await advanceEmulator(t, 32 * DAY); // past the period end and the renewal draft's hour, in any month
     const after = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
     expect(after.body.is_subscriber).toBe(true);
     expect(Date.parse(after.body.current_period_start)).toBeGreaterThan(Date.parse(me.current_period_start));
@@ -155,7 +155,7 @@ describe('renewals and dunning over emulator time', () => {
   it('card 0341: renewal fails → past_due → premium 403 pointing to the portal → canceled after retries', async () => {
     const member = await createMember(t);
     await subscribeThroughCheckout(t, member, CARDS.failsLater);
-    await advanceEmulator(t, 31 * DAY);
+    await advanceEmulator(t, 32 * DAY); // the renewal is charged an hour after the period end, and fails
     const pastDue = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
     expect(pastDue.body).toMatchObject({ is_subscriber: false, status: 'past_due' });
     const copy = await t.request({ method: 'POST', url: `/v1/flows/${premiumSlug}/copy`, token: member.token });
@@ -227,7 +227,7 @@ describe('lost and reordered webhooks converge on Stripe’s state', () => {
         const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
         await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card: CARDS.pays });
       }
-      await advanceEmulator(t, 31 * DAY);
+      await advanceEmulator(t, 32 * DAY);
     } finally {
       await t.emulator('/_emulator/faults', undefined, { json: {} });
     }
