@@ -20,8 +20,8 @@ import { openDatabase } from '../../src/server/db/client.js';
 import { reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
 import '../../src/server/modules/payouts/reconcile-checks.js';
 import { findPayoutCandidates } from '../../src/server/modules/payouts/repository.js';
-import { freePort } from '../../test/support/processes.js';
 import { createBenchDatabase, SERVER_URL } from '../support/postgres.js';
+import { createAccounts, startEmulatorProcess } from './emulator-process.js';
 import { seedPayoutData, verifyLedger } from './seed.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -35,45 +35,6 @@ const MIN_PAYOUT_CENTS = 1000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
-
-async function startEmulatorProcess() {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'stripe-emulator/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, STRIPE_EMULATOR_PORT: String(port) },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (await fetch(`${url}/_emulator/now`).then((r) => r.ok).catch(() => false)) break;
-    if (i > 200) throw new Error('the emulator did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { url, stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))) };
-}
-
-async function pool<T>(count: number, concurrency: number, run: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await run(i);
-    }
-  }));
-  return results;
-}
-
-/** One Express account per creator on the emulator, onboarded (transfers active, payouts enabled). */
-async function createAccounts(emulatorUrl: string, count: number): Promise<string[]> {
-  const headers = { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' };
-  return pool(count, 32, async (i) => {
-    const body = new URLSearchParams({ type: 'express', 'capabilities[transfers][requested]': 'true', 'metadata[bench_creator]': String(i) });
-    const account = (await (await fetch(`${emulatorUrl}/v1/accounts`, { method: 'POST', headers, body })).json()) as { id: string };
-    await fetch(`${emulatorUrl}/_emulator/accounts/${account.id}/onboard`, { method: 'POST' });
-    return account.id;
-  });
-}
 
 type ChildResult = {
   summary: { eligible: number; created: number; paid: number; paid_cents: number; failed: number; still_processing: number };

@@ -73,30 +73,49 @@ const PHASES: Record<PayoutRunProgress['phase'], string> = {
   pay: 'paying creators         ',
 };
 
-/** A bar on a terminal; on a pipe, a line per phase and per tenth. */
-function progressBar(width = 30): (progress: PayoutRunProgress) => void {
-  const isTty = Boolean(process.stderr.isTTY);
+/** What the bar says about Stripe's rate limit: waiting on it now, or how often it refused so far. */
+export function rateLimitNote(rateLimit: PayoutRunProgress['rateLimit'], now = Date.now()): string {
+  if (!rateLimit) return '';
+  const refused = `${rateLimit.refused} request${rateLimit.refused === 1 ? '' : 's'} refused`;
+  return rateLimit.waitingUntil > now ? `  waiting on Stripe's rate limit (${refused})` : `  (Stripe's rate limit: ${refused})`;
+}
+
+/** A bar on a terminal; on a pipe, a line per phase and per tenth, and one (at most every 5 s) while waiting on Stripe's rate limit. */
+export function progressBar(
+  width = 30,
+  output: { isTTY?: boolean; write(text: string): unknown } = process.stderr,
+  now: () => number = Date.now,
+): (progress: PayoutRunProgress) => void {
+  const isTty = Boolean(output.isTTY);
   let lastPhase = '';
   let lastTenth = -1;
-  return ({ phase: reported, done, total }) => {
+  let waitNotedAt = -Infinity;
+  return ({ phase: reported, done, total, rateLimit }) => {
     // A reserved batch is part of paying: the bar shows payouts sent.
     if (reported === 'reserve') return;
     const phase = reported;
     const label = PHASES[phase];
+    const isWaiting = rateLimit !== undefined && rateLimit.waitingUntil > now();
     if (phase === 'release') {
-      if (isTty) process.stderr.write(`\r${label}  ${done} released`);
-      else if (lastPhase !== phase) process.stderr.write(`${label.trim()}…\n`);
+      if (isTty) output.write(`\r${label}  ${done} released`);
+      else if (lastPhase !== phase) output.write(`${label.trim()}…\n`);
       lastPhase = phase;
       return;
     }
     const ratio = total === 0 ? 1 : Math.min(1, done / total);
     if (isTty) {
-      if (lastPhase !== phase) process.stderr.write('\n');
+      if (lastPhase !== phase) output.write('\n');
       const filled = Math.round(ratio * width);
-      process.stderr.write(`\r${label}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`);
+      // \x1b[K clears what a longer previous line left behind.
+      output.write(`\r${label}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${rateLimitNote(rateLimit, now())}\x1b[K`);
     } else {
       const tenth = Math.floor(ratio * 10);
-      if (lastPhase !== phase || tenth !== lastTenth) process.stderr.write(`${label.trim()}: ${done}/${total}\n`);
+      if (lastPhase !== phase || tenth !== lastTenth) output.write(`${label.trim()}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
+      else if (isWaiting && now() - waitNotedAt >= 5000) {
+        // On a pipe, the waiting is said at most every 5 seconds.
+        output.write(`${label.trim()}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
+        waitNotedAt = now();
+      }
       lastTenth = tenth;
     }
     lastPhase = phase;

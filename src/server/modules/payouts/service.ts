@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../http/errors.js';
 import type { Viewer } from '../../http/viewer.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
+import { createRateLimitGate, type RateLimitGate, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';
 import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../email/service.js';
 import { creatorAccountBalance, postLedgerTransaction } from '../ledger/repository.js';
 import { releaseHeldEarnings } from '../ledger/service.js';
@@ -68,6 +69,8 @@ const silentLogger: PayoutLogger = { info() {}, warn() {} };
 
 /** How long a sending attempt owns a processing payout before another process may retry it (same idempotency key). */
 export const PROCESSING_LEASE_MS = 2 * 60_000;
+/** How long one payout waits on Stripe's rate limit before it is left processing for a later attempt (within the lease). */
+const RATE_LIMIT_DEADLINE_MS = PROCESSING_LEASE_MS / 2;
 /** SPEC §10's default, for callers that have no configuration at hand. */
 const DEFAULT_MIN_PAYOUT_CENTS = 1000;
 const RESERVE_BATCH = 200;
@@ -180,16 +183,20 @@ export async function syncConnectAccount(db: Db, stripe: StripeGateway, accountI
 
 export type SendOutcome = 'paid' | 'failed' | 'processing' | 'skipped';
 
+/** Stripe's rate limit while sending: the calls of one run slow down together (`gate`) and report their waits. */
+export type PayoutRateLimit = { gate?: RateLimitGate; onWait?: (wait: RateLimitWait) => void; deadlineMs?: number };
+
 /**
  * Sends a reserved payout. The Stripe call happens with no transaction open; its idempotency key is the payout id, so
  * a crash after Stripe answered and before we committed is repaired by the next attempt getting the same transfer.
  * Only an answer that says Stripe did not do it marks the payout failed (its reservation goes back to available);
- * an unclear one (5xx, timeout) leaves it processing for a retry with the same key.
+ * an unclear one (5xx, timeout) leaves it processing for a retry with the same key. A 429 (Stripe's rate limit) is
+ * waited out with backoff and the same key (a refused request did nothing); past the deadline it is unclear too.
  */
 export async function sendPayout(
   ctx: AppContext,
   payoutId: string,
-  options: { leaseMs?: number; log?: PayoutLogger } = {},
+  options: { leaseMs?: number; log?: PayoutLogger; rateLimit?: PayoutRateLimit } = {},
 ): Promise<{ outcome: SendOutcome; payout?: PayoutRow }> {
   const log = options.log ?? silentLogger;
   const claimed = await claimPayout(ctx.db, payoutId, options.leaseMs ?? PROCESSING_LEASE_MS);
@@ -198,17 +205,27 @@ export async function sendPayout(
 
   let transfer: Stripe.Transfer | undefined;
   let isLookingUp = claimed.attempts > 1;
+  const backoff = {
+    gate: options.rateLimit?.gate,
+    onWait: options.rateLimit?.onWait,
+    deadlineMs: options.rateLimit?.deadlineMs ?? RATE_LIMIT_DEADLINE_MS,
+  };
   try {
     // A later attempt first looks for a transfer an earlier one made: idempotency keys expire after a day, groups do not.
-    if (isLookingUp) transfer = await ctx.stripe.findTransferOfPayout(claimed.id);
+    if (isLookingUp) transfer = await withRateLimitBackoff(() => ctx.stripe.findTransferOfPayout(claimed.id), backoff);
     isLookingUp = false;
-    transfer ??= await ctx.stripe.createTransfer({
-      payoutId: claimed.id,
-      creatorId: claimed.creatorId,
-      amountCents: claimed.amountCents,
-      currency: claimed.currency,
-      destination: claimed.destinationAccountId,
-    });
+    // Each call builds the same idempotency key, `payout-<id>`: however often it is refused and sent again, one transfer.
+    transfer ??= await withRateLimitBackoff(
+      () =>
+        ctx.stripe.createTransfer({
+          payoutId: claimed.id,
+          creatorId: claimed.creatorId,
+          amountCents: claimed.amountCents,
+          currency: claimed.currency,
+          destination: claimed.destinationAccountId,
+        }),
+      backoff,
+    );
   } catch (error) {
     const failure = classifyStripeFailure(error);
     // Only a refused transfers.create proves there is no transfer; a failed lookup proves nothing.
@@ -291,8 +308,17 @@ async function mapWithConcurrency<T, R>(items: readonly T[], concurrency: number
   return results;
 }
 
-/** `reserve`: a batch of creators was reserved (done = creators handled so far); `pay`: a payout was sent and settled. */
-export type PayoutRunProgress = { phase: 'release' | 'retry' | 'reserve' | 'pay'; done: number; total: number };
+/**
+ * `reserve`: a batch of creators was reserved (done = creators handled so far); `pay`: a payout was sent and settled.
+ * `rateLimit`, once Stripe's rate limit refused a request of the run: how many so far, and until when (epoch ms) the
+ * run is waiting on it (the progress is reported again at each refusal).
+ */
+export type PayoutRunProgress = {
+  phase: 'release' | 'retry' | 'reserve' | 'pay';
+  done: number;
+  total: number;
+  rateLimit?: { refused: number; waitingUntil: number };
+};
 export type PayoutRunOptions = {
   /** Held earnings whose hold ends by then are released first; the run key is its UTC day. Default: now. */
   asOf?: Date;
@@ -317,7 +343,24 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
   const runKey = options.runKey ?? runKeyFor(asOf);
   const concurrency = options.concurrency ?? 8;
   const log = options.log ?? silentLogger;
-  const progress = options.onProgress ?? (() => {});
+  const onProgress = options.onProgress ?? (() => {});
+  // Every payout of the run shares one gate: when Stripe refuses one, the others hold back too.
+  const gate = createRateLimitGate();
+  let refused = 0;
+  let waitingUntil = 0;
+  let last: PayoutRunProgress = { phase: 'release', done: 0, total: 0 };
+  const progress = (update: PayoutRunProgress) => {
+    last = update;
+    onProgress(refused > 0 ? { ...update, rateLimit: { refused, waitingUntil } } : update);
+  };
+  const rateLimit: PayoutRateLimit = {
+    gate,
+    onWait: ({ delayMs }) => {
+      refused++;
+      waitingUntil = Math.max(waitingUntil, Date.now() + delayMs);
+      progress(last);
+    },
+  };
   const summary: RunSummaryView = {
     run_key: runKey,
     as_of: asOf.toISOString(),
@@ -362,7 +405,7 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
   const resumable = await listResumablePayouts(ctx.db, { leaseMs: options.leaseMs ?? PROCESSING_LEASE_MS, creatorIds: options.creatorIds, limit: 10_000 });
   let resumed = 0;
   await mapWithConcurrency(resumable, concurrency, async ({ id }) => {
-    const result = await sendPayout(ctx, id, { leaseMs: options.leaseMs, log });
+    const result = await sendPayout(ctx, id, { leaseMs: options.leaseMs, log, rateLimit });
     if (result.outcome !== 'skipped') summary.retried++;
     count(result.outcome, result.payout);
     progress({ phase: 'retry', done: ++resumed, total: resumable.length });
@@ -387,7 +430,7 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
     summary.created += reserved.length;
     let sent = 0;
     await mapWithConcurrency(reserved, concurrency, async (payout) => {
-      const result = await sendPayout(ctx, payout.id, { leaseMs: options.leaseMs, log });
+      const result = await sendPayout(ctx, payout.id, { leaseMs: options.leaseMs, log, rateLimit });
       count(result.outcome, result.payout);
       progress({ phase: 'pay', done: finished + ++sent, total });
     });
@@ -395,7 +438,7 @@ export async function runPayouts(ctx: AppContext, options: PayoutRunOptions = {}
     finished = Math.min(total, start + RESERVE_BATCH);
     progress({ phase: 'pay', done: finished, total });
   }
-  log.info({ event: 'payouts.run_finished', ...summary }, 'payout run finished');
+  log.info({ event: 'payouts.run_finished', ...summary, rate_limited: refused }, 'payout run finished');
   return summary;
 }
 
@@ -549,8 +592,9 @@ async function finishCreditApplication(
 export async function resumeOpenWork(ctx: AppContext, options: { leaseMs?: number; log?: PayoutLogger } = {}) {
   const leaseMs = options.leaseMs ?? PROCESSING_LEASE_MS;
   const outcomes: Record<SendOutcome, number> = { paid: 0, failed: 0, processing: 0, skipped: 0 };
+  const rateLimit: PayoutRateLimit = { gate: createRateLimitGate() };
   for (const { id } of await listResumablePayouts(ctx.db, { leaseMs, limit: 500 })) {
-    outcomes[(await sendPayout(ctx, id, { leaseMs, log: options.log })).outcome]++;
+    outcomes[(await sendPayout(ctx, id, { leaseMs, log: options.log, rateLimit })).outcome]++;
   }
   let credits = 0;
   for (const creditId of await listStalePendingCredits(ctx.db, leaseMs, 500)) {
