@@ -42,9 +42,9 @@ export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; pglite?:
 /**
  * A checked-out client whose connection breaks goes back to the pool at once, marked broken (so it is closed, not
  * reused), and its holder's own release becomes a no-op. drizzle's pool transactions need this: they send `begin`
- * before their try/finally (drizzle-orm 0.45 node-postgres session), so a `begin` that fails on a connection the
- * server just closed never releases its client, and each such leak would shrink the pool for good — after enough of
- * them, an outage would end with a pool that never serves again.
+ * before their try/finally (drizzle-orm 0.45 node-postgres session; drizzle-orm issue #6023, open), so a `begin`
+ * that fails on a connection the server just closed never releases its client, and each such leak would shrink the
+ * pool for good — after enough of them, an outage would end with a pool that never serves again.
  */
 function releaseBrokenClients(pool: pg.Pool) {
   const connect = pool.connect.bind(pool);
