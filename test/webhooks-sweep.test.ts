@@ -180,6 +180,38 @@ describe('the watermark: no event is ever missed', () => {
   });
 });
 
+describe('under Stripe’s rate limit', () => {
+  it('the sweep backs off and finishes: every missed event stored and processed once', async () => {
+    await sweepEvents(t.ctx);
+    const member = await createMember(t);
+    await withDroppedDeliveries(async () => {
+      const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+      await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card: CARDS.pays });
+    });
+    const customer = (await t.ctx.stripe.raw.customers.list({ email: member.email })).data[0]!;
+    const missed = await eventsAbout(customer.id);
+    expect(missed.length).toBeGreaterThan(5);
+
+    const refusedBefore = (await t.emulator('/_emulator/stats')).rate_limited;
+    const waits: number[] = [];
+    await t.emulator('/_emulator/faults', undefined, { json: { rate_limit: { requests_per_second: 4 } } });
+    try {
+      const swept = await sweepEvents(t.ctx, { pageSize: 5, onRateLimitWait: (wait) => waits.push(wait.delayMs) });
+      expect(swept).toMatchObject({ fetched: missed.length, failed: 0, dead: 0 });
+    } finally {
+      await t.emulator('/_emulator/faults', undefined, { json: {} });
+    }
+    expect((await t.emulator('/_emulator/stats')).rate_limited).toBeGreaterThan(refusedBefore);
+    expect(waits.length).toBeGreaterThan(0);
+    const rows = await storedRows(missed.map((e) => e.id));
+    expect(rows).toHaveLength(missed.length);
+    expect(rows.every((r) => r.processedAt !== null)).toBe(true);
+    const me = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+    expect(me.body).toMatchObject({ is_subscriber: true, status: 'active' });
+    await expectReconciled(t);
+  });
+});
+
 describe('the inbox refuses what is not an event', () => {
   it('answers 400 problem+json to a correctly signed body that is not an event, and stores nothing', async () => {
     const count = async () => (await db().select({ id: stripeEvents.id }).from(stripeEvents)).length;

@@ -138,9 +138,16 @@ async function webhooksCommand(args: string[]) {
     case 'replay':
       return withContext(async (ctx) => {
         const since = parseDate(values.since);
-        const result = await sweepEvents(ctx, { since });
+        const waits = { count: 0, ms: 0 };
+        const onRateLimitWait = ({ delayMs }: { delayMs: number }) => {
+          if (waits.count++ === 0) console.error(`Stripe's rate limit: backing off (${delayMs} ms) and going on…`);
+          waits.ms += delayMs;
+        };
+        const result = await sweepEvents(ctx, { since, onRateLimitWait });
+        if (waits.count > 0) console.log(`Waited ${waits.count} times (${(waits.ms / 1000).toFixed(1)} s in all) on Stripe's rate limit.`);
         const readUntil = result.readUntil ? `Stripe's events are read up to ${result.readUntil.toISOString()}` : 'Stripe lists no events yet';
-        console.log(`Fetched ${result.fetched} missed events (${since ? `since ${since.toISOString()}` : 'from the watermark'}; ${readUntil}).`);
+        const from = result.listedFrom ? `listed from ${result.listedFrom.toISOString()}` : 'no watermark yet: listed all Stripe keeps';
+        console.log(`Fetched ${result.fetched} missed events (${from}; ${readUntil}).`);
         console.log(`Processed ${result.processed}; ${result.failed} still failing; ${result.dead} became dead letters.`);
         if (result.failed > 0) process.exitCode = 1;
       });

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
 import { idOf } from '../../integrations/stripe/client.js';
+import { createRateLimitGate, isStripeRateLimitError, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';
 import { linkCheckoutSession, syncChargeLosses, syncInvoice, syncSubscription } from '../subscriptions/service.js';
 import { StoredEventNotFoundError } from './errors.js';
 import {
@@ -120,8 +121,10 @@ export type SweepOptions = {
   since?: Date;
   /** Leave events younger than this to their own delivery (the periodic job: 30 s). */
   minAgeMs?: number;
-  /** How each Stripe page and each event's processing is retried (e.g. backing off on Stripe's rate limit). */
+  /** How each Stripe page and each event's processing is retried; by default, backing off on Stripe's rate limit. */
   retry?: RetryPolicy;
+  /** Told about every wait on Stripe's rate limit (the default policy): `flowtab webhooks replay` prints them. */
+  onRateLimitWait?: (wait: RateLimitWait) => void;
   /** Events per `events.list` page (1–100). */
   pageSize?: number;
   logger?: Pick<Logger, 'warn'>;
@@ -135,6 +138,8 @@ export type SweepResult = {
   /** Events that became dead letters in this sweep. */
   dead: number;
   pending: number;
+  /** Where the listing started (the watermark less the overlap, or `since`); undefined: all Stripe still lists. */
+  listedFrom: Date | undefined;
   /** The watermark after this sweep (undefined: Stripe has listed no event yet). */
   readUntil: Date | undefined;
 };
@@ -145,8 +150,9 @@ export type SweepResult = {
  * the event id, the watermark only moves forward, and processing locks the inbox row.
  */
 export async function sweepEvents(ctx: AppContext, options: SweepOptions = {}): Promise<SweepResult> {
-  // Until the shared backoff for Stripe's rate limit lands in integrations/stripe: one call each.
-  const retry: RetryPolicy = options.retry ?? ((call) => call());
+  // One gate for the whole sweep: after a 429 its next requests hold back too.
+  const gate = createRateLimitGate();
+  const retry: RetryPolicy = options.retry ?? ((call) => withRateLimitBackoff(call, { gate, onWait: options.onRateLimitWait }));
   const listing = await fetchMissedEvents(ctx, { ...options, retry });
 
   let processed = 0;
@@ -161,9 +167,8 @@ export async function sweepEvents(ctx: AppContext, options: SweepOptions = {}): 
   for (const { id } of pending) {
     const result = await retry(async () => {
       const attempt = await processStoredEvent(ctx, id);
-      // Stripe unavailable half way (e.g. rate-limited): the policy may wait and process it again (its re-fetches are
-      // reads; nothing was committed).
-      if (attempt.outcome === 'failed' && isStripeUnavailable(attempt.error)) throw attempt.error;
+      // Rate-limited half way: back off and process it again (its re-fetches are reads; nothing was committed).
+      if (attempt.outcome === 'failed' && isStripeRateLimitError(attempt.error)) throw attempt.error;
       return attempt;
     }).catch((error: unknown): ProcessResult => ({ outcome: 'failed', error }));
     if (result.outcome === 'processed') processed++;
@@ -176,7 +181,15 @@ export async function sweepEvents(ctx: AppContext, options: SweepOptions = {}): 
       );
     }
   }
-  return { fetched: listing.storedIds.length, processed, failed, dead, pending: pending.length, readUntil: listing.readUntil };
+  return {
+    fetched: listing.storedIds.length,
+    processed,
+    failed,
+    dead,
+    pending: pending.length,
+    listedFrom: listing.listedFrom,
+    readUntil: listing.readUntil,
+  };
 }
 
 /**
@@ -191,7 +204,7 @@ export async function sweepEvents(ctx: AppContext, options: SweepOptions = {}): 
 async function fetchMissedEvents(
   ctx: AppContext,
   options: { since?: Date; retry: RetryPolicy; pageSize?: number },
-): Promise<{ storedIds: string[]; readUntil: Date | undefined }> {
+): Promise<{ storedIds: string[]; listedFrom: Date | undefined; readUntil: Date | undefined }> {
   const watermark = await readWatermark(ctx.db, STRIPE_EVENTS_SOURCE);
   const fromSeconds = options.since
     ? Math.floor(options.since.getTime() / 1000)
@@ -220,7 +233,7 @@ async function fetchMissedEvents(
   }
   const readUntil =
     mayAdvance && newestCreated !== undefined ? await advanceWatermark(ctx.db, STRIPE_EVENTS_SOURCE, new Date(newestCreated * 1000)) : watermark;
-  return { storedIds, readUntil };
+  return { storedIds, listedFrom: fromSeconds === undefined ? undefined : new Date(fromSeconds * 1000), readUntil };
 }
 
 export type DeadLetter = DeadEvent;
