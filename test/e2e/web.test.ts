@@ -110,6 +110,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     }, STACK_START_MS);
 
     afterAll(async () => {
+      // Tabs left open keep connections to the stack, which then waits for them to close.
+      await Promise.all(context.pages().map((page) => page.close()));
       await stack?.close();
     });
 
@@ -345,6 +347,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     }, STACK_START_MS);
 
     afterAll(async () => {
+      // Tabs left open keep connections to the stack, which then waits for them to close.
+      await Promise.all(context.pages().map((page) => page.close()));
       await stack?.close();
     });
 
