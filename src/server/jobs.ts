@@ -5,6 +5,7 @@ import { enqueueMonthlySummaries, sendDueEmails } from './modules/email/jobs.js'
 import { releaseHeldEarnings } from './modules/ledger/service.js';
 import { resumePayoutsJob } from './modules/payouts/jobs.js';
 import { deleteEndedRateLimits } from './modules/rate-limits/repository.js';
+import { settleDuplicateSubscriptions } from './modules/subscriptions/service.js';
 import { sweepEvents } from './modules/webhooks/service.js';
 
 export type Job = { name: string; everyMs: number; run(ctx: AppContext, logger: Logger): Promise<unknown> };
@@ -27,6 +28,8 @@ export const periodicJobs: Job[] = [
   { name: 'email.monthly_summary', everyMs: 60 * 60_000, run: (ctx) => enqueueMonthlySummaries(ctx) },
   // Payouts and credits whose sender died or got no clear answer from Stripe: sent again with the same keys.
   { name: 'payouts.resume', everyMs: 5 * 60_000, run: (ctx, logger) => resumePayoutsJob(ctx, logger) },
+  // Duplicate subscriptions (SPEC §3) whose cancel and refund did not finish right after their webhook.
+  { name: 'subscriptions.settle_duplicates', everyMs: 60_000, run: (ctx, logger) => settleDuplicateSubscriptions(ctx, logger) },
   // Ended rate-limit windows (one row per client and route, per member for copies): they count as absent anyway.
   { name: 'rate_limits.sweep', everyMs: 10 * 60_000, run: (ctx) => deleteEndedRateLimits(ctx.db) },
 ];

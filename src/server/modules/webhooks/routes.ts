@@ -4,6 +4,7 @@ import { AppError, BadRequestError } from '../../http/errors.js';
 import { problems } from '../../http/schemas.js';
 import { WebhookSignatureError } from '../../integrations/stripe/client.js';
 import { NotAnEventError } from './errors.js';
+import { settleDuplicateSubscriptions } from '../subscriptions/service.js';
 import { stripeEventShape, webhookReceivedSchema } from './schemas.js';
 import { receiveEvent } from './service.js';
 
@@ -52,6 +53,13 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         if (result.outcome === 'dead') request.log.warn(log, 'dead letter delivered again: acknowledged, retried only by hand');
         else request.log.info(log, 'webhook');
+        // A duplicate subscription this event revealed (checkout, subscription or invoice events sync the
+        // subscription) is cancelled and refunded now, after the commit; a job finishes it if this fails.
+        if (result.outcome === 'processed') {
+          await settleDuplicateSubscriptions(ctx, request.log).catch((error: unknown) =>
+            request.log.warn({ event: 'subscription.duplicate_settle_failed', err: error }, 'duplicate subscription left for the job'),
+          );
+        }
         return { received: true as const, outcome: result.outcome };
       },
     );

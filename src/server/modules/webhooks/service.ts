@@ -64,6 +64,7 @@ async function applyEvent(db: Db, ctx: AppContext, event: Stripe.Event) {
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
+    case 'checkout.session.expired':
       return linkCheckoutSession(db, ctx.stripe, object.id!, economics);
     case 'customer.subscription.created':
     case 'customer.subscription.updated':
