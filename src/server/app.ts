@@ -83,7 +83,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
   const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerWebhookMetrics(metrics, ctx.db);
-  registerViewer(app, ctx.tokens);
+  registerViewer(app, { tokens: ctx.tokens, sessions: ctx.sessions, acceptsOperatorTokens: !ctx.config.databaseUrl && !ctx.config.isProduction });
 
   await app.register(
     async (v1) => {
