@@ -3,17 +3,26 @@ import Stripe from 'stripe';
 import { expect } from 'vitest';
 import { billingPeriods, invoices, subscriptions } from '../src/server/db/schema.js';
 import type { TestApp } from './support/app.js';
+import { verifyThroughWelcomeMail } from './support/mail.js';
 
 const unique = () => randomBytes(4).toString('hex');
 
 export type Member = { id: string; email: string; username: string; password: string; token: string };
 
-/** Registers through the API, so every member is made the way a real one is. */
-export async function createMember(t: TestApp, overrides: Partial<{ email: string; username: string; password: string }> = {}): Promise<Member> {
+/**
+ * Registers through the API, so every member is made the way a real one is, and verifies the address with the link
+ * from the welcome mail (publishing needs it); `verified: false` leaves it unverified.
+ */
+export async function createMember(
+  t: TestApp,
+  overrides: Partial<{ email: string; username: string; password: string; verified: boolean }> = {},
+): Promise<Member> {
   const id = unique();
-  const input = { email: `member-${id}@example.com`, username: `member_${id}`, password: 'correct horse battery', ...overrides };
+  const { verified = true, ...fields } = overrides;
+  const input = { email: `member-${id}@example.com`, username: `member_${id}`, password: 'correct horse battery', ...fields };
   const response = await t.request({ method: 'POST', url: '/v1/auth/register', payload: input });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  if (verified) await verifyThroughWelcomeMail({ db: t.database.db, config: t.config, request: (options) => t.request(options) }, input.email);
   return { id: response.body.user.id, ...input, token: response.body.access_token };
 }
 

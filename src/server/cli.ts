@@ -6,6 +6,7 @@ import { seedDemoData } from './db/seed.js';
 import { formatError } from './log-serializers.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
+import { WeakPasswordError } from './modules/auth/errors.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { releaseHeldEarnings } from './modules/ledger/service.js';
@@ -21,7 +22,8 @@ const HELP = `flowtab <command>
   serve                 the HTTP API (migrates first); FLOWTAB_ENV is production unless set
   migrate               apply database migrations
   seed [--force]        create the demo creators, flows and logins (refuses FLOWTAB_ENV=production)
-  admin create --email E --username U   create an admin (password from FLOWTAB_ADMIN_PASSWORD or --password)
+  admin create --email E --username U   create an admin; the password comes from FLOWTAB_ADMIN_PASSWORD or, in a
+                        terminal, a prompt (never the command line)
   reconcile             check every ledger invariant; exits 1 with a report when one fails
   earnings release [--as-of DATE]       make held earnings past their hold available
   webhooks replay [--since DATE]        fetch the Stripe events we lack, from the watermark (how far Stripe's event list
@@ -186,21 +188,66 @@ async function webhooksCommand(args: string[]) {
   }
 }
 
+const ADMIN_USAGE = 'usage: flowtab admin create --email E --username U (the password: FLOWTAB_ADMIN_PASSWORD, or a prompt in a terminal)';
+
 async function adminCommand(args: string[]) {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { email: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } },
-  });
-  const password = values.password ?? process.env.FLOWTAB_ADMIN_PASSWORD;
-  if (positionals[0] !== 'create' || !values.email || !values.username || !password) {
-    throw new UsageError('usage: flowtab admin create --email E --username U [--password P | FLOWTAB_ADMIN_PASSWORD=P]');
+  // A password in argv lands in shell history and in every `ps` listing: refused before anything is parsed.
+  if (args.some((arg) => arg === '--password' || arg.startsWith('--password='))) {
+    throw new UsageError(`--password is not accepted (a password on the command line is visible in shell history and \`ps\`): set FLOWTAB_ADMIN_PASSWORD, or run the command in a terminal to be asked for it.\n${ADMIN_USAGE}`);
+  }
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { email: { type: 'string' }, username: { type: 'string' } } });
+  if (positionals[0] !== 'create' || !values.email || !values.username) throw new UsageError(ADMIN_USAGE);
+  const password = process.env.FLOWTAB_ADMIN_PASSWORD || (await promptNewPassword());
+  let account;
+  try {
+    account = await withPasswordHash({ email: values.email, username: values.username, password });
+  } catch (error) {
+    if (error instanceof WeakPasswordError) throw new UsageError(`The password ${error.rule}; nothing was created.`);
+    throw error;
   }
   await withContext(async (ctx) => {
     await ctx.database.migrate();
-    const account = await withPasswordHash({ email: values.email!, username: values.username!, password });
-    const user = await createAccount(ctx.db, { ...account, role: 'admin' });
+    // The operator vouches for the address: an admin can publish and connect at once.
+    const user = await createAccount(ctx.db, { ...account, role: 'admin', emailVerifiedAt: new Date() });
     console.log(`Admin ${user.username} (${user.id}) created.`);
+  });
+}
+
+/** Asks twice in a terminal, without echoing; with no terminal (a script, CI) there is no one to ask. */
+async function promptNewPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new UsageError(`No password: set FLOWTAB_ADMIN_PASSWORD (or run in a terminal to be asked).\n${ADMIN_USAGE}`);
+  }
+  const first = await readHidden('Password for the new admin (at least 10 characters): ');
+  const second = await readHidden('The same password again: ');
+  if (first !== second) throw new UsageError('The two passwords differ; nothing was created.');
+  return first;
+}
+
+function readHidden(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stdout.write(prompt);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (outcome: () => void) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.write('\n');
+      outcome();
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return finish(() => resolve(value));
+        if (char === '\u0003' || char === '\u0004') return finish(() => reject(new UsageError('Cancelled; nothing was created.')));
+        if (char === '\u007f' || char === '\b') value = [...value].slice(0, -1).join('');
+        else if (char >= ' ') value += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.resume();
   });
 }
 

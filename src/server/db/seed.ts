@@ -36,8 +36,10 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
     if ((existing?.count ?? 0) > 0 && !options.force) return { created: false, logins };
 
     const ids = new Map<string, string>();
+    // Demo addresses count as verified (SPEC §13): the demo creators publish and connect without a mail round trip.
+    const verifiedAt = new Date();
     for (const account of accounts) {
-      const user = await createAccount(tx, account);
+      const user = await createAccount(tx, { ...account, emailVerifiedAt: verifiedAt });
       ids.set(account.username, user.id);
     }
     // Oldest first, so "new" puts the last ones on top.
@@ -68,7 +70,7 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
   ];
   for (let reader = 1; reader <= DEMO_READERS; reader++) {
     const name = `reader${String(reader).padStart(2, '0')}`;
-    const user = await createAccount(db, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash });
+    const user = await createAccount(db, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash, emailVerifiedAt: new Date() });
     const subscriptionId = `sub_demo_${name}`;
     // Copies are made in a session, as through the API; it is ended once the history is written.
     const session = await insertSession(db, { userId: user.id, userAgent: 'flowtab seed', expiresAt: new Date(now + DAY_MS) });

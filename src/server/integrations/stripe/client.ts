@@ -104,6 +104,22 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
         )
         .then(logged('stripe.refund.created', { subscription_id: input.subscriptionId, reason: 'duplicate' })),
 
+    /** Deleting an account ends its live subscription at once (SPEC §13); the key names the account and the subscription. */
+    cancelSubscriptionOfDeletedAccount: (input: { userId: string; subscriptionId: string }) =>
+      stripe.subscriptions
+        .cancel(
+          input.subscriptionId,
+          { cancellation_details: { comment: 'The member deleted their Flowtab.Pro account.' } },
+          { idempotencyKey: `delete-account-${input.userId}-${input.subscriptionId}` },
+        )
+        .then(logged('stripe.subscription.canceled', { user_id: input.userId, reason: 'account_deleted' })),
+
+    /** An open Checkout Session of a deleted account can no longer be paid. */
+    expireCheckoutSession: (input: { userId: string; sessionId: string }) =>
+      stripe.checkout.sessions
+        .expire(input.sessionId, {}, { idempotencyKey: `expire-checkout-${input.sessionId}` })
+        .then(logged('stripe.checkout_session.expired', { user_id: input.userId, reason: 'account_deleted' })),
+
     retrieveSubscription: (id: string) => stripe.subscriptions.retrieve(id, { expand: ['latest_invoice'] }),
     listSubscriptions: (customerId: string) => stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 10 }),
     retrieveInvoice: (id: string) => stripe.invoices.retrieve(id, { expand: ['payments'] }),

@@ -1,6 +1,7 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { sessions, users } from '../../db/schema.js';
+import { accountTokens, sessions, users } from '../../db/schema.js';
+import { rowsOf } from '../../db/rows.js';
 
 export type SessionRow = typeof sessions.$inferSelect;
 
@@ -34,4 +35,150 @@ export async function revokeAllSessions(db: Db, userId: string): Promise<number>
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return rows.length;
+}
+
+/** Ends every open session of the member but `keepSessionId` (a password change keeps the session that made it). */
+export async function revokeOtherSessions(db: Db, userId: string, keepSessionId: string | undefined): Promise<number> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keepSessionId ? ne(sessions.id, keepSessionId) : undefined))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
+/** The member's sessions, newest first, without any secret (the export). */
+export async function listSessionsOf(db: Db, userId: string) {
+  return db
+    .select({
+      id: sessions.id,
+      kind: sessions.kind,
+      name: sessions.name,
+      userAgent: sessions.userAgent,
+      scopes: sessions.scopes,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      revokedAt: sessions.revokedAt,
+      lastUsedAt: sessions.lastUsedAt,
+    })
+    .from(sessions)
+    .where(eq(sessions.userId, userId))
+    .orderBy(desc(sessions.createdAt));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Account tokens: single-use links mailed to a member, stored as the SHA-256 of the token.
+
+export type AccountTokenRow = typeof accountTokens.$inferSelect;
+export type AccountTokenPurpose = AccountTokenRow['purpose'];
+
+export async function insertAccountToken(
+  db: Db,
+  values: { userId: string; purpose: AccountTokenPurpose; tokenHash: string; newEmail?: string | null; expiresInMs: number },
+): Promise<AccountTokenRow> {
+  const [row] = await db
+    .insert(accountTokens)
+    .values({
+      userId: values.userId,
+      purpose: values.purpose,
+      tokenHash: values.tokenHash,
+      newEmail: values.newEmail ?? null,
+      // The database's clock decides expiry, as it decides use (consumeAccountToken): one clock for both.
+      expiresAt: sql`now() + ${values.expiresInMs}::integer * interval '1 millisecond'`,
+    })
+    .returning();
+  return row!;
+}
+
+/**
+ * A password reset for an address, if an account has it: the token row is inserted by one INSERT … SELECT, which runs
+ * the same whether the address is known or not (no row for an unknown one). Returns the account and the token row.
+ */
+export async function insertResetTokenForEmail(db: Db, input: { email: string; tokenHash: string; expiresInMs: number }) {
+  const result = await db.execute(sql`
+    with account as (
+      select id, email, username from users where lower(email) = lower(${input.email}) and deleted_at is null and status = 'active'
+    ), token as (
+      insert into account_tokens (user_id, purpose, token_hash, expires_at)
+      select id, 'reset_password', ${input.tokenHash}, now() + ${input.expiresInMs}::integer * interval '1 millisecond' from account
+      returning id, user_id
+    )
+    select token.id as token_id, account.id, account.email, account.username from token join account on account.id = token.user_id`);
+  const [row] = rowsOf<{ token_id: string; id: string; email: string; username: string }>(result);
+  return row ? { tokenId: row.token_id, user: { id: row.id, email: row.email, username: row.username } } : undefined;
+}
+
+/**
+ * Uses a token once: one conditional UPDATE, so of two requests with the same link exactly one gets the row. Returns
+ * undefined when the token is unknown, of another purpose, used or expired (findAccountToken tells which).
+ */
+export async function consumeAccountToken(db: Db, tokenHash: string, purposes: AccountTokenPurpose[]): Promise<AccountTokenRow | undefined> {
+  const [row] = await db
+    .update(accountTokens)
+    .set({ usedAt: sql`now()` })
+    .where(
+      and(
+        eq(accountTokens.tokenHash, tokenHash),
+        sql`${accountTokens.purpose} in (${sql.join(purposes.map((purpose) => sql`${purpose}`), sql`, `)})`,
+        isNull(accountTokens.usedAt),
+        gt(accountTokens.expiresAt, sql`now()`),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** A token as stored, and whether it has expired by the database's clock (to say why it cannot be used). */
+export async function findAccountToken(db: Db, tokenHash: string): Promise<(AccountTokenRow & { isExpired: boolean }) | undefined> {
+  const [row] = await db
+    .select({ token: accountTokens, isExpired: sql<boolean>`${accountTokens.expiresAt} <= now()` })
+    .from(accountTokens)
+    .where(eq(accountTokens.tokenHash, tokenHash));
+  return row ? { ...row.token, isExpired: row.isExpired } : undefined;
+}
+
+/** Retires the member's other unused links of these purposes (a newer one replaces them, or the account changed). */
+export async function retireAccountTokens(db: Db, userId: string, purposes: AccountTokenPurpose[], exceptId?: string): Promise<number> {
+  const rows = await db
+    .update(accountTokens)
+    .set({ usedAt: sql`now()` })
+    .where(
+      and(
+        eq(accountTokens.userId, userId),
+        sql`${accountTokens.purpose} in (${sql.join(purposes.map((purpose) => sql`${purpose}`), sql`, `)})`,
+        isNull(accountTokens.usedAt),
+        exceptId ? ne(accountTokens.id, exceptId) : undefined,
+      ),
+    )
+    .returning({ id: accountTokens.id });
+  return rows.length;
+}
+
+/** The new address waiting for its confirmation, if any (the latest change-email link still usable). */
+export async function findPendingEmailChange(db: Db, userId: string): Promise<{ newEmail: string; expiresAt: Date } | undefined> {
+  const [row] = await db
+    .select({ newEmail: accountTokens.newEmail, expiresAt: accountTokens.expiresAt })
+    .from(accountTokens)
+    .where(
+      and(eq(accountTokens.userId, userId), eq(accountTokens.purpose, 'change_email'), isNull(accountTokens.usedAt), gt(accountTokens.expiresAt, sql`now()`)),
+    )
+    .orderBy(desc(accountTokens.createdAt))
+    .limit(1);
+  return row?.newEmail ? { newEmail: row.newEmail, expiresAt: row.expiresAt } : undefined;
+}
+
+/** The member's mailed links, without their hashes (the export). */
+export async function listAccountTokensOf(db: Db, userId: string) {
+  return db
+    .select({
+      id: accountTokens.id,
+      purpose: accountTokens.purpose,
+      newEmail: accountTokens.newEmail,
+      createdAt: accountTokens.createdAt,
+      expiresAt: accountTokens.expiresAt,
+      usedAt: accountTokens.usedAt,
+    })
+    .from(accountTokens)
+    .where(eq(accountTokens.userId, userId))
+    .orderBy(desc(accountTokens.createdAt));
 }

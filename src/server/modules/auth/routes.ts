@@ -4,8 +4,29 @@ import type { AppContext } from '../../context.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import { toUserView } from '../users/service.js';
-import { registerBody, registerResponse, tokenBody, tokenResponse } from './schemas.js';
-import { authenticate, endAllSessions, endSession, signUpMember, startSession, withPasswordHash } from './service.js';
+import {
+  acceptedResponse,
+  passwordResetBody,
+  passwordResetConfirmBody,
+  registerBody,
+  registerResponse,
+  tokenBody,
+  tokenResponse,
+  verifyEmailBody,
+} from './schemas.js';
+import {
+  authenticate,
+  confirmPasswordReset,
+  endAllSessions,
+  endSession,
+  hashNewPassword,
+  requestPasswordReset,
+  resendVerification,
+  signUpMember,
+  startSession,
+  verifyEmailToken,
+  withPasswordHash,
+} from './service.js';
 
 export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const rateLimit = { max: ctx.config.rateLimits.authPerMinute, timeWindow: 60_000 };
@@ -24,12 +45,92 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const account = await withPasswordHash(request.body);
         const { user, token } = await ctx.db.transaction(async (tx) => {
-          const user = await signUpMember(tx, account);
+          const user = await signUpMember(tx, account, { secret: ctx.config.jwtSecret });
           return { user, token: await startSession(tx, ctx.tokens, user, request.headers['user-agent']) };
         });
         request.log.info({ event: 'user.registered', user_id: user.id }, 'member registered');
         reply.status(201);
         return { user: toUserView(user, false), ...token };
+      },
+    );
+
+    app.post(
+      '/auth/verify-email',
+      {
+        config: { rateLimit },
+        schema: {
+          tags: ['accounts'],
+          summary: 'Use the link mailed to verify your address, or to confirm a new one (no login needed)',
+          description:
+            'The token from `PUBLIC_URL/verify-email?token=…`. A sign-up or resend link marks the address verified; a change-email link moves the account to the new address (and tells the old one). 400 names why a link does not work: `reason` is unknown, expired, used, wrong_purpose or stale.',
+          body: verifyEmailBody,
+          response: { 204: z.null(), ...problems(400, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const result = await ctx.db.transaction((tx) => verifyEmailToken(tx, request.body.token));
+        const event = result.kind === 'changed' ? 'account.email_changed' : 'account.email_verified';
+        request.log.info({ event, user_id: result.user.id }, result.kind === 'changed' ? 'email address changed' : 'email address verified');
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/verify-email/resend',
+      {
+        config: { rateLimit },
+        schema: {
+          tags: ['accounts'],
+          summary: 'Mail a new verification link to your address (a few per 15 minutes)',
+          security: bearerAuth,
+          response: { 202: acceptedResponse, ...problems(401, 409, 429) },
+        },
+      },
+      async (request, reply) => {
+        const viewer = requireViewer(request);
+        await ctx.db.transaction((tx) => resendVerification(tx, viewer.id, { secret: ctx.config.jwtSecret }));
+        request.log.info({ event: 'account.verification_sent', user_id: viewer.id }, 'verification link sent');
+        return reply.status(202).send({ status: 'accepted', detail: 'We mailed a new verification link to your address.' });
+      },
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        config: { rateLimit },
+        schema: {
+          tags: ['accounts'],
+          summary: 'Mail a password reset link (202 whether or not the address has an account)',
+          description: 'The answer and its timing are the same for every address. The link (`PUBLIC_URL/reset-password?token=…`) works once, for 60 minutes.',
+          body: passwordResetBody,
+          response: { 202: acceptedResponse, ...problems(400, 429) },
+        },
+      },
+      async (request, reply) => {
+        await ctx.db.transaction((tx) => requestPasswordReset(tx, request.body.email, { secret: ctx.config.jwtSecret }));
+        return reply.status(202).send({ status: 'accepted', detail: 'If an account uses this address, we mailed it a link to choose a new password.' });
+      },
+    );
+
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        config: { rateLimit },
+        schema: {
+          tags: ['accounts'],
+          summary: 'Choose a new password with the mailed link: ends every session of the account',
+          description: '400 names why a link does not work: `reason` is unknown, expired, used or wrong_purpose; a weak password is 400 `weak-password`.',
+          body: passwordResetConfirmBody,
+          response: { 204: z.null(), ...problems(400, 429) },
+        },
+      },
+      async (request, reply) => {
+        // Hashed before the transaction (argon2 is slow on purpose); the rest of the rule needs the account.
+        const passwordHash = await hashNewPassword(request.body.password);
+        const user = await ctx.db.transaction((tx) => confirmPasswordReset(tx, { ...request.body, passwordHash }));
+        ctx.sessions.forget(user.id);
+        request.log.info({ event: 'account.password_reset', user_id: user.id }, 'password reset; every session ended');
+        return reply.status(204).send(null);
       },
     );
 

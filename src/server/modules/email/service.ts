@@ -2,8 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { SubscriptionStatus } from '../../db/schema.js';
+import { isErasedEmail } from '../users/erasure.js';
 import { findUserById } from '../users/repository.js';
 import { InvalidUnsubscribeTokenError } from './errors.js';
+import { openLinkToken, sealLinkToken } from './link-tokens.js';
 import { insertOutboxEmail, notifyOutbox, type OutboxRow, setWantsSummaryEmails } from './repository.js';
 import { type EmailData, type EmailTemplate, emailTemplates, isOptionalEmail, type RenderedEmail, renderEmail, subjectOf } from './templates.js';
 
@@ -22,6 +24,8 @@ export type EmailInput<T extends EmailTemplate> = {
  * cause key does nothing, so a replayed webhook never mails twice. Returns whether a mail was queued.
  */
 export async function enqueueEmail<T extends EmailTemplate>(db: Db, input: EmailInput<T>): Promise<boolean> {
+  // A deleted account's erased address: nothing can reach it (a payout or a cancelled subscription after deletion).
+  if (isErasedEmail(input.to)) return false;
   const id = await insertOutboxEmail(db, {
     causeKey: input.causeKey,
     userId: input.userId,
@@ -36,8 +40,62 @@ export async function enqueueEmail<T extends EmailTemplate>(db: Db, input: Email
 
 type Recipient = { id: string; email: string; username: string };
 
-export async function enqueueWelcomeEmail(db: Db, user: Recipient) {
-  return enqueueEmail(db, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data: { username: user.username } });
+/** `link`: the verification link's token and the secret it is sealed with in the outbox (link-tokens.ts). */
+export type MailedLink = { token: string; secret: string };
+
+export async function enqueueWelcomeEmail(db: Db, user: Recipient, verify?: MailedLink) {
+  const data = { username: user.username, ...(verify ? { token: sealLinkToken(verify.secret, verify.token) } : {}) };
+  return enqueueEmail(db, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Account mails (SPEC §13). Each is keyed on the account token it carries, or on the change it reports.
+
+export async function enqueueVerifyEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string }) {
+  return enqueueEmail(db, {
+    causeKey: `verify-email:${link.tokenId}`,
+    userId: user.id,
+    to: user.email,
+    template: 'verify_email',
+    data: { username: user.username, token: sealLinkToken(link.secret, link.token) },
+  });
+}
+
+export async function enqueuePasswordResetEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string; validMinutes: number }) {
+  return enqueueEmail(db, {
+    causeKey: `password-reset:${link.tokenId}`,
+    userId: user.id,
+    to: user.email,
+    template: 'password_reset',
+    data: { username: user.username, token: sealLinkToken(link.secret, link.token), validMinutes: link.validMinutes },
+  });
+}
+
+/** To the new address: its link applies the change. */
+export async function enqueueEmailChangeEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string; newEmail: string }) {
+  return enqueueEmail(db, {
+    causeKey: `email-change:${link.tokenId}`,
+    userId: user.id,
+    to: link.newEmail,
+    template: 'email_change',
+    data: { username: user.username, token: sealLinkToken(link.secret, link.token), newEmail: link.newEmail },
+  });
+}
+
+/** To the old address, once the change is applied (`user` still has it). */
+export async function enqueueEmailChangedEmail(db: Db, user: Recipient, change: { tokenId: string; newEmail: string }) {
+  return enqueueEmail(db, {
+    causeKey: `email-changed:${change.tokenId}`,
+    userId: user.id,
+    to: user.email,
+    template: 'email_changed',
+    data: { username: user.username, newEmail: change.newEmail },
+  });
+}
+
+/** To the address the account had: queued in the deletion's transaction, before the address is erased. */
+export async function enqueueAccountDeletedEmail(db: Db, user: Recipient) {
+  return enqueueEmail(db, { causeKey: `account-deleted:${user.id}`, userId: user.id, to: user.email, template: 'account_deleted', data: { username: user.username } });
 }
 
 /** SPEC §3: the member's second live subscription is being cancelled and refunded; one mail per duplicate. */
@@ -190,10 +248,18 @@ export function isEmailTemplate(name: string): name is EmailTemplate {
 export function renderOutboxEmail(row: OutboxRow, env: EmailEnvironment): RenderedEmail & { headers: Record<string, string> } {
   if (!isEmailTemplate(row.template)) throw new Error(`unknown email template "${row.template}"`);
   const unsubscribeUrl = isOptionalEmail(row.template) && row.userId ? unsubscribeUrlFor(env, row.userId) : undefined;
-  const rendered = renderEmail(row.template, row.data as never, { publicUrl: env.publicUrl, unsubscribeUrl });
+  const rendered = renderEmail(row.template, withOpenedToken(row.data, env.jwtSecret) as never, { publicUrl: env.publicUrl, unsubscribeUrl });
   // RFC 8058 one-click unsubscribe: mail clients POST to the same signed link.
   const headers: Record<string, string> = unsubscribeUrl ? { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {};
   return { ...rendered, subject: row.subject ?? rendered.subject, headers };
+}
+
+/** A mailed link's token is sealed in the outbox row; rendering opens it (or drops it, if the secret changed since). */
+function withOpenedToken(data: Record<string, unknown>, secret: string): Record<string, unknown> {
+  if (typeof data.token !== 'string') return data;
+  const { token, ...rest } = data;
+  const opened = openLinkToken(secret, token);
+  return opened === undefined ? rest : { ...rest, token: opened };
 }
 
 /** `Message-ID` of a queued mail: the same on every attempt, on the sender's domain. */

@@ -6,7 +6,17 @@ import { formatCents } from '../ledger/money.js';
  * added when the mail is rendered, from the configuration.
  */
 export type EmailData = {
-  welcome: { username: string };
+  /** `token` (here and in the account mails below) is sealed in the outbox (link-tokens.ts) and opened to render the link. */
+  welcome: { username: string; token?: string };
+  /** A new verification link (resend), to the member's address. */
+  verify_email: { username: string; token?: string };
+  password_reset: { username: string; token?: string; validMinutes: number };
+  /** To the NEW address: confirming it applies the change. */
+  email_change: { username: string; token?: string; newEmail: string };
+  /** To the OLD address, once the change is applied. */
+  email_changed: { username: string; newEmail: string };
+  /** To the address the account had, when it is deleted. */
+  account_deleted: { username: string };
   subscription_started: {
     username: string;
     subscriptionId: string;
@@ -69,6 +79,11 @@ export const emailTemplates = [
   'payout_sent',
   'payout_failed',
   'monthly_summary',
+  'verify_email',
+  'password_reset',
+  'email_change',
+  'email_changed',
+  'account_deleted',
 ] as const satisfies readonly EmailTemplate[];
 
 /** Mails a member may switch off (with the signed link in their footer). Everything else is transactional. */
@@ -84,6 +99,11 @@ export function isOptionalEmail(template: EmailTemplate): boolean {
     case 'subscription_duplicate_refunded':
     case 'payout_sent':
     case 'payout_failed':
+    case 'verify_email':
+    case 'password_reset':
+    case 'email_change':
+    case 'email_changed':
+    case 'account_deleted':
       return false;
   }
 }
@@ -120,9 +140,16 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
   // One switch over the template names; the cast pairs each name with its data (TypeScript cannot narrow T itself).
   const mail = { template, data } as { [K in EmailTemplate]: { template: K; data: EmailData[K] } }[EmailTemplate];
   const url = (path: string) => `${links.publicUrl}${path}`;
+  const withToken = (path: string, token: string) => url(`${path}?token=${encodeURIComponent(token)}`);
+  // A token that cannot be opened (JWT_SECRET rotated since the mail was queued): say where to get a new link.
+  const verifyLink = (token: string | undefined, label: string): Block =>
+    token ? { kind: 'button', label, url: withToken('/verify-email', token) } : p(`This link can no longer be shown. Ask for a new one on your account page: ${url('/account')}`);
   switch (mail.template) {
     case 'welcome': {
       const d = mail.data;
+      const verify: Block[] = d.token
+        ? [p('First, confirm that this address is yours: you need a confirmed address to publish flows and to be paid.'), verifyLink(d.token, 'Confirm your email address')]
+        : [];
       return {
         subject: 'Welcome to Flowtab.Pro',
         body: {
@@ -130,8 +157,85 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
           blocks: [
             hi(d.username),
             p('Your account is ready. Flowtab.Pro is a library of flows: prompts and step-by-step recipes you paste into browser AI agents.'),
+            ...verify,
             { kind: 'list', items: ['Browse and copy free flows now.', 'Publish your own flows and earn when subscribers copy them.', 'Go Premium to copy every flow in the library.'] },
             { kind: 'button', label: 'Open the library', url: url('/') },
+          ],
+        },
+      };
+    }
+    case 'verify_email': {
+      const d = mail.data;
+      return {
+        subject: 'Confirm your email address for Flowtab.Pro',
+        body: {
+          heading: 'Confirm your email address',
+          blocks: [
+            hi(d.username),
+            p('Press the button to confirm that this address is yours. A confirmed address lets you publish flows and be paid for them.'),
+            verifyLink(d.token, 'Confirm your email address'),
+            p('The link works once, for 48 hours. If you did not ask for it, you can ignore this mail.'),
+          ],
+        },
+      };
+    }
+    case 'password_reset': {
+      const d = mail.data;
+      return {
+        subject: 'Reset your Flowtab.Pro password',
+        body: {
+          heading: 'Reset your password',
+          blocks: [
+            hi(d.username),
+            p('Someone (we hope you) asked to reset the password of your Flowtab.Pro account. Press the button to choose a new one.'),
+            d.token
+              ? { kind: 'button', label: 'Choose a new password', url: withToken('/reset-password', d.token) }
+              : p(`This link can no longer be shown. Ask for a new one: ${url('/forgot-password')}`),
+            p(`The link works once, for ${d.validMinutes} minutes. Choosing a new password logs you out everywhere.`),
+            p('If you did not ask for this, ignore this mail: your password stays as it is.'),
+          ],
+        },
+      };
+    }
+    case 'email_change': {
+      const d = mail.data;
+      return {
+        subject: 'Confirm your new email address for Flowtab.Pro',
+        body: {
+          heading: 'Confirm your new email address',
+          blocks: [
+            hi(d.username),
+            p(`You asked to use ${d.newEmail} for your Flowtab.Pro account. Press the button to confirm it; until then your account keeps its current address.`),
+            verifyLink(d.token, 'Confirm this address'),
+            p('The link works once, for 24 hours. If you did not ask for this, ignore this mail: nothing changes.'),
+          ],
+        },
+      };
+    }
+    case 'email_changed': {
+      const d = mail.data;
+      return {
+        subject: 'Your Flowtab.Pro email address was changed',
+        body: {
+          heading: 'Your email address was changed',
+          blocks: [
+            hi(d.username),
+            p(`The email address of your Flowtab.Pro account is now ${d.newEmail}. Mails about your account and your earnings go there from now on.`),
+            p('If you did not make this change, someone else may know your password: reply to this mail at once so we can secure your account.'),
+          ],
+        },
+      };
+    }
+    case 'account_deleted': {
+      const d = mail.data;
+      return {
+        subject: 'Your Flowtab.Pro account was deleted',
+        body: {
+          heading: 'Your account was deleted',
+          blocks: [
+            hi(d.username),
+            p('As you asked, we deleted your Flowtab.Pro account: your sessions are ended, your flows are archived, your subscription is cancelled and your email address, username and profile are erased.'),
+            p('We keep the accounting records the law and our creators need (copies, earnings and payouts), without your name or address. This is the last mail we send you.'),
           ],
         },
       };

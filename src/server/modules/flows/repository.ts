@@ -135,3 +135,13 @@ function toTextArray(values: string[]): SQL {
     sql`, `,
   )}]::text[]`;
 }
+
+/** The member's flows (every status) become archived: off the library, their copies and earnings kept. */
+export async function archiveFlowsOfAuthor(db: Db, authorId: string): Promise<number> {
+  const rows = await db
+    .update(flows)
+    .set({ status: 'archived', updatedAt: new Date() })
+    .where(and(eq(flows.authorId, authorId), sql`${flows.status} <> 'archived'`))
+    .returning({ id: flows.id });
+  return rows.length;
+}

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../http/viewer.js';
+import { requireVerifiedEmail } from '../auth/service.js';
 import { findGoodStandingSubscription } from '../subscriptions/repository.js';
 import { FeatureRequiresAdminError, FlowNotFoundError, NotFlowAuthorError } from './errors.js';
 import {
@@ -96,6 +97,7 @@ export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | u
 
 export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Promise<FlowView> {
   if (input.featured && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
+  if (input.status === 'published') await requireVerifiedEmail(db, viewer.id, 'publish flows');
   const now = new Date();
   const row = await insertFlowWithFreeSlug(
     db,
@@ -122,6 +124,10 @@ export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Prom
 export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
   const flow = await findEditableFlow(db, viewer, ref);
   if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
+  // Publishing needs the author's proven address (SPEC §13); an admin publishing someone else's flow is moderation.
+  if (patch.status === 'published' && flow.status !== 'published' && viewer.id === flow.authorId) {
+    await requireVerifiedEmail(db, viewer.id, 'publish flows');
+  }
   const changes = {
     title: patch.title,
     summary: patch.summary,

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../http/errors.js';
 import type { Viewer } from '../../http/viewer.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
+import { requireVerifiedEmail } from '../auth/service.js';
 import { createRateLimitGate, type RateLimitGate, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';
 import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../email/service.js';
 import { creatorAccountBalance, postLedgerTransaction } from '../ledger/repository.js';
@@ -129,6 +130,7 @@ export async function connectCreator(ctx: AppContext, viewer: Viewer) {
   const user = await findPayoutCreator(ctx.db, viewer.id);
   if (!user) throw new NotFoundError('Your account');
   if (!(await hasAuthoredFlow(ctx.db, user.id))) throw new NotACreatorError();
+  await requireVerifiedEmail(ctx.db, user.id, 'set up payouts');
   let accountId = user.connectAccountId;
   if (!accountId) {
     const account = await ctx.stripe.createConnectAccount({ userId: user.id, email: user.email });

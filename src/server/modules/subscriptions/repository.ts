@@ -97,6 +97,15 @@ export async function recordCheckoutSession(db: Db, id: string, session: { id: s
     .where(and(eq(checkoutSessions.id, id), or(isNull(checkoutSessions.stripeSessionId), eq(checkoutSessions.stripeSessionId, session.id))));
 }
 
+/** The member's open checkout, if any (read only: claimCheckoutSession makes one). */
+export async function findOpenCheckoutSession(db: Db, userId: string): Promise<CheckoutSessionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(checkoutSessions)
+    .where(and(eq(checkoutSessions.userId, userId), eq(checkoutSessions.status, 'open')));
+  return row;
+}
+
 /** The session completed or expired at Stripe: the next checkout makes a new one. */
 export async function closeCheckoutSession(db: Db, where: { id: string } | { stripeSessionId: string }, status: 'complete' | 'expired') {
   await db
