@@ -23,8 +23,11 @@ import { copyRoutes } from './modules/copies/routes.js';
 import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
 import { creatorRoutes } from './modules/creators/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
+import { mcpRoutes } from './modules/mcp/routes.js';
 import { payoutRoutes } from './modules/payouts/routes.js';
+import { countRateLimitHit } from './modules/rate-limits/repository.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
+import { tokenRoutes } from './modules/tokens/routes.js';
 import { registerWebhookMetrics } from './modules/webhooks/metrics.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -83,7 +86,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
   const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerWebhookMetrics(metrics, ctx.db);
-  registerViewer(app, { tokens: ctx.tokens, sessions: ctx.sessions, acceptsOperatorTokens: !ctx.config.databaseUrl && !ctx.config.isProduction });
+  registerViewer(app, {
+    tokens: ctx.tokens,
+    sessions: ctx.sessions,
+    acceptsOperatorTokens: !ctx.config.databaseUrl && !ctx.config.isProduction,
+    // Personal access tokens: a budget per token, in the same rate_limits store as every other limit.
+    tokenRequests: { perMinute: ctx.config.rateLimits.tokenPerMinute, count: (key, windowMs) => countRateLimitHit(ctx.db, key, windowMs) },
+  });
 
   await app.register(
     async (v1) => {
@@ -96,9 +105,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       await v1.register(subscriptionRoutes(ctx));
       await v1.register(webhookRoutes(ctx));
       await v1.register(emailRoutes(ctx));
+      await v1.register(tokenRoutes(ctx));
     },
     { prefix: '/v1' },
   );
+  // Agents (SPEC §16): the MCP server, outside /v1 as MCP clients expect one fixed URL.
+  await app.register(mcpRoutes(ctx));
   // The development outbox shows everyone's mail: never in production.
   if (!ctx.config.isProduction) await app.register(devMailRoutes(ctx));
   // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.

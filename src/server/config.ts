@@ -38,6 +38,7 @@ const envSchema = z.object({
   RATE_LIMIT_COPY_PER_MINUTE: intFromEnv(120, 1),
   RATE_LIMIT_LIST_PER_MINUTE: intFromEnv(300, 1),
   RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: intFromEnv(10, 1),
+  RATE_LIMIT_TOKEN_PER_MINUTE: intFromEnv(300, 1),
   // Hops, not a boolean: trusting every X-Forwarded-For entry would let any client pick its own address.
   TRUST_PROXY: z.coerce.number({ error: 'TRUST_PROXY must be a number of proxy hops' }).int().min(0).max(10).optional(),
   DOCS_PUBLIC: booleanFromEnv.optional(),
@@ -78,9 +79,10 @@ export type Config = Readonly<{
   runsJobs: boolean;
   /**
    * Per client address (per member for copies); `loginFailuresPerAccount` counts failed logins per login name in
-   * 15 minutes, whatever the address. Counted in the database (rate_limits), shared by every process.
+   * 15 minutes, whatever the address. `tokenPerMinute`: requests per personal access token (and per login session on
+   * /mcp). Counted in the database (rate_limits), shared by every process.
    */
-  rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number; listPerMinute: number; loginFailuresPerAccount: number }>;
+  rateLimits: Readonly<{ authPerMinute: number; copyPerMinute: number; listPerMinute: number; loginFailuresPerAccount: number; tokenPerMinute: number }>;
   /** Reverse-proxy hops whose X-Forwarded-For is believed (TRUST_PROXY); undefined: the socket's address only. */
   trustProxyHops: number | undefined;
   /** Whether /docs and /openapi.json are served (DOCS_PUBLIC; off in production unless asked for). */
@@ -163,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
       copyPerMinute: e.RATE_LIMIT_COPY_PER_MINUTE,
       listPerMinute: e.RATE_LIMIT_LIST_PER_MINUTE,
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT,
+      tokenPerMinute: e.RATE_LIMIT_TOKEN_PER_MINUTE,
     }),
     trustProxyHops: e.TRUST_PROXY || undefined,
     isDocsPublic: e.DOCS_PUBLIC ?? !isProduction,

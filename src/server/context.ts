@@ -5,6 +5,7 @@ import { createSessionResolver, type SessionResolver } from './http/viewer.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
 import { findSessionAccount } from './modules/auth/repository.js';
 import { createMailTransport, type MailTransport } from './modules/email/transport.js';
+import { findTokenSessionAndTouch } from './modules/tokens/repository.js';
 
 /** What routes and jobs are handed: configuration and the I/O they may use. Built once per process. */
 export type AppContext = {
@@ -33,7 +34,10 @@ export async function createContext(
     database,
     db: database.db,
     tokens: createTokenService(config.jwtSecret),
-    sessions: createSessionResolver(({ userId, sessionId }) => findSessionAccount(database.db, sessionId, userId)),
+    sessions: createSessionResolver(
+      ({ userId, sessionId }) => findSessionAccount(database.db, sessionId, userId),
+      (tokenHash) => findTokenSessionAndTouch(database.db, tokenHash),
+    ),
     stripe: createStripeGateway(options.stripe, options.logger),
     billing: { priceId: options.stripe.priceId },
     mailer: createMailTransport(config.smtpUrl),

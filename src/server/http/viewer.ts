@@ -1,14 +1,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccountSuspendedError, SessionEndedError, UnauthorizedError } from './errors.js';
+import {
+  hashPersonalToken,
+  isPersonalTokenBearer,
+  isWellFormedPersonalToken,
+  LoginRequiredError,
+  PersonalTokenInvalidError,
+  requireScope,
+  TokenRateLimitError,
+  type TokenScope,
+  type TokenScopeRule,
+} from './personal-tokens.js';
 import type { TokenService } from './tokens.js';
 
 export type Role = 'member' | 'admin';
-/** Who is asking: a member or admin with an open session, or undefined for a guest. */
-export type Viewer = { id: string; role: Role; sessionId: string | undefined };
+/**
+ * Who is asking: a member or admin with an open session, or undefined for a guest. `scopes` is set only when the
+ * session is a personal access token (SPEC §16), and says what it may do; a login may do everything.
+ */
+export type Viewer = { id: string; role: Role; sessionId: string | undefined; scopes?: readonly TokenScope[] };
 export type SessionClaims = { userId: string; sessionId: string };
 
 /** The account behind an open, unexpired session; undefined when the session was ended or has expired. */
 export type SessionLookup = (claims: SessionClaims) => Promise<{ role: Role; status: 'active' | 'suspended' } | undefined>;
+/** The open, unexpired token session with this hash and its account; undefined when unknown, revoked or expired. */
+export type TokenLookup = (
+  tokenHash: string,
+) => Promise<{ userId: string; sessionId: string; scopes: readonly TokenScope[]; role: Role; status: 'active' | 'suspended' } | undefined>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,6 +39,8 @@ declare module 'fastify' {
     checksSessionInStatement?: boolean;
     /** The one route `flowtab` commands call on a running development server (an operator token). */
     acceptsOperatorToken?: boolean;
+    /** What a personal access token needs to call the route; without it, tokens are refused (403). */
+    tokenScope?: TokenScopeRule;
   }
 }
 
@@ -31,13 +51,28 @@ const SESSION_CACHE_MAX = 50_000;
 
 export type SessionResolver = {
   resolve(claims: SessionClaims): Promise<Viewer | 'ended' | 'suspended'>;
+  /** A personal access token by its hash: the same ≤ 4 s memory as logins, so a revoked token stops within 5 s. */
+  resolveToken(tokenHash: string): Promise<Viewer | 'ended' | 'suspended'>;
   /** Drops what this process remembers of a member's sessions it just ended, so the end is immediate here. */
   forget(userId: string): void;
 };
 
-export function createSessionResolver(lookup: SessionLookup): SessionResolver {
+export function createSessionResolver(lookup: SessionLookup, lookupToken: TokenLookup): SessionResolver {
   const cache = new Map<string, { viewer: Viewer; until: number }>();
+  const tokenCache = new Map<string, { viewer: Viewer; until: number }>();
   return {
+    async resolveToken(tokenHash) {
+      const now = Date.now();
+      const cached = tokenCache.get(tokenHash);
+      if (cached && cached.until > now) return cached.viewer;
+      const token = await lookupToken(tokenHash);
+      if (!token) return 'ended';
+      if (token.status === 'suspended') return 'suspended';
+      const viewer: Viewer = { id: token.userId, role: token.role, sessionId: token.sessionId, scopes: token.scopes };
+      if (tokenCache.size >= SESSION_CACHE_MAX) tokenCache.delete(tokenCache.keys().next().value!);
+      tokenCache.set(tokenHash, { viewer, until: now + SESSION_CACHE_MS });
+      return viewer;
+    },
     async resolve(claims) {
       const now = Date.now();
       const cached = cache.get(claims.sessionId);
@@ -52,6 +87,7 @@ export function createSessionResolver(lookup: SessionLookup): SessionResolver {
     },
     forget(userId) {
       for (const [sessionId, entry] of cache) if (entry.viewer.id === userId) cache.delete(sessionId);
+      for (const [tokenHash, entry] of tokenCache) if (entry.viewer.id === userId) tokenCache.delete(tokenHash);
     },
   };
 }
@@ -61,10 +97,12 @@ export type ViewerOptions = {
   sessions: SessionResolver;
   /** Only a development server on the embedded database, which the CLI cannot open while it runs, accepts them. */
   acceptsOperatorTokens: boolean;
+  /** Requests per minute per personal access token, counted by `count` (the shared rate_limits store). */
+  tokenRequests: { perMinute: number; count(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> };
 };
 
 /** Reads the bearer token on every request; a present but invalid or ended one is a 401, never a silent guest. */
-export function registerViewer(app: FastifyInstance, { tokens, sessions, acceptsOperatorTokens }: ViewerOptions) {
+export function registerViewer(app: FastifyInstance, { tokens, sessions, acceptsOperatorTokens, tokenRequests }: ViewerOptions) {
   app.decorateRequest('viewer', undefined);
   app.decorateRequest('sessionClaims', undefined);
   app.addHook('onRequest', async (request) => {
@@ -72,6 +110,7 @@ export function registerViewer(app: FastifyInstance, { tokens, sessions, accepts
     if (!header) return;
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+    if (isPersonalTokenBearer(match[1])) return acceptPersonalToken(request, match[1]);
     const claims = tokens.verify(match[1]);
     if (!claims) throw new UnauthorizedError('The token is invalid or expired; log in again.');
     if (claims.kind === 'operator') {
@@ -88,6 +127,31 @@ export function registerViewer(app: FastifyInstance, { tokens, sessions, accepts
     if (viewer === 'suspended') throw new AccountSuspendedError();
     request.viewer = viewer;
   });
+
+  /**
+   * A personal access token: its session from the hash (cached ≤ 4 s, like a login's), then the route's scope rule
+   * (the one place tokens are checked against routes), then its own per-minute budget. The copy route is the
+   * exception to the budget: record_copy counts the member's copies per minute in the copy's own statement, and
+   * checks the token's session there too, so a cached token costs the copy no extra round trip.
+   */
+  async function acceptPersonalToken(request: FastifyRequest, bearer: string): Promise<void> {
+    const config = request.routeOptions.config;
+    // No route: the 404 says so, whoever asks.
+    if (request.routeOptions.url === undefined) return;
+    if (!isWellFormedPersonalToken(bearer)) throw new PersonalTokenInvalidError();
+    const viewer = await sessions.resolveToken(hashPersonalToken(bearer));
+    if (viewer === 'ended') throw new PersonalTokenInvalidError();
+    if (viewer === 'suspended') throw new AccountSuspendedError();
+    const rule = config?.tokenScope;
+    if (!rule) throw new LoginRequiredError(request.method, request.routeOptions.url);
+    if (rule !== 'per-operation') requireScope(viewer, rule);
+    if (!config?.checksSessionInStatement) {
+      const hit = await tokenRequests.count(`token:${viewer.sessionId}`, 60_000);
+      if (hit.hits > tokenRequests.perMinute) throw new TokenRateLimitError(hit.resetInMs, tokenRequests.perMinute);
+    }
+    request.viewer = viewer;
+    request.sessionClaims = { userId: viewer.id, sessionId: viewer.sessionId! };
+  }
 }
 
 export function requireViewer(request: FastifyRequest): Viewer {

@@ -12,7 +12,7 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/flows/:ref/copy',
       {
         // The session and the per-minute limit are checked by the copy's own statement: one round trip per copy.
-        config: { checksSessionInStatement: true },
+        config: { checksSessionInStatement: true, tokenScope: 'flows:copy' },
         schema: {
           tags: ['copies'],
           summary: 'Copy a flow: returns its text and, for premium flows, what the creator earned',
@@ -39,6 +39,7 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/copies/me',
       {
+        config: { tokenScope: 'flows:read' },
         schema: {
           tags: ['copies'],
           summary: 'Your copies in the current billing period',

@@ -17,7 +17,7 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: flowListResponse, ...problems(400, 401, 429) },
         },
         // Per client address, counted in the database: search is the cheapest way to make the database work.
-        config: { rateLimit: { max: ctx.config.rateLimits.listPerMinute, timeWindow: 60_000 } },
+        config: { rateLimit: { max: ctx.config.rateLimits.listPerMinute, timeWindow: 60_000 }, tokenScope: 'flows:read' },
       },
       async (request) => listFlows(ctx.db, request.query, request.viewer),
     );
@@ -25,6 +25,7 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/flows/:ref',
       {
+        config: { tokenScope: 'flows:read' },
         schema: {
           tags: ['flows'],
           summary: 'One flow by slug or id (premium bodies are previews unless you subscribe)',
@@ -93,7 +94,10 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/tags',
-      { schema: { tags: ['flows'], summary: 'Tags of published flows, most used first', response: { 200: tagsResponse } } },
+      {
+        config: { tokenScope: 'flows:read' },
+        schema: { tags: ['flows'], summary: 'Tags of published flows, most used first', response: { 200: tagsResponse } },
+      },
       async () => getTags(ctx.db),
     );
   };

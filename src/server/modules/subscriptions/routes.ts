@@ -41,6 +41,7 @@ export function subscriptionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/subscriptions/me',
       {
+        config: { tokenScope: 'flows:read' },
         schema: {
           tags: ['subscriptions'],
           summary: 'Your subscription and this billing period’s copy counts',
