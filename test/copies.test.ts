@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { billingPeriods, copies, ledgerEntries, periodEarnings } from '../src/server/db/schema.js';
+import { billingPeriods, copies, ledgerEntries, periodEarnings, subscriptions } from '../src/server/db/schema.js';
 import { creatorBalances } from '../src/server/modules/ledger/repository.js';
 import { releaseHeldEarnings, voidPeriodEarnings } from '../src/server/modules/ledger/service.js';
 import { transitionBillingPeriod } from '../src/server/modules/subscriptions/repository.js';
@@ -167,6 +167,24 @@ describe('POST /v1/flows/{id or slug}/copy', () => {
       await second.close();
       await limited.close();
     }
+  });
+
+  it('a copy made after the period ended, before the renewal’s webhooks arrive, counts in the new period (pending)', async () => {
+    const member = await createMember(t);
+    const { subscriptionId, periodId } = await giveSubscription(t, member, 'active', { isPaid: true });
+    // Our mirror still shows a period that ended an hour ago: Stripe has renewed, its webhooks are late.
+    const end = new Date(Date.now() - 3_600_000);
+    const start = new Date(end.getTime() - 30 * 86_400_000);
+    await t.database.db.update(subscriptions).set({ currentPeriodStart: start, currentPeriodEnd: end }).where(eq(subscriptions.id, subscriptionId));
+    await t.database.db.update(billingPeriods).set({ periodStart: start, periodEnd: end }).where(eq(billingPeriods.id, periodId));
+    const response = await copy(member, (await createFlow(t, author)).slug);
+    expect(response.body).toMatchObject({ counted_for_payout: true, copies_this_month: 1 });
+    const periods = await t.database.db.select().from(billingPeriods).where(eq(billingPeriods.subscriptionId, subscriptionId));
+    const next = periods.find((p) => p.id !== periodId)!;
+    expect(next).toMatchObject({ periodStart: end, status: 'open', copiesCount: 1, countedCopies: 1 });
+    expect(periods.find((p) => p.id === periodId)).toMatchObject({ copiesCount: 0 });
+    const [earning] = await t.database.db.select().from(periodEarnings).where(eq(periodEarnings.billingPeriodId, next.id));
+    expect(earning).toMatchObject({ state: 'pending' });
   });
 
   it('stops paying when the period’s pool is used up (a coupon halves it)', async () => {
