@@ -1,6 +1,14 @@
--- record_copy as in 0007, except that a copy made after the mirrored period's end (the renewal's webhooks not yet
--- arrived) is counted in the new period rather than the one that ended.
-CREATE OR REPLACE FUNCTION record_copy(
+-- record_copy, second version (SPEC §3, §4, §7, §11, §13). Compared with 0003:
+-- * the token's session is checked in the same statement (ended sessions and suspended members stop at once; the
+--   role is read from the account, never from the token);
+-- * the per-minute copy rate limit is counted here, shared by every process;
+-- * free copies (no billing period) are deduplicated like paid ones;
+-- * a duplicate subscription (a second one that went live, being cancelled and refunded) is never counted against;
+-- * a copy made after the mirrored period's end (the renewal's webhooks not yet arrived) counts in the new period.
+--
+-- Outcomes: session_ended | suspended | rate_limited | not_found | subscription_required | free | duplicate | limit |
+-- recorded.
+CREATE FUNCTION record_copy(
   p_session_id uuid,
   p_user_id uuid,
   p_flow_ref text,
