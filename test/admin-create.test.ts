@@ -33,7 +33,7 @@ describe('flowtab admin create', () => {
   let dataDir: string;
   /** On PostgreSQL (DATABASE_URL set): a database of this test's own; else the command's embedded PGlite in dataDir. */
   let database: (Database & { url: string | undefined }) | undefined;
-  const target = () => (database?.url ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir });
+  const target = (): Record<string, string> => (database?.url ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir });
 
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'flowtab-admin-'));
