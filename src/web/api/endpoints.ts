@@ -1,9 +1,11 @@
 import { request } from './client.js';
 import type {
+  ApiToken,
   AppliedCredit,
   CheckoutSession,
   ConnectLink,
   CopyResult,
+  CreatedApiToken,
   CreatorFlowStats,
   Earnings,
   Flow,
@@ -13,6 +15,7 @@ import type {
   FlowQuery,
   HostedPage,
   MyCopies,
+  NewApiToken,
   Payout,
   PayoutList,
   RegisterResponse,
@@ -52,4 +55,8 @@ export const api = {
   connect: () => request<ConnectLink>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
   applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),
+
+  apiTokens: ({ signal }: Signal = {}) => request<{ items: ApiToken[] }>('GET', '/v1/tokens', { signal }),
+  createApiToken: (body: NewApiToken) => request<CreatedApiToken>('POST', '/v1/tokens', { body }),
+  revokeApiToken: (id: string) => request<void>('DELETE', `/v1/tokens/${ref(id)}`),
 };

@@ -15,6 +15,7 @@ import type {
   payoutView,
 } from '../../server/modules/payouts/schemas.js';
 import type { checkoutResponse, mySubscriptionResponse, portalResponse } from '../../server/modules/subscriptions/schemas.js';
+import type { createdTokenResponse, createTokenBody, tokenView } from '../../server/modules/tokens/schemas.js';
 import type { UserView } from '../../server/modules/users/schemas.js';
 
 export type Flow = FlowView;
@@ -67,3 +68,8 @@ export type Problem = {
   errors?: { location: string; path: string; message: string }[];
   [extension: string]: unknown;
 };
+
+/** Personal access tokens for agents (SPEC §16): the list never has secrets; a new token's secret is shown once. */
+export type ApiToken = z.input<typeof tokenView>;
+export type NewApiToken = z.input<typeof createTokenBody>;
+export type CreatedApiToken = z.input<typeof createdTokenResponse>;

@@ -1,4 +1,5 @@
 import { api } from '../api/endpoints.js';
+import { ApiTokens } from '../components/api-tokens.js';
 import type { Subscription } from '../api/types.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
@@ -53,6 +54,8 @@ function Account() {
           </p>
         )}
       </section>
+
+      <ApiTokens />
     </div>
   );
 }
