@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { createContext } from '../src/server/context.js';
@@ -161,6 +161,25 @@ describe('personal access tokens', () => {
     const usage = await get('/v1/subscriptions/me', member.token);
     expect(usage.body).toMatchObject({ copies_this_month: 1, copies_remaining: 99 });
     await expectReconciled(t);
+  });
+
+  it.runIf(!process.env.DATABASE_URL)('a copy with a token the process remembers is one database statement: record_copy', async () => {
+    const member = await createMember(t);
+    await giveSubscription(t, member, 'active', { isPaid: true });
+    const [first, second] = [await createFlow(t, author), await createFlow(t, author)];
+    const { token } = await createToken(member, ['flows:copy']);
+    // The first use looks the token up (and records its use); then the process remembers it for up to 4 s.
+    expect((await copy(first!.slug, token)).status).toBe(200);
+    const query = vi.spyOn(t.database.pglite!, 'query');
+    try {
+      const copied = await copy(second!.slug, token);
+      expect(copied.status).toBe(200);
+      const statements = query.mock.calls.map(([text]) => String(text));
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(/record_copy\(/);
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('DELETE /v1/tokens/{id} revokes at once: 204, the copy 401 everywhere at once, reads 401 here at once and on another process within 5 s', async () => {
