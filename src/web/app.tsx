@@ -16,6 +16,10 @@ const SubscribeReturnPage = lazy(() => import('./pages/subscribe-return-page.js'
 const AccountPage = lazy(() => import('./pages/account-page.js').then((m) => ({ default: m.AccountPage })));
 const FlowEditorPage = lazy(() => import('./pages/flow-editor-page.js').then((m) => ({ default: m.FlowEditorPage })));
 const CreatorPage = lazy(() => import('./pages/creator-page.js').then((m) => ({ default: m.CreatorPage })));
+const VerifyEmailPage = lazy(() => import('./pages/verify-email-page.js').then((m) => ({ default: m.VerifyEmailPage })));
+const ForgotPasswordPage = lazy(() => import('./pages/forgot-password-page.js').then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import('./pages/reset-password-page.js').then((m) => ({ default: m.ResetPasswordPage })));
+const AccountDeletedPage = lazy(() => import('./pages/account-deleted-page.js').then((m) => ({ default: m.AccountDeletedPage })));
 
 type Route = { pattern: string; render: (params: Record<string, string>) => ReactNode };
 
@@ -30,6 +34,10 @@ const routes: Route[] = [
   { pattern: '/creator', render: () => <CreatorPage /> },
   { pattern: '/login', render: () => <LogInPage /> },
   { pattern: '/register', render: () => <RegisterPage /> },
+  { pattern: '/verify-email', render: () => <VerifyEmailPage /> },
+  { pattern: '/forgot-password', render: () => <ForgotPasswordPage /> },
+  { pattern: '/reset-password', render: () => <ResetPasswordPage /> },
+  { pattern: '/account/deleted', render: () => <AccountDeletedPage /> },
 ];
 
 function CurrentPage() {

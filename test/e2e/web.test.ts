@@ -5,6 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatorFlowStats, Earnings, TokenResponse } from '../../src/web/api/types.js';
 import { formatCents } from '../../src/web/lib/format.js';
+import { verifyFromDevMail } from '../support/dev-mail.js';
 import { startStack } from '../support/stack.js';
 
 /**
@@ -38,10 +39,13 @@ function apiOf(stack: Stack) {
     async logIn(login: string, password: string): Promise<string> {
       return (await call<TokenResponse>('POST', '/v1/auth/token', { body: { login, password } })).access_token;
     },
+    /** A new member whose address is verified with the welcome mail's link (publishing needs it). */
     async register(): Promise<string> {
       const username = uniqueName('e2e');
       const body = { email: `${username}@example.com`, username, password: 'correct horse battery' };
-      return (await call<{ access_token: string }>('POST', '/v1/auth/register', { body })).access_token;
+      const token = (await call<{ access_token: string }>('POST', '/v1/auth/register', { body })).access_token;
+      await verifyFromDevMail(stack.url, body.email);
+      return token;
     },
     /** Subscribes through Checkout with the paying test card (what the hosted page does), then waits for the webhook. */
     async subscribe(token: string) {

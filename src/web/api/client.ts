@@ -112,7 +112,9 @@ export async function request<T>(method: string, path: string, options: RequestO
   if (response.ok) return payload as T;
 
   const problem = toProblem(response, payload);
-  if (response.status === 401 && token) {
+  // A wrong password typed while logged in (change password or email, delete) is a 401 too, but the session is fine.
+  const isWrongPassword = problem.type.endsWith('/invalid-credentials');
+  if (response.status === 401 && token && !isWrongPassword) {
     tokenStore.clear();
     unauthorizedListeners.forEach((listener) => listener());
   }

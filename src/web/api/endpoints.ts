@@ -1,5 +1,7 @@
 import { request } from './client.js';
 import type {
+  Accepted,
+  AccountExport,
   ApiToken,
   AppliedCredit,
   CheckoutSession,
@@ -18,6 +20,8 @@ import type {
   NewApiToken,
   Payout,
   PayoutList,
+  PendingEmailChange,
+  ProfileChanges,
   RegisterResponse,
   Subscription,
   TagCount,
@@ -34,6 +38,17 @@ export const api = {
   logIn: (body: { login: string; password: string }) => request<TokenResponse>('POST', '/v1/auth/token', { body }),
   logOut: () => request<void>('POST', '/v1/auth/logout'),
   me: ({ signal }: Signal = {}) => request<User>('GET', '/v1/users/me', { signal }),
+  logOutEverywhere: () => request<void>('DELETE', '/v1/auth/sessions'),
+
+  verifyEmail: (token: string) => request<void>('POST', '/v1/auth/verify-email', { body: { token } }),
+  resendVerification: () => request<Accepted>('POST', '/v1/auth/verify-email/resend'),
+  requestPasswordReset: (email: string) => request<Accepted>('POST', '/v1/auth/password-reset', { body: { email } }),
+  confirmPasswordReset: (body: { token: string; password: string }) => request<void>('POST', '/v1/auth/password-reset/confirm', { body }),
+  updateProfile: (body: ProfileChanges) => request<User>('PATCH', '/v1/users/me', { body }),
+  changePassword: (body: { current_password: string; new_password: string }) => request<void>('POST', '/v1/users/me/password', { body }),
+  changeEmail: (body: { password: string; new_email: string }) => request<PendingEmailChange>('POST', '/v1/users/me/email', { body }),
+  exportAccount: () => request<AccountExport>('GET', '/v1/users/me/export'),
+  deleteAccount: (password: string) => request<void>('DELETE', '/v1/users/me', { body: { password } }),
 
   flows: (query: FlowQuery, { signal }: Signal = {}) => request<FlowList>('GET', '/v1/flows', { query, signal }),
   flow: (slugOrId: string, { signal }: Signal = {}) => request<Flow>('GET', `/v1/flows/${ref(slugOrId)}`, { signal }),

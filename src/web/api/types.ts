@@ -16,13 +16,19 @@ import type {
 } from '../../server/modules/payouts/schemas.js';
 import type { checkoutResponse, mySubscriptionResponse, portalResponse } from '../../server/modules/subscriptions/schemas.js';
 import type { createdTokenResponse, createTokenBody, tokenView } from '../../server/modules/tokens/schemas.js';
-import type { UserView } from '../../server/modules/users/schemas.js';
+import type { acceptedResponse } from '../../server/modules/auth/schemas.js';
+import type { accountExport, emailChangeResponse, profilePatch, UserView } from '../../server/modules/users/schemas.js';
 
 export type Flow = FlowView;
 export type FlowList = z.input<typeof flowListResponse>;
 export type FlowDraft = z.input<typeof flowInput>;
 export type FlowChanges = FlowPatch;
 export type User = UserView;
+export type ProfileChanges = z.input<typeof profilePatch>;
+export type PendingEmailChange = z.input<typeof emailChangeResponse>;
+export type AccountExport = z.input<typeof accountExport>;
+/** 202 answers that queued a mail: what to tell the person. */
+export type Accepted = z.input<typeof acceptedResponse>;
 export type TokenResponse = z.input<typeof tokenResponse>;
 export type RegisterResponse = z.input<typeof registerResponse>;
 export type TagCount = { tag: string; count: number };

@@ -15,6 +15,10 @@ export type Session = {
   logIn(token: string, user?: User): Promise<void>;
   /** Ends the session on the server (the token stops working everywhere), then forgets it here. */
   logOut(): void;
+  /** Forgets the session here only: the server already ended it (log out everywhere, password reset, deletion). */
+  forget(): void;
+  /** Reads the member again (after a profile, email or verification change), or takes the answer the API just gave. */
+  refreshUser(next?: User): Promise<void>;
   refreshSubscription(): Promise<Subscription | undefined>;
   updateCopyCounts(counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>): void;
 };
@@ -63,6 +67,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [refreshSubscription],
   );
 
+  const refreshUser = useCallback(async (next?: User) => {
+    if (!tokenStore.get()) return;
+    setUser(next ?? (await api.me()));
+  }, []);
+
   useEffect(() => onUnauthorized(forget), [forget]);
 
   useEffect(() => {
@@ -98,8 +107,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const session = useMemo<Session>(
-    () => ({ status, user, subscription, logIn, logOut, refreshSubscription, updateCopyCounts }),
-    [status, user, subscription, logIn, logOut, refreshSubscription, updateCopyCounts],
+    () => ({ status, user, subscription, logIn, logOut, forget, refreshUser, refreshSubscription, updateCopyCounts }),
+    [status, user, subscription, logIn, logOut, forget, refreshUser, refreshSubscription, updateCopyCounts],
   );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

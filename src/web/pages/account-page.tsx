@@ -1,4 +1,5 @@
 import { api } from '../api/endpoints.js';
+import { AccountSettings, VerifyEmailNotice } from '../components/account-settings.js';
 import { ApiTokens } from '../components/api-tokens.js';
 import type { Subscription } from '../api/types.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
@@ -33,6 +34,8 @@ function Account() {
         </p>
       </header>
 
+      <VerifyEmailNotice />
+
       <section className="card" aria-labelledby="subscription-heading">
         <h2 id="subscription-heading">Subscription</h2>
         {subscription.status === 'loading' && <Loading label="Loading your subscription…" />}
@@ -56,6 +59,8 @@ function Account() {
       </section>
 
       <ApiTokens />
+
+      <AccountSettings user={user} />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import type { Flow, FlowDraft } from '../api/types.js';
+import { VerifyEmailNotice } from '../components/account-settings.js';
 import { TextArea, TextField } from '../components/field.js';
 import { PremiumBadge } from '../components/premium-badge.js';
 import { RequireMember } from '../components/require-member.js';
@@ -191,6 +192,7 @@ function FlowEditor({ existing }: { existing?: Flow }) {
         <h1>{existing ? `Edit “${existing.title}”` : 'Publish a flow'}</h1>
         <p className="muted">A flow is the text people paste into their agent, plus the steps and pitfalls around it.</p>
       </header>
+      <VerifyEmailNotice reason="publish flows (you can save a draft meanwhile)" />
       <div className="editor-layout">
         <form className="card editor-form" onSubmit={submit} noValidate>
           {failure && (

@@ -51,6 +51,7 @@ export function LogInPage() {
           required
           value={password}
           onChange={(e) => setPassword(e.target.value)}
+          hint={<Link to="/forgot-password">Forgot password?</Link>}
         />
         <button type="submit" className="button button-primary button-large" disabled={isBusy || !login || !password}>
           {isBusy ? 'Logging in…' : 'Log in'}

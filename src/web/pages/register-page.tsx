@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import { TextField } from '../components/field.js';
+import { PASSWORD_MIN_LENGTH, PASSWORD_RULE } from '../lib/password-rule.js';
 import { SignedInNotice } from '../components/signed-in-notice.js';
 import { nextPath } from '../lib/next-path.js';
 import { Link, navigate, useLocation } from '../lib/router.js';
@@ -18,7 +19,10 @@ function validate(form: Form): Partial<Record<Field, string>> {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(form.email.trim())) errors.email = 'Enter an email address, like you@example.com.';
   if (form.username.length < 3 || form.username.length > 32) errors.username = 'Use 3 to 32 characters.';
   else if (!/^[A-Za-z0-9_-]+$/.test(form.username)) errors.username = 'Use only letters, digits, “_” and “-”.';
-  if (form.password.length < 8) errors.password = 'Use at least 8 characters.';
+  const password = form.password.trim().toLowerCase();
+  if ([...form.password].length < PASSWORD_MIN_LENGTH) errors.password = `Use at least ${PASSWORD_MIN_LENGTH} characters.`;
+  else if (password === form.username.trim().toLowerCase()) errors.password = 'Use something other than your username.';
+  else if (password === form.email.trim().toLowerCase()) errors.password = 'Use something other than your email address.';
   return errors;
 }
 
@@ -102,7 +106,7 @@ export function RegisterPage() {
           onChange={update('password')}
           onBlur={() => setTouched((t) => ({ ...t, password: true }))}
           error={errorFor('password')}
-          hint="At least 8 characters."
+          hint={PASSWORD_RULE}
         />
         <button type="submit" className="button button-primary button-large" disabled={isBusy}>
           {isBusy ? 'Creating your account…' : 'Sign up'}
