@@ -47,6 +47,7 @@ const result = await runSimulation({
   shrinkBudget: Number(values['shrink-budget']),
   log: (line) => console.log(line),
 });
+console.log(`What the sequences exercised:\n${result.coverage}`);
 console.log(result.report);
 console.log(
   `${result.sequences} sequences${result.shrinkRuns ? ` (+${result.shrinkRuns} while shrinking)` : ''}, ${result.restarts} app restarts, ${Math.round((Date.now() - started) / 1000)} s.`,

@@ -13,9 +13,9 @@ import { World } from './world.js';
 /** Small economics so that caps, pools, minimums and the hold are all reached within a few months. */
 export const ECONOMICS: Economics[] = [
   // The cap binds at full price (4 × 150 = 600 ≤ 700); coupons and goodwill credits make the pool bind first.
-  { priceCents: 1000, ratePerCopyCents: 150, paidCopiesPerPeriod: 4, creatorSharePercent: 70, copyLimitPerPeriod: 7, holdDays: 14, minPayoutCents: 500 },
+  { priceCents: 1000, ratePerCopyCents: 150, paidCopiesPerPeriod: 4, creatorSharePercent: 70, copyLimitPerPeriod: 6, holdDays: 14, minPayoutCents: 500 },
   // The pool binds at full price (the 4th copy would make 800 > 700).
-  { priceCents: 1000, ratePerCopyCents: 200, paidCopiesPerPeriod: 5, creatorSharePercent: 70, copyLimitPerPeriod: 8, holdDays: 10, minPayoutCents: 700 },
+  { priceCents: 1000, ratePerCopyCents: 200, paidCopiesPerPeriod: 5, creatorSharePercent: 70, copyLimitPerPeriod: 6, holdDays: 10, minPayoutCents: 700 },
   // Odd numbers: proportional reversals and pools that do not divide evenly.
   { priceCents: 1000, ratePerCopyCents: 233, paidCopiesPerPeriod: 3, creatorSharePercent: 67, copyLimitPerPeriod: 5, holdDays: 7, minPayoutCents: 300 },
 ];
@@ -46,6 +46,8 @@ export type SimulationResult = {
   shrinkRuns: number;
   restarts: number;
   report: string;
+  /** What the passing sequences exercised, summed. */
+  coverage: string;
 };
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
@@ -57,6 +59,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let shrinkRuns = 0;
   let hasFailed = false;
   const started = Date.now();
+  const coverage = new Map<string, number>();
 
   const currentWorld = async () => {
     if (world && worldSequences >= options.sequencesPerWorld) {
@@ -74,6 +77,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   /** One sequence: the commands, then the full comparison. Throws a readable error on any disagreement. */
   const runSequence = async (commands: Iterable<fc.AsyncCommand<Model, Sequence>>) => {
+    for (const command of commands) unwrap(command).reset?.();
     const model = new Model(economics);
     const seq = new Sequence(await currentWorld(), model);
     try {
@@ -83,14 +87,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         throw withModelState(error, model);
       }
       const differences = await timed('final comparison', () => compareWithModel(seq));
+      if (!hasFailed) for (const [what, count] of [...model.finalStats(), ...seq.stats]) coverage.set(what, (coverage.get(what) ?? 0) + count);
       if (differences.length) throw withModelState(new Mismatch(`after the sequence, the app and the model disagree:\n    ${differences.join('\n    ')}`), model);
     } finally {
       await timed('cleanup', () => seq.cleanup()).catch((error) => options.log(`  (cleanup failed: ${error instanceof Error ? error.message : String(error)})`));
     }
   };
 
-  const property = fc.asyncProperty(simulationSequences({ maxCommands: options.maxCommands }), async ({ people, commands: random }) => {
-    const commands = [...people, ...random];
+  const property = fc.asyncProperty(simulationSequences({ maxCommands: options.maxCommands }), async ({ people, commands: random, epilogue }) => {
+    const commands = [...people, ...random, ...epilogue];
     if (hasFailed) {
       // Shrinking: within budget, run; past it, pass at once so fast-check stops with the smallest failure so far.
       if (++shrinkRuns > options.shrinkBudget) return;
@@ -121,10 +126,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   if (!details.failed) {
     report = `Simulation passed: ${sequences} sequences (seed ${options.seed}, economics ${JSON.stringify(economics)}).`;
   } else {
-    const counterexample = details.counterexample?.[0] as { people: fc.AsyncCommand<Model, Sequence>[]; commands: Iterable<{ cmd?: fc.AsyncCommand<Model, Sequence> }> } | undefined;
+    type Shown = fc.AsyncCommand<Model, Sequence>;
+    const counterexample = details.counterexample?.[0] as { people: Shown[]; commands: Iterable<{ cmd?: Shown }>; epilogue: Shown[] } | undefined;
     const commands = [
       ...(counterexample?.people ?? []),
-      ...[...(counterexample?.commands ?? [])].map((w) => (w.cmd ?? w) as fc.AsyncCommand<Model, Sequence>),
+      ...[...(counterexample?.commands ?? [])].map((w) => (w.cmd ?? w) as Shown),
+      ...(counterexample?.epilogue ?? []),
     ];
     // Replay the shrunk sequence once more: its commands then describe this very run, and we learn whether it reproduces.
     let replayError: unknown;
@@ -133,7 +140,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     } catch (error) {
       replayError = error;
     }
-    const lines = commands.map((command, i) => `  ${String(i + 1).padStart(2)}. ${String(command)}`);
+    // Commands after the failing one never ran: leave them out.
+    let last = commands.length - 1;
+    while (last >= 0 && !unwrap(commands[last]!).hasRun) last--;
+    const lines = commands.slice(0, last + 1).map((command, i) => `  ${String(i + 1).padStart(2)}. ${String(command)}`);
+    if (last + 1 < commands.length) lines.push(`      (${commands.length - last - 1} more commands, not reached)`);
     const error = replayError ?? details.errorInstance;
     report = [
       `Simulation FAILED (seed ${details.seed}, path ${details.counterexamplePath}, after ${sequences} sequences and ${shrinkRuns} shrinking runs).`,
@@ -153,8 +164,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await world.close();
   }
   if (isProfiling) options.log(`Where the time went:\n${profileReport()}`);
-  return { isOk: !details.failed, seed: options.seed, economics, sequences, shrinkRuns, restarts, report };
+  const coverageReport = [...coverage].sort((a, b) => a[0].localeCompare(b[0])).map(([what, count]) => `  ${what.padEnd(58)} ${count}`).join('\n');
+  return { isOk: !details.failed, seed: options.seed, economics, sequences, shrinkRuns, restarts, report, coverage: coverageReport };
 }
+
+type Resettable = { reset?: () => void; hasRun?: boolean };
+const unwrap = (command: unknown): Resettable => ((command as { cmd?: unknown }).cmd ?? command) as Resettable;
 
 function withModelState(error: unknown, model: Model): Error {
   const periods = [...model.periods.values()].map((p) => `    ${model.describePeriod(p)}`);

