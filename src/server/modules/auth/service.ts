@@ -7,9 +7,9 @@ import type { SessionClaims } from '../../http/viewer.js';
 import {
   enqueueEmailChangedEmail,
   enqueueEmailChangeEmail,
-  enqueuePasswordResetEmail,
   enqueueVerifyEmail,
   enqueueWelcomeEmail,
+  passwordResetMail,
 } from '../email/service.js';
 import { isErasedEmail } from '../users/erasure.js';
 import {
@@ -38,10 +38,11 @@ import {
 import {
   type AccountTokenPurpose,
   type AccountTokenRow,
+  commitWithoutWaitingForDisk,
   consumeAccountToken,
   findAccountToken,
   insertAccountToken,
-  insertResetTokenForEmail,
+  insertPasswordReset,
   insertSession,
   revokeAllSessions,
   revokeOtherSessions,
@@ -293,17 +294,22 @@ export async function resendVerification(db: Db, userId: string, mail: { secret:
 // Password reset
 
 /**
- * POST /v1/auth/password-reset: the same statements whether the address has an account or not — the per-address
- * count, a fresh token and its hash, and one INSERT … SELECT that stores the token only for a known address; the
- * mail is queued only then. No argon2, no network: the answer is 202 in the same time either way.
+ * POST /v1/auth/password-reset: the same work whether the address has an account or not — the per-address count, a
+ * fresh token, its hash and its sealed copy, and one statement that stores the token and queues the mail only for a
+ * known address. No argon2, no network, no branch: the answer is 202 in the same time either way. Returns the
+ * account's id when a mail was queued (for the log line, never for the answer).
  */
-export async function requestPasswordReset(db: Db, email: string, mail: { secret: string }): Promise<void> {
+export async function requestPasswordReset(db: Db, email: string, mail: { secret: string }): Promise<string | undefined> {
+  await commitWithoutWaitingForDisk(db);
   await countMailRequest(db, `password-reset:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}`);
   const { token, tokenHash } = newAccountToken();
   const ttl = ACCOUNT_TOKEN_TTL_MS.reset_password;
-  const found = await insertResetTokenForEmail(db, { email: email.trim(), tokenHash, expiresInMs: ttl });
-  if (!found) return;
-  await enqueuePasswordResetEmail(db, found.user, { token, secret: mail.secret, tokenId: found.tokenId, validMinutes: ttl / 60_000 });
+  return insertPasswordReset(db, {
+    email: email.trim(),
+    tokenHash,
+    expiresInMs: ttl,
+    mail: passwordResetMail({ token, secret: mail.secret, validMinutes: ttl / 60_000 }),
+  });
 }
 
 /**

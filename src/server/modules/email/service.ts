@@ -61,14 +61,18 @@ export async function enqueueVerifyEmail(db: Db, user: Recipient, link: MailedLi
   });
 }
 
-export async function enqueuePasswordResetEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string; validMinutes: number }) {
-  return enqueueEmail(db, {
-    causeKey: `password-reset:${link.tokenId}`,
-    userId: user.id,
-    to: user.email,
-    template: 'password_reset',
-    data: { username: user.username, token: sealLinkToken(link.secret, link.token), validMinutes: link.validMinutes },
-  });
+/**
+ * The password reset mail without its recipient: auth/repository.ts queues it in the statement that finds the
+ * account (if any) and stores the token, so a known and an unknown address cost the same.
+ */
+export function passwordResetMail(link: MailedLink & { validMinutes: number }) {
+  const data = { token: sealLinkToken(link.secret, link.token), validMinutes: link.validMinutes };
+  const template = 'password_reset' as const satisfies EmailTemplate;
+  return { template, subject: subjectOf(template, { username: '', ...data }), data } satisfies {
+    template: EmailTemplate;
+    subject: string;
+    data: Omit<EmailData['password_reset'], 'username'>;
+  };
 }
 
 /** To the new address: its link applies the change. */
