@@ -23,6 +23,7 @@ export function registerErrorHandler(app: FastifyInstance) {
       return sendProblem(reply, { type: unavailable.type, title: unavailable.title, status: unavailable.status, detail: unavailable.message });
     }
     if (error instanceof AppError) {
+      reply.headers(error.headers);
       return sendProblem(reply, {
         type: error.type,
         title: error.title,
