@@ -9,6 +9,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '100' },
     seed: { type: 'string' },
     path: { type: 'string' },
+    'replay-path': { type: 'string' },
     'max-commands': { type: 'string', default: '30' },
     'sequences-per-world': { type: 'string', default: '150' },
     economics: { type: 'string', description: 'index into ECONOMICS (default: seed mod count)' },
@@ -18,7 +19,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`npm run sim -- [--runs N] [--seed S] [--path P] [--max-commands N] [--sequences-per-world N] [--economics I] [--shrink-budget N]
+  console.log(`npm run sim -- [--runs N] [--seed S] [--path P --replay-path R] [--max-commands N] [--sequences-per-world N] [--economics I] [--shrink-budget N]
 
 Runs N random command sequences (default 100) against one Stripe emulator and one database (PGlite, or the
 PostgreSQL server of DATABASE_URL: a database is created and dropped), checking the app against the independent
@@ -41,6 +42,7 @@ const result = await runSimulation({
   runs,
   seed,
   path: values.path,
+  replayPath: values['replay-path'],
   maxCommands: Number(values['max-commands']),
   sequencesPerWorld: Number(values['sequences-per-world']),
   economics,

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFlow, createMember, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
+import { randomUUID } from 'node:crypto';
+import { createFlow, createMember, deliverSignedEvent, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { expectReconciled } from './support/reconcile.js';
 
@@ -35,5 +36,52 @@ describe('copies after a partial refund of the same period (SPEC §4, under-spec
     expect(counted).toEqual([true, true, false]);
     // What was counted is reversed in the refund's proportion: 200 ¢ × 700 / 1000.
     expect((await Promise.all(creators.map(earnings))).map((e) => e.held_cents)).toEqual([140, 140, 0]);
+  });
+});
+
+describe('a subscription started after the previous one ended is not a duplicate (SPEC §3; found with seed 100)', () => {
+  // KNOWN BUG, reported, not fixed here: the webhook that first sees the new subscription live marks it a duplicate
+  // from our mirror of the old one, which still says active when its `customer.subscription.deleted` is late; the new
+  // subscription is then cancelled and refunded although the member had none live at Stripe. `it.fails` keeps the
+  // suite green while it stands: once the duplicate check asks Stripe (e.g. in settleDuplicateSubscriptions, before
+  // cancelling: did the kept one end before this one was created?) this test fails — make it a plain `it`.
+  it.fails('even when its webhooks arrive before the one that says the previous subscription ended', async () => {
+    const member = await createMember(t);
+    await subscribeThroughCheckout(t, member);
+    const stripe = t.ctx.stripe.raw;
+    const customer = (await stripe.customers.list({ email: member.email })).data[0]!;
+    const [first] = (await stripe.subscriptions.list({ customer: customer.id })).data;
+    const since = Math.floor(Date.now() / 1000) - 5;
+
+    // Stripe's deliveries stall (dropped here): the member cancels, then subscribes again an hour later.
+    await t.emulator('/_emulator/faults', undefined, { json: { webhooks: { drop_rate: 1 } } });
+    await stripe.subscriptions.cancel(first!.id);
+    await t.emulator('/_emulator/advance', { seconds: '3600' });
+    const session = await t.ctx.stripe.createCheckoutSession({
+      userId: member.id,
+      customerId: customer.id,
+      priceId: t.ctx.billing.priceId!,
+      successUrl: 'http://localhost/return',
+      cancelUrl: 'http://localhost/cancel',
+      attemptId: randomUUID(),
+    });
+    await t.emulator(`/_emulator/checkout/sessions/${session.id}/pay`, { card: '4242424242424242' });
+    await t.emulator('/_emulator/faults', undefined, { json: {} });
+
+    // The new subscription's events arrive first, then (late) the one that says the first subscription ended.
+    const events = (await stripe.events.list({ created: { gte: since }, limit: 100 })).data.reverse();
+    const ended = events.filter((e) => e.type === 'customer.subscription.deleted' && (e.data.object as { id: string }).id === first!.id);
+    for (const event of events.filter((e) => !ended.includes(e))) await deliverSignedEvent(t, event);
+    for (const event of ended) await deliverSignedEvent(t, event);
+    await flushWebhooks(t);
+
+    // The second subscription went live after the first had ended at Stripe: it is the member's only live one.
+    const all = (await stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data;
+    const second = all.find((s) => s.id !== first!.id)!;
+    expect(second.status).toBe('active');
+    const charges = (await stripe.charges.list({ customer: customer.id })).data;
+    expect(charges.map((c) => c.amount_refunded)).toEqual([0, 0]);
+    const me = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+    expect(me.body).toMatchObject({ is_subscriber: true, status: 'active' });
   });
 });

@@ -722,7 +722,7 @@ const faults: fc.Arbitrary<WebhookFaults> = fc.option(
   { freq: 3 },
 );
 
-export function simulationCommands(options: { maxCommands: number }) {
+export function simulationCommands(options: { maxCommands: number; replayPath?: string }) {
   const command = fc.oneof(
     { weight: 2, arbitrary: fc.array(fc.boolean(), { minLength: 0, maxLength: 4 }).map((flows) => new Register(flows)) },
     { weight: 2, arbitrary: who.map((w) => new Connect(w)) },
@@ -761,14 +761,14 @@ export function simulationCommands(options: { maxCommands: number }) {
     { weight: 3, arbitrary: fc.constant(null).map(() => new PayoutRun()) },
     { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 10 }), faults).map(([d, f]) => new Restart(d, f)) },
   );
-  return fc.commands([command], { maxCommands: options.maxCommands, size: 'max' });
+  return fc.commands([command], { maxCommands: options.maxCommands, size: 'max', replayPath: options.replayPath });
 }
 
 /**
  * Every sequence starts with a few people — some creators (with flows), some subscribed (with a card that pays or
  * one that fails on renewal), some creators connected to Stripe — then the random commands.
  */
-export function simulationSequences(options: { maxCommands: number }) {
+export function simulationSequences(options: { maxCommands: number; replayPath?: string }) {
   const person = fc.record({
     flows: fc.array(fc.boolean(), { minLength: 0, maxLength: 4 }),
     card: fc.constantFrom<CardName | null>(null, 'pays', 'pays', 'failsLater'),

@@ -25,6 +25,8 @@ export type SimulationOptions = {
   seed: number;
   /** fast-check's replay path of a failure (with its seed), to run exactly that counterexample. */
   path?: string;
+  /** The commands' own replay path (which ran), printed with a failure; needed with `path`. */
+  replayPath?: string;
   maxCommands: number;
   /** A new world (emulator, database, app) every this many sequences, so none grows without bound. */
   sequencesPerWorld: number;
@@ -94,7 +96,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   };
 
-  const property = fc.asyncProperty(simulationSequences({ maxCommands: options.maxCommands }), async ({ people, commands: random, epilogue }) => {
+  const property = fc.asyncProperty(simulationSequences({ maxCommands: options.maxCommands, replayPath: options.replayPath }), async ({ people, commands: random, epilogue }) => {
     const commands = [...people, ...random, ...epilogue];
     if (hasFailed) {
       // Shrinking: within budget, run; past it, pass at once so fast-check stops with the smallest failure so far.
@@ -128,6 +130,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   } else {
     type Shown = fc.AsyncCommand<Model, Sequence>;
     const counterexample = details.counterexample?.[0] as { people: Shown[]; commands: Iterable<{ cmd?: Shown }>; epilogue: Shown[] } | undefined;
+    const replayPath = /replayPath="([^"]*)"/.exec(String(counterexample?.commands ?? ''))?.[1] ?? '';
     const commands = [
       ...(counterexample?.people ?? []),
       ...[...(counterexample?.commands ?? [])].map((w) => (w.cmd ?? w) as Shown),
@@ -156,7 +159,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       replayError ? 'Replayed: it fails again with' : 'Replayed: it did NOT fail again (timing-dependent?); the original failure was',
       indent(error instanceof Error ? `${error.message}` : String(error)),
       '',
-      `Replay it: npm run sim -- --seed ${details.seed} --path "${details.counterexamplePath}"${options.economics ? '' : ''}`,
+      `Replay it: npm run sim -- --seed ${details.seed} --path "${details.counterexamplePath}" --replay-path "${replayPath}"${
+        options.economics ? ` --economics ${ECONOMICS.indexOf(options.economics)}` : ''
+      } --max-commands ${options.maxCommands}`,
     ].join('\n');
   }
   if (world) {
@@ -175,7 +180,10 @@ function withModelState(error: unknown, model: Model): Error {
   const periods = [...model.periods.values()].map((p) => `    ${model.describePeriod(p)}`);
   const balances = [...model.people.keys()].filter((n) => model.isCreator(n)).map((n) => `    ${n}: ${JSON.stringify(model.balances(n))}`);
   const message = error instanceof Error ? error.message : String(error);
-  const wrapped = new Error(`${message}\n  model periods:\n${periods.join('\n') || '    (none)'}\n  model balances:\n${balances.join('\n') || '    (none)'}`);
+  const view = model.describeView().map((line) => `    ${line}`);
+  const wrapped = new Error(
+    `${message}\n  model periods:\n${periods.join('\n') || '    (none)'}\n  model balances:\n${balances.join('\n') || '    (none)'}\n  Stripe, as last read:\n${view.join('\n') || '    (nothing)'}`,
+  );
   wrapped.name = error instanceof Error ? error.name : 'Error';
   return wrapped;
 }

@@ -511,6 +511,19 @@ export class Model {
     this.releasedAsOf = Math.max(this.releasedAsOf, asOf);
   }
 
+  /** For readable failure reports: what Stripe reported last, per person. */
+  describeView(): string[] {
+    const lines: string[] = [];
+    for (const [name, pv] of Object.entries(this.view.people)) {
+      for (const sub of pv.subscriptions) lines.push(`${name} ${sub.id} ${sub.status} created ${sub.created} ended ${sub.endedAt ?? '-'} period ${sub.currentPeriodStart}–${sub.currentPeriodEnd}`);
+      for (const inv of pv.invoices) {
+        lines.push(`${name}   ${inv.id} of ${inv.subscriptionId} ${inv.billingReason} ${inv.status} created ${inv.created} period ${inv.periodStart} total ${inv.total} due ${inv.amountDue} paid ${inv.amountPaid} balance ${inv.startingBalance}→${inv.endingBalance} charge ${inv.chargeId ?? '-'}`);
+      }
+      for (const c of pv.charges) lines.push(`${name}   ${c.id} ${c.status} ${c.amount} refunded ${c.amountRefunded} [${c.refunds.join(', ')}] disputes ${c.disputes.map((d) => `${d.status} ${d.amount}`).join(', ') || '-'}`);
+    }
+    return lines;
+  }
+
   /** For readable failure reports: the model's view of one period. */
   describePeriod(period: ModelPeriod): string {
     const money = this.moneyOf(period);
