@@ -22,6 +22,7 @@ it(
       timeLimitMs: Number(process.env.SIM_TIME_LIMIT_MS ?? 75_000),
       log: (line) => log.push(line),
     });
+    console.info(`simulation: ${result.sequences} of ${runs} sequences ran (seed ${seed}), ${result.restarts} app restarts`);
     expect(result.isOk, `${result.report}\n${log.join('\n')}`).toBe(true);
     expect(result.sequences).toBeGreaterThan(0);
   },

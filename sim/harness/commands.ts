@@ -223,6 +223,9 @@ class Subscribe extends SimCommand {
       throw new Mismatch(`checkout by ${name} made session ${sessionIds[0]} while ${expected.openSessionId} was open; SPEC §3: the open one is returned`);
     }
     const paid: string[] = [];
+    // Two seconds on: a subscription that ends in one second and a new one made in the same second cannot be told
+    // apart by Stripe's times (the model knows only those); real checkouts take longer than that.
+    await advanceClock(seq, 2);
     await withFaults(seq, this.faults, async () => {
       for (const sessionId of sessionIds) {
         const status = await seq.world
