@@ -40,12 +40,10 @@ describe('copies after a partial refund of the same period (SPEC §4, under-spec
 });
 
 describe('a subscription started after the previous one ended is not a duplicate (SPEC §3; found with seed 100)', () => {
-  // KNOWN BUG, reported, not fixed here: the webhook that first sees the new subscription live marks it a duplicate
-  // from our mirror of the old one, which still says active when its `customer.subscription.deleted` is late; the new
-  // subscription is then cancelled and refunded although the member had none live at Stripe. `it.fails` keeps the
-  // suite green while it stands: once the duplicate check asks Stripe (e.g. in settleDuplicateSubscriptions, before
-  // cancelling: did the kept one end before this one was created?) this test fails — make it a plain `it`.
-  it.fails('even when its webhooks arrive before the one that says the previous subscription ended', async () => {
+  // Found by the simulation: the webhook that first saw the new subscription live marked it a duplicate from our
+  // mirror of the old one, which still said active while its `customer.subscription.deleted` was late, and the new
+  // subscription was cancelled and refunded. The duplicate check now asks Stripe whether the kept one is still live.
+  it('even when its webhooks arrive before the one that says the previous subscription ended', async () => {
     const member = await createMember(t);
     await subscribeThroughCheckout(t, member);
     const stripe = t.ctx.stripe.raw;

@@ -152,7 +152,7 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
-  const row = await keepOneLiveSubscription(db, upserted, user);
+  const row = await keepOneLiveSubscription(db, stripe, upserted, user, economics);
   // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
   if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
@@ -201,9 +201,24 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
  * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
  * refunds its first invoice at Stripe, after commit.
  */
-async function keepOneLiveSubscription(db: Db, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
+async function keepOneLiveSubscription(
+  db: Db,
+  stripe: StripeGateway,
+  row: SubscriptionRow,
+  user: UserRow,
+  economics: SyncEconomics,
+): Promise<SubscriptionRow> {
   if (row.duplicateOf || !(LIVE_STATUSES as readonly string[]).includes(row.status) || row.status === 'incomplete') return row;
-  const kept = await findLiveSubscription(db, user.id, row.id);
+  let kept = await findLiveSubscription(db, user.id, row.id);
+  // Our mirror of the other one may be stale (its `customer.subscription.deleted` still on its way): ask Stripe, and
+  // if it has ended there, bring the mirror up to date instead of refunding a member who re-subscribed.
+  while (kept && kept.status !== 'incomplete') {
+    const remote = await stripe.retrieveSubscription(kept.id);
+    if ((LIVE_STATUSES as readonly string[]).includes(remote.status) && remote.status !== 'incomplete') break;
+    await syncSubscription(db, stripe, kept.id, economics, false);
+    const next = await findLiveSubscription(db, user.id, row.id);
+    kept = next?.id === kept.id ? undefined : next;
+  }
   if (!kept || kept.status === 'incomplete') return row;
   const duplicate = (await markDuplicateSubscription(db, row.id, kept.id)) ?? row;
   await enqueueDuplicateRefundedEmail(db, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
