@@ -50,7 +50,9 @@
  * 5. The basis of a period whose invoice is not paid yet (copies made while a renewal is open): what its invoice
  *    would collect if paid (amount due + its earnings-credit part), or the plan price when no invoice exists yet.
  * 6. "Live" subscription: any status but canceled and incomplete_expired. "Newer" duplicate: the later created one;
- *    two created in the same second are told apart by which one Stripe shows cancelled.
+ *    two created in the same second are told apart by which one Stripe shows cancelled. Stripe's times are whole
+ *    seconds: one that ended in the very second another was created counts as still live then (the simulation never
+ *    pays a checkout in the second something ended, so the other order does not occur).
  * 7. A dispute counts as lost money unless its status is `won` (or `warning_closed`).
  * 8. "At most once a day" for withdrawals: the UTC calendar day of the request (the app's clock, real time); a payout
  *    run pays a creator at most once per run, a run being named by the UTC day it runs as of.
@@ -542,7 +544,7 @@ function duplicateSubscriptions(pv: PersonStripeView): SubscriptionView[] {
   const kept: SubscriptionView[] = [];
   const duplicates: SubscriptionView[] = [];
   for (const sub of wentLive) {
-    const overlapping = kept.filter((t) => t.created <= sub.created && (t.endedAt === null || t.endedAt > sub.created));
+    const overlapping = kept.filter((t) => t.created <= sub.created && (t.endedAt === null || t.endedAt >= sub.created));
     if (overlapping.length === 0) {
       kept.push(sub);
       continue;
