@@ -676,13 +676,26 @@ class Withdraw extends SimCommand {
 }
 
 class PayoutRun extends SimCommand {
+  /** Stripe's request-rate limit while the run sends (requests per second), if any: the run must back off and finish. */
+  constructor(readonly rateLimit: number | null = null) {
+    super();
+  }
   label() {
-    return 'payout-run()';
+    return `payout-run(${this.rateLimit ? `Stripe limited to ${this.rateLimit} requests/s` : ''})`;
   }
   async execute(model: Model, seq: Sequence) {
     const asOf = await seq.world.now();
     const expected = model.payoutRun(asOf);
-    const response = await seq.world.asAdmin({ method: 'POST', url: '/v1/admin/payouts/run', payload: { as_of: new Date(asOf * 1000).toISOString() } });
+    if (this.rateLimit) {
+      await seq.world.setFaults({ rate_limit: { requests_per_second: this.rateLimit, should_retry: false } });
+      seq.count('payout run under a rate limit');
+    }
+    let response;
+    try {
+      response = await seq.world.asAdmin({ method: 'POST', url: '/v1/admin/payouts/run', payload: { as_of: new Date(asOf * 1000).toISOString() } });
+    } finally {
+      if (this.rateLimit) await seq.world.setFaults({});
+    }
     expectStatus('payout run', response, 200);
     seq.count(`payout run: ${expected.size > 0 ? 'paid someone of the sequence' : 'paid nobody of the sequence'}`);
     await seq.settle();
@@ -761,7 +774,7 @@ export function simulationCommands(options: { maxCommands: number; replayPath?: 
       arbitrary: fc.tuple(who, fc.option(fc.integer({ min: 1, max: 1500 }), { freq: 2 })).map(([w, c]) => new ApplyToSubscription(w, c ?? undefined)),
     },
     { weight: 3, arbitrary: who.map((w) => new Withdraw(w)) },
-    { weight: 3, arbitrary: fc.constant(null).map(() => new PayoutRun()) },
+    { weight: 3, arbitrary: fc.option(fc.constantFrom(2, 5), { freq: 3 }).map((limit) => new PayoutRun(limit)) },
     { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 10 }), faults).map(([d, f]) => new Restart(d, f)) },
   );
   return fc.commands([command], { maxCommands: options.maxCommands, size: 'max', replayPath: options.replayPath });
