@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { CopyExpectation, Model } from '../model/model.js';
+import { resumeOpenWork } from '../../src/server/modules/payouts/service.js';
 import { timed } from './profile.js';
 import { DAY, type Sequence, type SimFlow } from './sequence.js';
 
@@ -675,28 +676,43 @@ class Withdraw extends SimCommand {
   }
 }
 
+type PayoutFault = 'rate_limit_2' | 'rate_limit_5' | 'lost_responses';
+
 class PayoutRun extends SimCommand {
-  /** Stripe's request-rate limit while the run sends (requests per second), if any: the run must back off and finish. */
-  constructor(readonly rateLimit: number | null = null) {
+  /**
+   * `rate_limit_N`: Stripe allows N requests/s while the run sends (it must back off and finish). `lost_responses`:
+   * half of the transfers are made but their answer is lost (a 500 after the work); the SDK's retries and then the job
+   * that resumes open payouts (run here as if its lease had passed) ask again with the same key: one transfer each.
+   */
+  constructor(readonly fault: PayoutFault | null = null) {
     super();
   }
   label() {
-    return `payout-run(${this.rateLimit ? `Stripe limited to ${this.rateLimit} requests/s` : ''})`;
+    return `payout-run(${this.fault ?? ''})`;
   }
   async execute(model: Model, seq: Sequence) {
     const asOf = await seq.world.now();
     const expected = model.payoutRun(asOf);
-    if (this.rateLimit) {
-      await seq.world.setFaults({ rate_limit: { requests_per_second: this.rateLimit, should_retry: false } });
-      seq.count('payout run under a rate limit');
+    if (this.fault) seq.count(`payout run: ${this.fault}`);
+    switch (this.fault) {
+      case 'rate_limit_2':
+      case 'rate_limit_5':
+        await seq.world.setFaults({ rate_limit: { requests_per_second: this.fault === 'rate_limit_2' ? 2 : 5, should_retry: false } });
+        break;
+      case 'lost_responses':
+        await seq.world.setFaults({ paths: { 'POST /v1/transfers': { error_after_rate: 0.5 } }, seed: Math.floor(asOf % 100_000) });
+        break;
+      case null:
+        break;
     }
     let response;
     try {
       response = await seq.world.asAdmin({ method: 'POST', url: '/v1/admin/payouts/run', payload: { as_of: new Date(asOf * 1000).toISOString() } });
     } finally {
-      if (this.rateLimit) await seq.world.setFaults({});
+      if (this.fault) await seq.world.setFaults({});
     }
     expectStatus('payout run', response, 200);
+    if (this.fault === 'lost_responses') await resumeOpenWork(seq.world.ctx, { leaseMs: 0 });
     seq.count(`payout run: ${expected.size > 0 ? 'paid someone of the sequence' : 'paid nobody of the sequence'}`);
     await seq.settle();
     this.outcome = expected.size ? [...expected].map(([n, cents]) => `${n} ${cents} ¢`).join(', ') : 'nobody of this sequence';
@@ -774,7 +790,10 @@ export function simulationCommands(options: { maxCommands: number; replayPath?: 
       arbitrary: fc.tuple(who, fc.option(fc.integer({ min: 1, max: 1500 }), { freq: 2 })).map(([w, c]) => new ApplyToSubscription(w, c ?? undefined)),
     },
     { weight: 3, arbitrary: who.map((w) => new Withdraw(w)) },
-    { weight: 3, arbitrary: fc.option(fc.constantFrom(2, 5), { freq: 3 }).map((limit) => new PayoutRun(limit)) },
+    {
+      weight: 3,
+      arbitrary: fc.option(fc.constantFrom<PayoutFault>('rate_limit_2', 'rate_limit_5', 'lost_responses'), { freq: 2 }).map((f) => new PayoutRun(f)),
+    },
     { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 10 }), faults).map(([d, f]) => new Restart(d, f)) },
   );
   return fc.commands([command], { maxCommands: options.maxCommands, size: 'max', replayPath: options.replayPath });
