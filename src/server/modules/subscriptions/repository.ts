@@ -238,7 +238,7 @@ export type InvoiceAmounts = {
 export async function storeInvoiceAmounts(db: Db, amounts: InvoiceAmounts): Promise<InvoiceRow> {
   const isFinal = amounts.startingBalanceCents !== null && amounts.endingBalanceCents !== null && amounts.finalizedAt !== null;
   const applied = isFinal ? Math.max(0, amounts.endingBalanceCents! - amounts.startingBalanceCents!) : 0;
-  await db.execute(sql`select 1 from users where id = ${amounts.userId} for update`);
+  await lockMember(db, amounts.userId);
   const result = await db.execute(sql`
     with unused_earnings_credit as (
       select greatest(0,

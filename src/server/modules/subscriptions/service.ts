@@ -136,6 +136,7 @@ export type SyncEconomics = Pick<Economics, 'creatorSharePercent' | 'paidCopiesP
 export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, economics: SyncEconomics, withInvoice = true) {
   const subscription = await stripe.retrieveSubscription(subscriptionId);
   const user = await memberOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id);
+  await refreshStaleLiveSubscription(db, stripe, user.id, subscription.id, economics);
   // Two of the member's subscriptions going live at once take turns here, so exactly one of them is kept.
   await lockMember(db, user.id);
   const { start, end } = currentPeriodOf(subscription);
@@ -152,7 +153,7 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
-  const row = await keepOneLiveSubscription(db, stripe, upserted, user, economics);
+  const row = await keepOneLiveSubscription(db, upserted, user);
   // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
   if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
@@ -201,28 +202,27 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
  * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
  * refunds its first invoice at Stripe, after commit.
  */
-async function keepOneLiveSubscription(
-  db: Db,
-  stripe: StripeGateway,
-  row: SubscriptionRow,
-  user: UserRow,
-  economics: SyncEconomics,
-): Promise<SubscriptionRow> {
+async function keepOneLiveSubscription(db: Db, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
   if (row.duplicateOf || !(LIVE_STATUSES as readonly string[]).includes(row.status) || row.status === 'incomplete') return row;
-  let kept = await findLiveSubscription(db, user.id, row.id);
-  // Our mirror of the other one may be stale (its `customer.subscription.deleted` still on its way): ask Stripe, and
-  // if it has ended there, bring the mirror up to date instead of refunding a member who re-subscribed.
-  while (kept && kept.status !== 'incomplete') {
-    const remote = await stripe.retrieveSubscription(kept.id);
-    if ((LIVE_STATUSES as readonly string[]).includes(remote.status) && remote.status !== 'incomplete') break;
-    await syncSubscription(db, stripe, kept.id, economics, false);
-    const next = await findLiveSubscription(db, user.id, row.id);
-    kept = next?.id === kept.id ? undefined : next;
-  }
+  const kept = await findLiveSubscription(db, user.id, row.id);
   if (!kept || kept.status === 'incomplete') return row;
   const duplicate = (await markDuplicateSubscription(db, row.id, kept.id)) ?? row;
   await enqueueDuplicateRefundedEmail(db, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
   return duplicate;
+}
+
+/**
+ * Our mirror of the member's other live subscription may be stale (its `customer.subscription.deleted` still on its
+ * way): a re-subscription would then look like a duplicate and be refunded. Stripe is asked before the member's row
+ * is locked (no Stripe call under that lock), and an ended one is brought up to date first.
+ */
+async function refreshStaleLiveSubscription(db: Db, stripe: StripeGateway, userId: string, exceptId: string, economics: SyncEconomics) {
+  const other = await findLiveSubscription(db, userId, exceptId);
+  if (!other || other.status === 'incomplete') return;
+  const remote = await stripe.retrieveSubscription(other.id);
+  if (!(LIVE_STATUSES as readonly string[]).includes(remote.status) || remote.status === 'incomplete') {
+    await syncSubscription(db, stripe, other.id, economics, false);
+  }
 }
 
 /**
