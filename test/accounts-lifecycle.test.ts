@@ -572,6 +572,10 @@ describe('deleting the account', () => {
     expect(mails.filter((m) => m.template !== 'account_deleted').every((m) => m.toAddress === erasedEmail && m.status !== 'pending')).toBe(true);
     const late = await enqueueEmail(t.database.db, { causeKey: `late:${creator.id}`, userId: creator.id, to: erasedEmail, template: 'welcome', data: { username: 'x' } });
     expect(late).toBe(false);
+    // A handler that read the old address just before the erasure (the cancellation's webhook, racing the deletion)
+    // cannot queue to it either: the outbox takes a member's mail only while the account exists.
+    const stale = await enqueueEmail(t.database.db, { causeKey: `stale:${creator.id}`, userId: creator.id, to: creator.email, template: 'subscription_ended', data: { username: creator.username, subscriptionId: subscription!.id, endedAt: new Date().toISOString(), reason: 'other' } });
+    expect(stale).toBe(false);
 
     // Copies, ledger and earnings kept, and they add up the same.
     expect(await countRows('copies', sql`creator_id = ${creator.id} or user_id = ${creator.id}`)).toBe(copiesBefore);

@@ -13,8 +13,17 @@ export async function insertOutboxEmail(
   db: Db,
   values: Pick<typeof emailOutbox.$inferInsert, 'causeKey' | 'userId' | 'toAddress' | 'template' | 'data' | 'subject'>,
 ): Promise<string | undefined> {
-  const [row] = await db.insert(emailOutbox).values(values).onConflictDoNothing({ target: emailOutbox.causeKey }).returning({ id: emailOutbox.id });
-  return row?.id;
+  // A member's mail is queued only while the account exists: FOR SHARE waits for a deletion in progress (it holds the
+  // row FOR UPDATE) and then sees it, so a mail read with the old address just before the erasure is dropped, not
+  // queued after the deletion redacted the outbox.
+  const rows = await db.execute(sql`
+    insert into email_outbox (cause_key, user_id, to_address, template, data, subject)
+    select ${values.causeKey}, ${values.userId ?? null}::uuid, ${values.toAddress}, ${values.template}, ${JSON.stringify(values.data ?? {})}::jsonb, ${values.subject ?? null}
+    where ${values.userId ?? null}::uuid is null
+       or exists (select 1 from users where id = ${values.userId ?? null}::uuid and deleted_at is null for share)
+    on conflict (cause_key) do nothing
+    returning id`);
+  return rowsOf<{ id: string }>(rows)[0]?.id;
 }
 
 /** Wakes the senders once the caller's transaction commits. An empty payload, so PostgreSQL folds many into one. */
