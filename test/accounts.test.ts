@@ -128,7 +128,7 @@ describe('tokens', () => {
     for (const token of [asAdmin, unsigned]) {
       expectProblem(await t.request({ method: 'GET', url: '/v1/users/me', token }), 401);
     }
-    const { createTokenService } = await import('../src/server/http/tokens.js');
+    const { createTokenService } = await import('../src/server/modules/auth/session-tokens.js');
     const { createHmac } = await import('node:crypto');
     const expiredPayload = encode({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
     const expiredSignature = createHmac('sha256', t.config.jwtSecret).update(`${header}.${expiredPayload}`).digest('base64url');

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/client.js';
-import { createTokenService } from '../../src/server/http/tokens.js';
+import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
 

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
-import { createTokenService, type TokenService } from './http/tokens.js';
+import { createTokenService, type TokenService } from './modules/auth/session-tokens.js';
 import { createSessionResolver, type SessionResolver } from './http/viewer.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
 import { findSessionAccount } from './modules/auth/repository.js';

@@ -11,8 +11,20 @@ import pg from 'pg';
 import { lockDirectory } from './pglite-lock.js';
 import * as schema from './schema.js';
 
-/** A database handle or an open transaction: services take this and never commit themselves. */
+/** A database handle: the pool, or an open transaction. Repositories take this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+declare const openTransaction: unique symbol;
+/**
+ * An open transaction. A service that changes data takes this and never opens or commits one itself; only the
+ * route, job or command that starts the unit of work opens it, with `inTransaction`. The pool does not satisfy it.
+ */
+export type Tx = Db & { readonly [openTransaction]: true };
+
+/** Runs one unit of work in one transaction: committed when `work` resolves, rolled back when it throws. */
+export function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => work(tx as unknown as Tx));
+}
 
 export type Database = {
   db: Db;

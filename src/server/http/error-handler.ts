@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { findDatabaseUnavailable, findDataException } from '../db/errors.js';
-import { AppError, DatabaseUnavailableError } from './errors.js';
+import { AppError, DatabaseUnavailableError } from '../errors.js';
 
 const PROBLEM_BASE = 'https://flowtab.pro/problems/';
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './error-handler.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 type InvalidText = { location: 'path' | 'querystring' | 'params' | 'body'; path: string; message: string };
 

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { DATABASE_RETRY_AFTER_SECONDS, UnauthorizedError } from './errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, UnauthorizedError } from '../errors.js';
 
 /** Who may read /metrics: anyone, whoever sends the bearer token, or nobody (the route does not exist). */
 export type MetricsAccess = { kind: 'open' } | { kind: 'bearer'; token: string } | { kind: 'off' };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AccountSuspendedError, SessionEndedError, UnauthorizedError } from './errors.js';
+import { AccountSuspendedError, SessionEndedError, UnauthorizedError } from '../errors.js';
 import {
   hashPersonalToken,
   isPersonalTokenBearer,
@@ -10,16 +10,11 @@ import {
   TokenRateLimitError,
   type TokenScope,
   type TokenScopeRule,
-} from './personal-tokens.js';
-import type { TokenService } from './tokens.js';
+} from '../modules/tokens/personal-tokens.js';
+import type { TokenService } from '../modules/auth/session-tokens.js';
 
-export type Role = 'member' | 'admin';
-/**
- * Who is asking: a member or admin with an open session, or undefined for a guest. `scopes` is set only when the
- * session is a personal access token (SPEC §16), and says what it may do; a login may do everything.
- */
-export type Viewer = { id: string; role: Role; sessionId: string | undefined; scopes?: readonly TokenScope[] };
-export type SessionClaims = { userId: string; sessionId: string };
+export type { Role, SessionClaims, Viewer } from '../modules/auth/viewer.js';
+import type { Role, SessionClaims, Viewer } from '../modules/auth/viewer.js';
 
 /** The account behind an open, unexpired session; undefined when the session was ended or has expired. */
 export type SessionLookup = (claims: SessionClaims) => Promise<{ role: Role; status: 'active' | 'suspended' } | undefined>;

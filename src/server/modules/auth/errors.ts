@@ -1,4 +1,4 @@
-import { AppError, ConflictError, TooManyRequestsError } from '../../http/errors.js';
+import { AppError, ConflictError, TooManyRequestsError } from '../../errors.js';
 
 export class AccountTakenError extends ConflictError {
   constructor(field: 'email' | 'username') {

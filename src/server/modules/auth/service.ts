@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Db } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { type TokenService, TOKEN_TTL_SECONDS } from '../../http/tokens.js';
-import type { SessionClaims } from '../../http/viewer.js';
+import { type TokenService, TOKEN_TTL_SECONDS } from './session-tokens.js';
+import type { SessionClaims } from './viewer.js';
 import {
   enqueueEmailChangedEmail,
   enqueueEmailChangeEmail,
@@ -22,7 +22,7 @@ import {
   setPasswordHash,
   type UserRow,
 } from '../users/repository.js';
-import { AccountSuspendedError, BadRequestError } from '../../http/errors.js';
+import { AccountSuspendedError, BadRequestError } from '../../errors.js';
 import { countRateLimitHit, uncountRateLimitHit } from '../rate-limits/repository.js';
 import {
   AccountTakenError,

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, TooManyRequestsError } from '../../http/errors.js';
+import { ConflictError, ForbiddenError, TooManyRequestsError } from '../../errors.js';
 
 export type CopyCounts = { copies_this_month: number; copies_remaining: number; period_end: string | null };
 

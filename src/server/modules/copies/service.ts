@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
-import { AccountSuspendedError, SessionEndedError } from '../../http/errors.js';
-import type { SessionClaims, Viewer } from '../../http/viewer.js';
+import { AccountSuspendedError, SessionEndedError } from '../../errors.js';
+import type { SessionClaims, Viewer } from '../auth/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
 import type { Economics } from '../ledger/money.js';
 import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';

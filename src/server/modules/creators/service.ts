@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { Viewer } from '../../http/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
 import { creatorBalances } from '../ledger/repository.js';
 import { getPayoutSummary } from '../payouts/service.js';
 import { flowStats, monthlyEarnings } from './repository.js';

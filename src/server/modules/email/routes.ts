@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../http/errors.js';
+import { NotFoundError } from '../../errors.js';
 import { problems } from '../../http/schemas.js';
 import { findOutboxEmail, listOutboxEmails, type OutboxRow } from './repository.js';
 import { htmlPage, outboxIdParams, unsubscribeQuery } from './schemas.js';

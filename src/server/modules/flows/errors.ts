@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../../http/errors.js';
+import { ForbiddenError, NotFoundError } from '../../errors.js';
 
 export class FlowNotFoundError extends NotFoundError {
   constructor() {

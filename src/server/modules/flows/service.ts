@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.js';
-import type { Viewer } from '../../http/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
 import { requireVerifiedEmail } from '../auth/service.js';
 import { findGoodStandingSubscription } from '../subscriptions/repository.js';
 import { FeatureRequiresAdminError, FlowNotFoundError, NotFlowAuthorError } from './errors.js';

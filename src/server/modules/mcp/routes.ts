@@ -3,7 +3,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { AppError, BadRequestError, UnauthorizedError } from '../../http/errors.js';
+import { AppError, BadRequestError, UnauthorizedError } from '../../errors.js';
 import { createFlowtabMcpServer } from './service.js';
 
 /** Headers the transport reads; the bearer token is not among them (it never leaves the viewer hook). */

@@ -12,9 +12,9 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { findDatabaseUnavailable } from '../../db/errors.js';
-import { AppError, DatabaseUnavailableError } from '../../http/errors.js';
-import { requireScope, type TokenScope } from '../../http/personal-tokens.js';
-import type { Viewer } from '../../http/viewer.js';
+import { AppError, DatabaseUnavailableError } from '../../errors.js';
+import { requireScope, type TokenScope } from '../tokens/personal-tokens.js';
+import type { Viewer } from '../auth/viewer.js';
 import { AlreadyCopiedError } from '../copies/errors.js';
 import { recordCopy } from '../copies/service.js';
 import type { CopyView } from '../copies/schemas.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { type AppContext, createContext, type StripeSetup } from '../../context.js';
-import { createTokenService } from '../../http/tokens.js';
+import { createTokenService } from '../auth/session-tokens.js';
 import { formatCents } from '../ledger/money.js';
 import type { RunSummaryView } from './schemas.js';
 import { type PayoutRunProgress, runPayouts } from './service.js';

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError } from '../../http/errors.js';
+import { ConflictError, ForbiddenError } from '../../errors.js';
 
 export class NotACreatorError extends ForbiddenError {
   constructor() {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { BadRequestError, ForbiddenError } from '../../http/errors.js';
+import { BadRequestError, ForbiddenError } from '../../errors.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import {

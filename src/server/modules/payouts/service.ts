@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/client.js';
-import { NotFoundError } from '../../http/errors.js';
-import type { Viewer } from '../../http/viewer.js';
+import { NotFoundError } from '../../errors.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
 import { requireVerifiedEmail } from '../auth/service.js';
 import { createRateLimitGate, type RateLimitGate, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';

@@ -1,4 +1,4 @@
-import { ConflictError, ServiceUnavailableError } from '../../http/errors.js';
+import { ConflictError, ServiceUnavailableError } from '../../errors.js';
 
 export class AlreadySubscribedError extends ConflictError {
   constructor(status: string) {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import type { SubscriptionStatus } from '../../db/schema.js';
-import { NotFoundError } from '../../http/errors.js';
-import type { Viewer } from '../../http/viewer.js';
+import { NotFoundError } from '../../errors.js';
+import type { Viewer } from '../auth/viewer.js';
 import {
   currentPeriodOf,
   idOf,

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../http/errors.js';
+import { NotFoundError } from '../../errors.js';
 
 export class TokenNotFoundError extends NotFoundError {
   constructor() {

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import { sessions } from '../../db/schema.js';
-import { TOKEN_SCOPES, type TokenScope } from '../../http/personal-tokens.js';
+import { TOKEN_SCOPES, type TokenScope } from './personal-tokens.js';
 
 const tokenColumns = {
   id: sessions.id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate, uuidParam } from '../../http/schemas.js';
-import { TOKEN_SCOPES } from '../../http/personal-tokens.js';
+import { TOKEN_SCOPES } from './personal-tokens.js';
 
 export const MAX_TOKEN_DAYS = 365;
 

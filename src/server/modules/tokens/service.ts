@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
-import { generatePersonalToken, hashPersonalToken, TOKEN_SCOPES } from '../../http/personal-tokens.js';
-import type { Viewer } from '../../http/viewer.js';
+import { generatePersonalToken, hashPersonalToken, TOKEN_SCOPES } from './personal-tokens.js';
+import type { Viewer } from '../auth/viewer.js';
 import { TokenNotFoundError } from './errors.js';
 import { insertTokenSession, listTokenSessions, revokeTokenSession, type TokenRow } from './repository.js';
 import type { CreatedTokenView, CreateTokenInput, TokenView } from './schemas.js';

@@ -1,4 +1,4 @@
-import { ConflictError, ServiceUnavailableError } from '../../http/errors.js';
+import { ConflictError, ServiceUnavailableError } from '../../errors.js';
 import { formatCents } from '../ledger/money.js';
 
 /** SPEC §13: no deletion while money is moving to the creator or waiting to be withdrawn. */

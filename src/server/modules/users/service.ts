@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import type { Db } from '../../db/client.js';
-import { NotFoundError } from '../../http/errors.js';
-import type { Viewer } from '../../http/viewer.js';
+import { NotFoundError } from '../../errors.js';
+import type { Viewer } from '../auth/viewer.js';
 import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
 import { findPendingEmailChange, listAccountTokensOf, listSessionsOf, retireAccountTokens, revokeAllSessions } from '../auth/repository.js';
 import { confirmPassword, hashPassword } from '../auth/service.js';

@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError } from '../../http/errors.js';
+import { BadRequestError, NotFoundError } from '../../errors.js';
 
 /** Correctly signed, but not a Stripe event: nothing to store or retry. */
 export class NotAnEventError extends BadRequestError {

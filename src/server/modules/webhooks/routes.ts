@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { AppError, BadRequestError } from '../../http/errors.js';
+import { AppError, BadRequestError } from '../../errors.js';
 import { problems } from '../../http/schemas.js';
 import { WebhookSignatureError } from '../../integrations/stripe/client.js';
 import { NotAnEventError } from './errors.js';

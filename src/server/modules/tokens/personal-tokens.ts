@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from './errors.js';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../errors.js';
 
 /**
  * Personal access tokens (SPEC §16): `ftp_` and 32 random bytes in base64url. Only their SHA-256 is stored (a token is
