@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -40,8 +40,24 @@ export type Database = {
 };
 
 const migrationsFolder = path.resolve(import.meta.dirname, 'migrations');
+const functionsFolder = path.resolve(import.meta.dirname, 'functions');
 // Any constant will do: it only has to be the same in every process that migrates.
 const MIGRATION_LOCK = 7_340_117;
+
+/**
+ * The database functions whose source is one reviewed file each in `db/functions/` (record_copy, the period's
+ * money, good standing, the available balance...), in name order. Each file is idempotent (CREATE OR REPLACE), and
+ * `migrate` applies them all after the migrations, every time: a change to a rule is a diff of its one file, while
+ * the migrations that first created these functions stay as history. A change of signature still needs a migration
+ * that drops the old function. LANGUAGE sql bodies are checked when created, so a file may only call functions of
+ * files that sort before it (or of its own, defined above).
+ */
+function readFunctionSources(): string[] {
+  return readdirSync(functionsFolder)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => readFileSync(path.join(functionsFolder, name), 'utf8'));
+}
 
 /**
  * How long a request waits for a connection (a new one, or a free one from a busy pool) before it gives up and
@@ -113,6 +129,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         try {
           await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
           await migratePg(drizzlePg(client), { migrationsFolder });
+          const sources = readFunctionSources();
+          await client.query('begin');
+          try {
+            for (const source of sources) await client.query(source);
+            await client.query('commit');
+          } catch (error) {
+            await client.query('rollback').catch(() => {});
+            throw error;
+          }
         } finally {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
           client.release();
@@ -142,7 +167,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     url: undefined,
     pglite: client,
     announceUrl: (url) => lock?.setUrl(url),
-    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
+    async migrate() {
+      // One process holds the embedded database (its directory lock); the advisory lock is taken as on PostgreSQL.
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await migratePglite(drizzlePglite(client), { migrationsFolder });
+        const sources = readFunctionSources();
+        await client.transaction(async (tx) => {
+          for (const source of sources) await tx.exec(source);
+        });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      }
+    },
     async ping() {
       await db.execute(sql`select 1`);
     },
