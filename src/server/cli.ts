@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
+import { inTransaction } from './db/client.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
-import { seedDemoData } from './db/seed.js';
+import { seedDemoData } from './seed/index.js';
 import { formatError } from './log-serializers.js';
 import { createLogger } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
@@ -208,7 +209,7 @@ async function adminCommand(args: string[]) {
   await withContext(async (ctx) => {
     await ctx.database.migrate();
     // The operator vouches for the address: an admin can publish and connect at once.
-    const user = await createAccount(ctx.db, { ...account, role: 'admin', emailVerifiedAt: new Date() });
+    const user = await inTransaction(ctx.db, (tx) => createAccount(tx, { ...account, role: 'admin', emailVerifiedAt: new Date() }));
     console.log(`Admin ${user.username} (${user.id}) created.`);
   });
 }

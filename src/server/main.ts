@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { type Config, ConfigError } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
-import { seedDemoData } from './db/seed.js';
+import { seedDemoData } from './seed/index.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { buildWebIfStale } from './web-build.js';
 import { startBackgroundWork } from './worker.js';

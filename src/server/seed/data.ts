@@ -1,5 +1,5 @@
 // Demo library for Flowtab.Pro: creators, flows and a subscriber account.
-// Pure data, no imports. Used by the seed script and by tests.
+// Pure data, no imports. Used by the seed (./index.ts).
 
 export type SeedCreator = { email: string; username: string; password: string; bio: string };
 

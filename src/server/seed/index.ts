@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
-import { recordCopyAtomically } from '../modules/copies/repository.js';
+import { type Db, inTransaction, type Tx } from '../db/client.js';
+import { createAccount, endAllSessions, openSession, withPasswordHash } from '../modules/auth/service.js';
+import { CopyLimitError } from '../modules/copies/errors.js';
+import { backdateCopiesOfPeriod, recordCopy } from '../modules/copies/service.js';
+import { backdateFlow, createFlow } from '../modules/flows/service.js';
 import type { Economics } from '../modules/ledger/money.js';
-import type { Db } from './client.js';
-import { billingPeriods, flows, invoices, subscriptions, users } from './schema.js';
-import { createAccount, withPasswordHash } from '../modules/auth/service.js';
-import { insertSession, revokeAllSessions } from '../modules/auth/repository.js';
-import { createFlow } from '../modules/flows/service.js';
-import { demoCreators, demoFlows, demoSubscriber } from './seed-data.js';
+import { cancelDemoSubscription, recordDemoPaidPeriod } from '../modules/subscriptions/demo.js';
+import { hasNoAccountsForSeeding } from '../modules/users/service.js';
+import { demoCreators, demoFlows, demoSubscriber } from './data.js';
+
+// The demo data, made through the same services as the API and the webhooks (accounts, flows, sessions, copies
+// through record_copy, subscriptions), never by writing other modules' tables: what the seed makes is what the
+// product would have made.
 
 export type SeedResult = { created: boolean; logins: { username: string; password: string; role: string }[] };
 
@@ -19,7 +23,7 @@ const UNLIMITED = 2_147_483_647;
 /**
  * Demo creators, their flows, a member who can subscribe, and two months of history: readers whose past (paid,
  * now ended) periods copied premium flows, so creators have earnings to see, withdraw and be paid. Does nothing when
- * the database has users.
+ * the database has users. One unit of work: the seed opens its transaction (`flowtab seed` and `flowtab start` call it).
  */
 export async function seedDemoData(db: Db, options: { economics: Economics; force?: boolean }): Promise<SeedResult> {
   const logins = [
@@ -29,11 +33,9 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
   // Hashed before the transaction: argon2 is slow on purpose.
   const accounts = await Promise.all([...demoCreators, demoSubscriber].map((person) => withPasswordHash(person)));
   const readerHash = (await withPasswordHash({ ...demoSubscriber, password: randomBytes(18).toString('base64url') })).passwordHash;
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     // Two processes seeding at once must not both insert: the first takes the lock, the second sees its users.
-    await tx.execute(sql`select pg_advisory_xact_lock(7340118)`);
-    const [existing] = await tx.select({ count: sql<number>`count(*)::int` }).from(users);
-    if ((existing?.count ?? 0) > 0 && !options.force) return { created: false, logins };
+    if (!(await hasNoAccountsForSeeding(tx)) && !options.force) return { created: false, logins };
 
     const ids = new Map<string, string>();
     // Demo addresses count as verified (SPEC §13): the demo creators publish and connect without a mail round trip.
@@ -43,16 +45,16 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
       ids.set(account.username, user.id);
     }
     // Oldest first, so "new" puts the last ones on top.
+    const premiumFlowIds: string[] = [];
     for (const [index, flow] of demoFlows.entries()) {
       const authorId = ids.get(flow.author);
       if (!authorId) throw new Error(`seed flow "${flow.title}" names an unknown author ${flow.author}`);
       // Seeding stands in for an admin: demo flows may be featured.
       const view = await createFlow(tx, { id: authorId, role: 'admin', sessionId: undefined }, { ...flow, status: 'published' });
-      const createdAt = new Date(Date.now() - (demoFlows.length - index) * 3_600_000);
-      await tx.execute(sql`update flows set created_at = ${createdAt}, updated_at = ${createdAt}, published_at = ${createdAt}
-        where id = ${view.id}`);
+      await backdateFlow(tx, view.id, new Date(Date.now() - (demoFlows.length - index) * 3_600_000));
+      if (view.is_premium) premiumFlowIds.push(view.id);
     }
-    await seedCopyHistory(tx, readerHash, options.economics);
+    await seedCopyHistory(tx, premiumFlowIds, readerHash, options.economics);
     return { created: true, logins };
   });
 }
@@ -61,8 +63,7 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
  * Readers who subscribed for two months, ended half a month ago: each period paid, copying premium flows (some
  * more popular than others) through the same `record_copy` as the API. Their holds (period end + 14 days) have passed.
  */
-async function seedCopyHistory(db: Db, passwordHash: string, economics: Economics) {
-  const premium = await db.select({ id: flows.id }).from(flows).where(eq(flows.isPremium, true)).orderBy(flows.createdAt);
+async function seedCopyHistory(tx: Tx, premiumFlowIds: string[], passwordHash: string, economics: Economics) {
   const now = Date.now();
   const periods = [
     { start: new Date(now - 75 * DAY_MS), end: new Date(now - 45 * DAY_MS) },
@@ -70,63 +71,30 @@ async function seedCopyHistory(db: Db, passwordHash: string, economics: Economic
   ];
   for (let reader = 1; reader <= DEMO_READERS; reader++) {
     const name = `reader${String(reader).padStart(2, '0')}`;
-    const user = await createAccount(db, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash, emailVerifiedAt: new Date() });
-    const subscriptionId = `sub_demo_${name}`;
+    const user = await createAccount(tx, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash, emailVerifiedAt: new Date() });
+    const subscription = { id: `sub_demo_${name}`, userId: user.id, customerId: `cus_demo_${name}`, planAmountCents: 1000 };
     // Copies are made in a session, as through the API; it is ended once the history is written.
-    const session = await insertSession(db, { userId: user.id, userAgent: 'flowtab seed', expiresAt: new Date(now + DAY_MS) });
+    const session = await openSession(tx, user.id, 'flowtab seed', new Date(now + DAY_MS));
     for (const [index, period] of periods.entries()) {
-      await db
-        .insert(subscriptions)
-        .values({
-          id: subscriptionId,
-          userId: user.id,
-          customerId: `cus_demo_${name}`,
-          status: 'active',
-          currentPeriodStart: period.start,
-          currentPeriodEnd: period.end,
-          planAmountCents: 1000,
-        })
-        .onConflictDoUpdate({ target: subscriptions.id, set: { currentPeriodStart: period.start, currentPeriodEnd: period.end } });
-      const [billingPeriod] = await db
-        .insert(billingPeriods)
-        .values({
-          subscriptionId,
-          userId: user.id,
-          periodStart: period.start,
-          periodEnd: period.end,
-          status: 'paid',
-          basisCents: 1000,
-          amountPaidCents: 1000,
-          paidAt: period.start,
-          invoiceId: `in_demo_${name}_${index + 1}`,
-        })
-        .returning({ id: billingPeriods.id });
-      await db.insert(invoices).values({
-        id: `in_demo_${name}_${index + 1}`,
-        subscriptionId,
-        customerId: `cus_demo_${name}`,
-        billingPeriodId: billingPeriod!.id,
-        status: 'paid',
-        subtotalCents: 1000,
-        totalCents: 1000,
-        amountDueCents: 1000,
-        amountPaidCents: 1000,
-        collectedCents: 1000,
-        paidAt: period.start,
-      });
-      for (const [flowIndex, flow] of premium.entries()) {
+      const billingPeriod = await recordDemoPaidPeriod(tx, subscription, period, `in_demo_${name}_${index + 1}`);
+      for (const [flowIndex, flowId] of premiumFlowIds.entries()) {
         // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
         const popularity = 0.25 + (0.75 * ((flowIndex * 37 + index * 11) % 100)) / 100;
         if (reader > DEMO_READERS * popularity) continue;
-        await recordCopyAtomically(db, { userId: user.id, sessionId: session.id, flowRef: flow.id, economics, copiesPerMinute: UNLIMITED });
+        await copyForHistory(tx, { userId: user.id, sessionId: session.id }, flowId, economics);
       }
-      await db.execute(sql`update copies set copied_at = ${period.start}::timestamptz + random() * interval '28 days'
-        where billing_period_id = ${billingPeriod!.id}`);
+      await backdateCopiesOfPeriod(tx, billingPeriod.id, period.start, 28);
     }
-    await revokeAllSessions(db, user.id);
-    await db
-      .update(subscriptions)
-      .set({ status: 'canceled', canceledAt: periods[1]!.end })
-      .where(eq(subscriptions.id, subscriptionId));
+    await endAllSessions(tx, user.id);
+    await cancelDemoSubscription(tx, subscription, periods[1]!, periods[1]!.end);
+  }
+}
+
+/** A reader's copy, as the API records it; past the period's copy limit (a small COPY_LIMIT_PER_PERIOD) it is left out. */
+async function copyForHistory(tx: Tx, session: { userId: string; sessionId: string }, flowId: string, economics: Economics) {
+  try {
+    await recordCopy(tx, session, flowId, { economics, copiesPerMinute: UNLIMITED });
+  } catch (error) {
+    if (!(error instanceof CopyLimitError)) throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/client.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import { toUserView } from '../users/service.js';
@@ -44,7 +45,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const account = await withPasswordHash(request.body);
-        const { user, token } = await ctx.db.transaction(async (tx) => {
+        const { user, token } = await inTransaction(ctx.db, async (tx) => {
           const user = await signUpMember(tx, account, { secret: ctx.config.jwtSecret });
           return { user, token: await startSession(tx, ctx.tokens, user, request.headers['user-agent']) };
         });
@@ -68,7 +69,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const result = await ctx.db.transaction((tx) => verifyEmailToken(tx, request.body.token));
+        const result = await inTransaction(ctx.db, (tx) => verifyEmailToken(tx, request.body.token));
         const event = result.kind === 'changed' ? 'account.email_changed' : 'account.email_verified';
         request.log.info({ event, user_id: result.user.id }, result.kind === 'changed' ? 'email address changed' : 'email address verified');
         return reply.status(204).send(null);
@@ -88,7 +89,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        await ctx.db.transaction((tx) => resendVerification(tx, viewer.id, { secret: ctx.config.jwtSecret }));
+        await inTransaction(ctx.db, (tx) => resendVerification(tx, viewer.id, { secret: ctx.config.jwtSecret }));
         request.log.info({ event: 'account.verification_sent', user_id: viewer.id }, 'verification link sent');
         return reply.status(202).send({ status: 'accepted', detail: 'We mailed a new verification link to your address.' });
       },
@@ -107,7 +108,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const userId = await ctx.db.transaction((tx) => requestPasswordReset(tx, request.body.email, { secret: ctx.config.jwtSecret }));
+        const userId = await inTransaction(ctx.db, (tx) => requestPasswordReset(tx, request.body.email, { secret: ctx.config.jwtSecret }));
         if (userId) request.log.info({ event: 'account.password_reset_requested', user_id: userId }, 'password reset link sent');
         return reply.status(202).send({ status: 'accepted', detail: 'If an account uses this address, we mailed it a link to choose a new password.' });
       },
@@ -128,7 +129,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         // Hashed before the transaction (argon2 is slow on purpose); the rest of the rule needs the account.
         const passwordHash = await hashNewPassword(request.body.password);
-        const user = await ctx.db.transaction((tx) => confirmPasswordReset(tx, { ...request.body, passwordHash }));
+        const user = await inTransaction(ctx.db, (tx) => confirmPasswordReset(tx, { ...request.body, passwordHash }));
         ctx.sessions.forget(user.id);
         request.log.info({ event: 'account.password_reset', user_id: user.id }, 'password reset; every session ended');
         return reply.status(204).send(null);
@@ -150,7 +151,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const user = await authenticate(ctx.db, request.body.login, request.body.password, {
           maxFailures: ctx.config.rateLimits.loginFailuresPerAccount,
         });
-        return startSession(ctx.db, ctx.tokens, user, request.headers['user-agent']);
+        return inTransaction(ctx.db, (tx) => startSession(tx, ctx.tokens, user, request.headers['user-agent']));
       },
     );
 
@@ -166,7 +167,8 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        if (viewer.sessionId) await endSession(ctx.db, { userId: viewer.id, sessionId: viewer.sessionId });
+        const { sessionId } = viewer;
+        if (sessionId) await inTransaction(ctx.db, (tx) => endSession(tx, { userId: viewer.id, sessionId }));
         ctx.sessions.forget(viewer.id);
         request.log.info({ event: 'session.ended', user_id: viewer.id, session_id: viewer.sessionId }, 'session ended');
         return reply.status(204).send(null);
@@ -185,7 +187,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        const ended = await endAllSessions(ctx.db, viewer.id);
+        const ended = await inTransaction(ctx.db, (tx) => endAllSessions(tx, viewer.id));
         ctx.sessions.forget(viewer.id);
         request.log.info({ event: 'session.ended_all', user_id: viewer.id, sessions: ended }, 'every session ended');
         return reply.status(204).send(null);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { type TokenService, TOKEN_TTL_SECONDS } from './session-tokens.js';
 import type { SessionClaims } from './viewer.js';
@@ -106,9 +106,9 @@ export function refuseErasedAddress(email: string, field = 'email'): void {
   }
 }
 
-export async function createAccount(db: Db, account: NewAccount): Promise<UserRow> {
+export async function createAccount(tx: Tx, account: NewAccount): Promise<UserRow> {
   try {
-    return await insertUser(db, { ...account, role: account.role ?? 'member' });
+    return await insertUser(tx, { ...account, role: account.role ?? 'member' });
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) throw new AccountTakenError('email');
     if (isUniqueViolation(error, 'users_username_lower_key')) throw new AccountTakenError('username');
@@ -117,10 +117,10 @@ export async function createAccount(db: Db, account: NewAccount): Promise<UserRo
 }
 
 /** Self-service sign-up: the account and its welcome mail (with the link that verifies the address), in the caller's transaction. */
-export async function signUpMember(db: Db, account: NewAccount, mail: { secret: string }): Promise<UserRow> {
-  const user = await createAccount(db, { ...account, emailVerifiedAt: null });
-  const link = await issueAccountToken(db, { userId: user.id, purpose: 'verify_email', newEmail: user.email });
-  await enqueueWelcomeEmail(db, user, { token: link.token, secret: mail.secret });
+export async function signUpMember(tx: Tx, account: NewAccount, mail: { secret: string }): Promise<UserRow> {
+  const user = await createAccount(tx, { ...account, emailVerifiedAt: null });
+  const link = await issueAccountToken(tx, { userId: user.id, purpose: 'verify_email', newEmail: user.email });
+  await enqueueWelcomeEmail(tx, user, { token: link.token, secret: mail.secret });
   return user;
 }
 
@@ -136,6 +136,9 @@ function loginFailureKey(login: string): string {
 }
 
 /**
+ * Takes the pool, not a transaction: each count is its own atomic statement, committed at once, so a failure's
+ * count survives the 401 that follows (a transaction would roll it back with the error).
+ *
  * Checks a login, at most `maxFailures` failed attempts per login name in LOGIN_FAILURE_WINDOW_MS from all addresses
  * together. The attempt is counted before the password is checked (one atomic upsert, so concurrent guesses cannot
  * slip past the limit) and taken back if the password was right: only failures use up the budget. Past the limit
@@ -154,10 +157,15 @@ export async function authenticate(db: Db, login: string, password: string, limi
   return user;
 }
 
+/** Opens a session of the member until `expiresAt`; returns its row (startSession names it in a bearer token). */
+export async function openSession(tx: Tx, userId: string, userAgent: string | undefined, expiresAt: Date) {
+  return insertSession(tx, { userId, userAgent: userAgent?.slice(0, 512), expiresAt });
+}
+
 /** Opens a session and returns the bearer token that names it (log in, sign up). */
-export async function startSession(db: Db, tokens: TokenService, user: UserRow, userAgent: string | undefined) {
+export async function startSession(tx: Tx, tokens: TokenService, user: UserRow, userAgent: string | undefined) {
   const expiresAt = new Date(Date.now() + TOKEN_TTL_SECONDS * 1000);
-  const session = await insertSession(db, { userId: user.id, userAgent: userAgent?.slice(0, 512), expiresAt });
+  const session = await openSession(tx, user.id, userAgent, expiresAt);
   return {
     access_token: tokens.issue({ userId: user.id, sessionId: session.id, expiresAt }),
     token_type: 'bearer' as const,
@@ -165,12 +173,12 @@ export async function startSession(db: Db, tokens: TokenService, user: UserRow, 
   };
 }
 
-export async function endSession(db: Db, claims: SessionClaims): Promise<void> {
-  await revokeSession(db, claims.sessionId, claims.userId);
+export async function endSession(tx: Tx, claims: SessionClaims): Promise<void> {
+  await revokeSession(tx, claims.sessionId, claims.userId);
 }
 
-export async function endAllSessions(db: Db, userId: string): Promise<number> {
-  return revokeAllSessions(db, userId);
+export async function endAllSessions(tx: Tx, userId: string): Promise<number> {
+  return revokeAllSessions(tx, userId);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -216,9 +224,9 @@ export function hashAccountToken(token: string): string {
 }
 
 /** A new link for the member; `newEmail` is the address it proves (the current one, or the one to change to). */
-export async function issueAccountToken(db: Db, input: { userId: string; purpose: AccountTokenPurpose; newEmail: string }) {
+export async function issueAccountToken(tx: Tx, input: { userId: string; purpose: AccountTokenPurpose; newEmail: string }) {
   const { token, tokenHash } = newAccountToken();
-  const row = await insertAccountToken(db, { ...input, tokenHash, expiresInMs: ACCOUNT_TOKEN_TTL_MS[input.purpose] });
+  const row = await insertAccountToken(tx, { ...input, tokenHash, expiresInMs: ACCOUNT_TOKEN_TTL_MS[input.purpose] });
   return { token, row };
 }
 
@@ -226,11 +234,11 @@ export async function issueAccountToken(db: Db, input: { userId: string; purpose
  * Uses a link once, for one of `purposes`, or throws 400 naming why it cannot be used: unknown, expired, used, or
  * meant for something else. Nothing is changed when it throws.
  */
-export async function redeemAccountToken(db: Db, token: string, purposes: AccountTokenPurpose[]): Promise<AccountTokenRow> {
+export async function redeemAccountToken(tx: Tx, token: string, purposes: AccountTokenPurpose[]): Promise<AccountTokenRow> {
   const tokenHash = hashAccountToken(token);
-  const row = await consumeAccountToken(db, tokenHash, purposes);
+  const row = await consumeAccountToken(tx, tokenHash, purposes);
   if (row) return row;
-  const found = await findAccountToken(db, tokenHash);
+  const found = await findAccountToken(tx, tokenHash);
   if (!found) throw new InvalidAccountTokenError('unknown', { expected: purposes });
   if (!purposes.includes(found.purpose)) throw new InvalidAccountTokenError('wrong_purpose', { expected: purposes, actual: found.purpose });
   if (found.usedAt) throw new InvalidAccountTokenError('used', { expected: purposes });
@@ -255,18 +263,18 @@ export type VerifiedEmail =
  * POST /v1/auth/verify-email: a verification link proves the address it was sent to (if the account still has it);
  * a change-email link proves the new address and moves the account to it. The caller mails the old address.
  */
-export async function verifyEmailToken(db: Db, token: string): Promise<VerifiedEmail> {
-  const row = await redeemAccountToken(db, token, ['verify_email', 'change_email']);
+export async function verifyEmailToken(tx: Tx, token: string): Promise<VerifiedEmail> {
+  const row = await redeemAccountToken(tx, token, ['verify_email', 'change_email']);
   switch (row.purpose) {
     case 'verify_email': {
-      const user = await findUserById(db, row.userId);
+      const user = await findUserById(tx, row.userId);
       if (!user || user.deletedAt || !row.newEmail || user.email.toLowerCase() !== row.newEmail.toLowerCase()) {
         throw new InvalidAccountTokenError('stale', { expected: ['verify_email'] });
       }
-      return { kind: 'verified', user: (await markEmailVerified(db, user.id)) ?? user };
+      return { kind: 'verified', user: (await markEmailVerified(tx, user.id)) ?? user };
     }
     case 'change_email':
-      return applyEmailChange(db, row);
+      return applyEmailChange(tx, row);
     case 'reset_password':
       throw new InvalidAccountTokenError('wrong_purpose', { expected: ['verify_email', 'change_email'], actual: row.purpose });
   }
@@ -275,19 +283,19 @@ export async function verifyEmailToken(db: Db, token: string): Promise<VerifiedE
 /** Mails asked for per account or address: a few per window, so no one is flooded from our address. */
 export const MAIL_REQUEST_LIMIT = { max: 5, windowMs: 15 * 60_000 };
 
-async function countMailRequest(db: Db, key: string): Promise<void> {
-  const hit = await countRateLimitHit(db, key, MAIL_REQUEST_LIMIT.windowMs);
+async function countMailRequest(tx: Tx, key: string): Promise<void> {
+  const hit = await countRateLimitHit(tx, key, MAIL_REQUEST_LIMIT.windowMs);
   if (hit.hits > MAIL_REQUEST_LIMIT.max) throw new MailRateLimitError(Math.max(1, Math.ceil(hit.resetInMs / 1000)));
 }
 
 /** POST /v1/auth/verify-email/resend: a new link to the member's address (older links keep working until they expire). */
-export async function resendVerification(db: Db, userId: string, mail: { secret: string }): Promise<void> {
-  const user = await findUserById(db, userId);
+export async function resendVerification(tx: Tx, userId: string, mail: { secret: string }): Promise<void> {
+  const user = await findUserById(tx, userId);
   if (!user || user.deletedAt) throw new InvalidCredentialsError();
   if (user.emailVerifiedAt) throw new AlreadyVerifiedError();
-  await countMailRequest(db, `verify-resend:${user.id}`);
-  const link = await issueAccountToken(db, { userId: user.id, purpose: 'verify_email', newEmail: user.email });
-  await enqueueVerifyEmail(db, user, { token: link.token, secret: mail.secret, tokenId: link.row.id });
+  await countMailRequest(tx, `verify-resend:${user.id}`);
+  const link = await issueAccountToken(tx, { userId: user.id, purpose: 'verify_email', newEmail: user.email });
+  await enqueueVerifyEmail(tx, user, { token: link.token, secret: mail.secret, tokenId: link.row.id });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -299,12 +307,12 @@ export async function resendVerification(db: Db, userId: string, mail: { secret:
  * known address. No argon2, no network, no branch: the answer is 202 in the same time either way. Returns the
  * account's id when a mail was queued (for the log line, never for the answer).
  */
-export async function requestPasswordReset(db: Db, email: string, mail: { secret: string }): Promise<string | undefined> {
-  await commitWithoutWaitingForDisk(db);
-  await countMailRequest(db, `password-reset:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}`);
+export async function requestPasswordReset(tx: Tx, email: string, mail: { secret: string }): Promise<string | undefined> {
+  await commitWithoutWaitingForDisk(tx);
+  await countMailRequest(tx, `password-reset:${createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')}`);
   const { token, tokenHash } = newAccountToken();
   const ttl = ACCOUNT_TOKEN_TTL_MS.reset_password;
-  return insertPasswordReset(db, {
+  return insertPasswordReset(tx, {
     email: email.trim(),
     tokenHash,
     expiresInMs: ttl,
@@ -316,14 +324,14 @@ export async function requestPasswordReset(db: Db, email: string, mail: { secret
  * POST /v1/auth/password-reset/confirm: the link's account gets the new password (hashed by the caller, outside the
  * transaction), every session ends and every other reset link is retired. Returns the account.
  */
-export async function confirmPasswordReset(db: Db, input: { token: string; password: string; passwordHash: string }): Promise<UserRow> {
-  const row = await redeemAccountToken(db, input.token, ['reset_password']);
-  const user = await findUserById(db, row.userId);
+export async function confirmPasswordReset(tx: Tx, input: { token: string; password: string; passwordHash: string }): Promise<UserRow> {
+  const row = await redeemAccountToken(tx, input.token, ['reset_password']);
+  const user = await findUserById(tx, row.userId);
   if (!user || user.deletedAt) throw new InvalidAccountTokenError('stale', { expected: ['reset_password'] });
   checkPasswordRule(input.password, user);
-  await setPasswordHash(db, user.id, input.passwordHash);
-  await retireAccountTokens(db, user.id, ['reset_password']);
-  await revokeAllSessions(db, user.id);
+  await setPasswordHash(tx, user.id, input.passwordHash);
+  await retireAccountTokens(tx, user.id, ['reset_password']);
+  await revokeAllSessions(tx, user.id);
   return user;
 }
 
@@ -341,45 +349,45 @@ export async function preparePasswordChange(db: Db, userId: string, input: { cur
  * POST /v1/users/me/password, after preparePasswordChange: the new password (rule checked, hashed by the caller outside
  * the transaction) replaces the old one and every other session of the member ends; this one goes on.
  */
-export async function changePassword(db: Db, user: UserRow, input: { newPassword: string; passwordHash: string; keepSessionId: string | undefined }) {
+export async function changePassword(tx: Tx, user: UserRow, input: { newPassword: string; passwordHash: string; keepSessionId: string | undefined }) {
   checkPasswordRule(input.newPassword, user, 'new_password');
-  await setPasswordHash(db, user.id, input.passwordHash);
-  await retireAccountTokens(db, user.id, ['reset_password']);
-  return revokeOtherSessions(db, user.id, input.keepSessionId);
+  await setPasswordHash(tx, user.id, input.passwordHash);
+  await retireAccountTokens(tx, user.id, ['reset_password']);
+  return revokeOtherSessions(tx, user.id, input.keepSessionId);
 }
 
 /**
  * POST /v1/users/me/email, after confirmPassword: a change-email link to the new address (which must be free), older
  * change links retired. The account keeps its address until the link is used (verifyEmailToken).
  */
-export async function requestEmailChange(db: Db, user: UserRow, input: { newEmail: string; secret: string }) {
+export async function requestEmailChange(tx: Tx, user: UserRow, input: { newEmail: string; secret: string }) {
   const newEmail = input.newEmail.trim();
   refuseErasedAddress(newEmail, 'new_email');
   if (newEmail.toLowerCase() === user.email.toLowerCase()) {
     throw new BadRequestError('new_email: this is already your address', { errors: [{ location: 'body', path: '/new_email', message: 'this is already your address' }] });
   }
   // Taken, verified or not: the same 409 as at sign-up (nothing says whose it is or whether it is proven).
-  if (await findUserByEmail(db, newEmail)) throw new AccountTakenError('email');
-  await countMailRequest(db, `email-change:${user.id}`);
-  const link = await issueAccountToken(db, { userId: user.id, purpose: 'change_email', newEmail });
-  await retireAccountTokens(db, user.id, ['change_email'], link.row.id);
-  await enqueueEmailChangeEmail(db, user, { token: link.token, secret: input.secret, tokenId: link.row.id, newEmail });
+  if (await findUserByEmail(tx, newEmail)) throw new AccountTakenError('email');
+  await countMailRequest(tx, `email-change:${user.id}`);
+  const link = await issueAccountToken(tx, { userId: user.id, purpose: 'change_email', newEmail });
+  await retireAccountTokens(tx, user.id, ['change_email'], link.row.id);
+  await enqueueEmailChangeEmail(tx, user, { token: link.token, secret: input.secret, tokenId: link.row.id, newEmail });
   return { newEmail, expiresAt: link.row.expiresAt };
 }
 
 /** A change-email link was used: the account moves to the proven address (409 if someone took it meanwhile), the old address is told. */
-async function applyEmailChange(db: Db, row: AccountTokenRow): Promise<VerifiedEmail> {
-  const previous = await findUserById(db, row.userId);
+async function applyEmailChange(tx: Tx, row: AccountTokenRow): Promise<VerifiedEmail> {
+  const previous = await findUserById(tx, row.userId);
   if (!previous || previous.deletedAt || !row.newEmail) throw new InvalidAccountTokenError('stale', { expected: ['change_email'] });
   let user: UserRow | undefined;
   try {
-    user = await setEmailVerified(db, previous.id, row.newEmail);
+    user = await setEmailVerified(tx, previous.id, row.newEmail);
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) throw new AccountTakenError('email');
     throw error;
   }
   // Links sent to the old address (verification, password reset) no longer belong to this account's address.
-  await retireAccountTokens(db, previous.id, ['verify_email', 'reset_password', 'change_email']);
-  await enqueueEmailChangedEmail(db, previous, { tokenId: row.id, newEmail: row.newEmail });
+  await retireAccountTokens(tx, previous.id, ['verify_email', 'reset_password', 'change_email']);
+  await enqueueEmailChangedEmail(tx, previous, { tokenId: row.id, newEmail: row.newEmail });
   return { kind: 'changed', user: user ?? previous, previous, tokenId: row.id };
 }

@@ -88,3 +88,9 @@ export async function listCopiesOfPeriod(db: Db, userId: string, billingPeriodId
     .orderBy(desc(copies.copiedAt))
     .limit(500);
 }
+
+/** Demo history (the seed): spreads the period's copies at random over `days` from `from`, as if made over the month. */
+export async function spreadCopiesOfPeriod(db: Db, billingPeriodId: string, from: Date, days: number): Promise<void> {
+  await db.execute(sql`update copies set copied_at = ${from}::timestamptz + random() * (${days}::int * interval '1 day')
+    where billing_period_id = ${billingPeriodId}`);
+}

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { AccountSuspendedError, SessionEndedError } from '../../errors.js';
 import type { SessionClaims, Viewer } from '../auth/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
@@ -13,7 +13,7 @@ import {
   SubscriptionPastDueError,
   SubscriptionRequiredError,
 } from './errors.js';
-import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically } from './repository.js';
+import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically, spreadCopiesOfPeriod } from './repository.js';
 import type { CopyView } from './schemas.js';
 
 function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | null, economics: Economics): CopyCounts {
@@ -27,6 +27,10 @@ function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | 
 /**
  * POST /flows/{ref}/copy (SPEC §4): one atomic database call, which also checks the session and the rate limit, then
  * its outcome as a response or a typed error.
+ *
+ * It changes data yet takes the pool (`Db`), not a `Tx`: `record_copy` is one statement, atomic on its own and
+ * taking its own row locks, and the copy is the hot path, kept to ONE round trip. A transaction around it would add
+ * BEGIN and COMMIT round trips and protect nothing. A caller that has a transaction open may still pass it.
  */
 export async function recordCopy(
   db: Db,
@@ -88,4 +92,9 @@ export async function listMyCopies(db: Db, viewer: Viewer) {
       flow: { id: row.flowId, slug: row.flowSlug, title: row.flowTitle },
     })),
   };
+}
+
+/** For the demo seed: the period's copies dated over its first `days`, instead of all at the seeding's moment. */
+export async function backdateCopiesOfPeriod(tx: Tx, billingPeriodId: string, periodStart: Date, days: number): Promise<void> {
+  await spreadCopiesOfPeriod(tx, billingPeriodId, periodStart, days);
 }

@@ -49,6 +49,11 @@ export async function updateFlow(db: Db, id: string, values: Partial<typeof flow
   return row;
 }
 
+/** Dates a flow as if made, edited and published at `at` (demo history: updateFlow would stamp now). */
+export async function setFlowDates(db: Db, id: string, at: Date): Promise<void> {
+  await db.update(flows).set({ createdAt: at, updatedAt: at, publishedAt: at }).where(eq(flows.id, id));
+}
+
 export async function findFlowByRef(db: Db, ref: string): Promise<FlowWithAuthor | undefined> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
   const [row] = await db

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/client.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import { flowInput, flowListQuery, flowListResponse, flowPatch, flowRefParams, flowSchema, tagsResponse } from './schemas.js';
@@ -49,7 +50,7 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        const flow = await ctx.db.transaction((tx) => createFlow(tx, viewer, request.body));
+        const flow = await inTransaction(ctx.db, (tx) => createFlow(tx, viewer, request.body));
         request.log.info({ event: 'flow.created', flow_id: flow.id, author_id: viewer.id }, 'flow created');
         return reply.status(201).send(flow);
       },
@@ -69,7 +70,7 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const viewer = requireViewer(request);
-        return ctx.db.transaction((tx) => editFlow(tx, viewer, request.params.ref, request.body));
+        return inTransaction(ctx.db, (tx) => editFlow(tx, viewer, request.params.ref, request.body));
       },
     );
 
@@ -86,7 +87,7 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const viewer = requireViewer(request);
-        const flow = await ctx.db.transaction((tx) => archiveFlow(tx, viewer, request.params.ref));
+        const flow = await inTransaction(ctx.db, (tx) => archiveFlow(tx, viewer, request.params.ref));
         request.log.info({ event: 'flow.archived', flow_id: flow.id }, 'flow archived');
         return flow;
       },

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import type { Viewer } from '../auth/viewer.js';
 import { requireVerifiedEmail } from '../auth/service.js';
 import { findGoodStandingSubscription } from '../subscriptions/repository.js';
@@ -9,6 +9,7 @@ import {
   insertFlowWithFreeSlug,
   listPublishedFlows,
   listTags,
+  setFlowDates,
   updateFlow,
 } from './repository.js';
 import type { FlowInput, FlowListQuery, FlowPatch, FlowView } from './schemas.js';
@@ -95,12 +96,12 @@ export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | u
   };
 }
 
-export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Promise<FlowView> {
+export async function createFlow(tx: Tx, viewer: Viewer, input: FlowInput): Promise<FlowView> {
   if (input.featured && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
-  if (input.status === 'published') await requireVerifiedEmail(db, viewer.id, 'publish flows');
+  if (input.status === 'published') await requireVerifiedEmail(tx, viewer.id, 'publish flows');
   const now = new Date();
   const row = await insertFlowWithFreeSlug(
-    db,
+    tx,
     {
       title: input.title,
       summary: input.summary,
@@ -118,15 +119,15 @@ export async function createFlow(db: Db, viewer: Viewer, input: FlowInput): Prom
     },
     slugify(input.title),
   );
-  return getFlow(db, row.id, viewer);
+  return getFlow(tx, row.id, viewer);
 }
 
-export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
-  const flow = await findEditableFlow(db, viewer, ref);
+export async function editFlow(tx: Tx, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
+  const flow = await findEditableFlow(tx, viewer, ref);
   if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
   // Publishing needs the author's proven address (SPEC §13); an admin publishing someone else's flow is moderation.
   if (patch.status === 'published' && flow.status !== 'published' && viewer.id === flow.authorId) {
-    await requireVerifiedEmail(db, viewer.id, 'publish flows');
+    await requireVerifiedEmail(tx, viewer.id, 'publish flows');
   }
   const changes = {
     title: patch.title,
@@ -142,15 +143,20 @@ export async function editFlow(db: Db, viewer: Viewer, ref: string, patch: FlowP
     status: patch.status,
     publishedAt: patch.status === 'published' && !flow.publishedAt ? new Date() : undefined,
   };
-  await updateFlow(db, flow.id, changes);
-  return getFlow(db, flow.id, viewer);
+  await updateFlow(tx, flow.id, changes);
+  return getFlow(tx, flow.id, viewer);
+}
+
+/** For the demo seed: the flow reads as published at `at` (the library's "new" order follows it). */
+export async function backdateFlow(tx: Tx, flowId: string, at: Date): Promise<void> {
+  await setFlowDates(tx, flowId, at);
 }
 
 /** Deleting archives: copies and the earnings they made are kept (SPEC §2). */
-export async function archiveFlow(db: Db, viewer: Viewer, ref: string): Promise<FlowView> {
-  const flow = await findEditableFlow(db, viewer, ref);
-  if (flow.status !== 'archived') await updateFlow(db, flow.id, { status: 'archived' });
-  return getFlow(db, flow.id, viewer);
+export async function archiveFlow(tx: Tx, viewer: Viewer, ref: string): Promise<FlowView> {
+  const flow = await findEditableFlow(tx, viewer, ref);
+  if (flow.status !== 'archived') await updateFlow(tx, flow.id, { status: 'archived' });
+  return getFlow(tx, flow.id, viewer);
 }
 
 async function findEditableFlow(db: Db, viewer: Viewer, ref: string): Promise<FlowWithAuthor> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/client.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import { createdTokenResponse, createTokenBody, tokenIdParams, tokenListResponse } from './schemas.js';
@@ -29,7 +30,7 @@ export function tokenRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        const token = await createToken(ctx.db, viewer, request.body);
+        const token = await inTransaction(ctx.db, (tx) => createToken(tx, viewer, request.body));
         request.log.info({ event: 'token.created', token_id: token.id, user_id: viewer.id, scopes: token.scopes }, 'personal access token created');
         return reply.status(201).send(token);
       },
@@ -61,7 +62,7 @@ export function tokenRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const viewer = requireViewer(request);
-        await revokeToken(ctx.db, viewer, request.params.id);
+        await inTransaction(ctx.db, (tx) => revokeToken(tx, viewer, request.params.id));
         ctx.sessions.forget(viewer.id);
         request.log.info({ event: 'token.revoked', token_id: request.params.id, user_id: viewer.id }, 'personal access token revoked');
         return reply.status(204).send(null);

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { generatePersonalToken, hashPersonalToken, TOKEN_SCOPES } from './personal-tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { TokenNotFoundError } from './errors.js';
@@ -10,9 +10,9 @@ import type { CreatedTokenView, CreateTokenInput, TokenView } from './schemas.js
  * SHA-256 in a session of kind `token`, so everything that ends sessions (revoke, log out everywhere, password
  * change, suspension, deletion) ends tokens too, and record_copy checks it like any session.
  */
-export async function createToken(db: Db, viewer: Viewer, input: CreateTokenInput): Promise<CreatedTokenView> {
+export async function createToken(tx: Tx, viewer: Viewer, input: CreateTokenInput): Promise<CreatedTokenView> {
   const token = generatePersonalToken();
-  const row = await insertTokenSession(db, {
+  const row = await insertTokenSession(tx, {
     userId: viewer.id,
     name: input.name,
     scopes: input.scopes,
@@ -29,8 +29,8 @@ export async function listTokens(db: Db, viewer: Viewer): Promise<{ items: Token
 }
 
 /** Ends the token's session; the caller then drops what its process remembers (the viewer's cache). */
-export async function revokeToken(db: Db, viewer: Viewer, id: string): Promise<void> {
-  const revoked = await revokeTokenSession(db, viewer.id, id);
+export async function revokeToken(tx: Tx, viewer: Viewer, id: string): Promise<void> {
+  const revoked = await revokeTokenSession(tx, viewer.id, id);
   if (!revoked) throw new TokenNotFoundError();
 }
 

@@ -103,6 +103,19 @@ export async function updateProfile(db: Db, userId: string, changes: ProfileChan
 }
 
 /** Locks the member's row for a change that must not interleave with another of the same member (deletion). */
+/** Any constant will do: it only has to be the same in every process that seeds. */
+const SEED_LOCK = 7_340_118;
+
+/**
+ * For the demo seed: waits for any other seeding transaction (a transaction-scoped advisory lock), then counts the
+ * accounts, so two processes seeding at once do not both insert: the second sees the first one's users.
+ */
+export async function countUsersUnderSeedLock(db: Db): Promise<number> {
+  await db.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK})`);
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users);
+  return row?.count ?? 0;
+}
+
 export async function lockUser(db: Db, userId: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, userId)).for('update');
   return row;

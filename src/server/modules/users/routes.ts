@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/client.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import { changePassword, confirmPassword, preparePasswordChange, requestEmailChange } from '../auth/service.js';
@@ -45,7 +46,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const viewer = requireViewer(request);
-        const user = await ctx.db.transaction((tx) => updateMyProfile(tx, viewer, request.body));
+        const user = await inTransaction(ctx.db, (tx) => updateMyProfile(tx, viewer, request.body));
         request.log.info({ event: 'account.profile_updated', user_id: viewer.id }, 'profile updated');
         return user;
       },
@@ -70,7 +71,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           currentPassword: request.body.current_password,
           newPassword: request.body.new_password,
         });
-        const ended = await ctx.db.transaction((tx) => changePassword(tx, change.user, { ...change, keepSessionId: viewer.sessionId }));
+        const ended = await inTransaction(ctx.db, (tx) => changePassword(tx, change.user, { ...change, keepSessionId: viewer.sessionId }));
         ctx.sessions.forget(viewer.id);
         request.log.info({ event: 'account.password_changed', user_id: viewer.id, sessions_ended: ended }, 'password changed');
         return reply.status(204).send(null);
@@ -94,7 +95,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const viewer = requireViewer(request);
         const user = await confirmPassword(ctx.db, viewer.id, request.body.password);
-        const pending = await ctx.db.transaction((tx) => requestEmailChange(tx, user, { newEmail: request.body.new_email, secret: ctx.config.jwtSecret }));
+        const pending = await inTransaction(ctx.db, (tx) => requestEmailChange(tx, user, { newEmail: request.body.new_email, secret: ctx.config.jwtSecret }));
         request.log.info({ event: 'account.email_change_requested', user_id: viewer.id }, 'email change requested');
         return reply.status(202).send({ pending_email: pending.newEmail, expires_at: pending.expiresAt.toISOString() });
       },
@@ -139,7 +140,7 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const viewer = requireViewer(request);
         const plan = await prepareAccountDeletion(ctx, viewer, request.body.password);
-        const deleted = await ctx.db.transaction((tx) => deleteAccount(tx, plan));
+        const deleted = await inTransaction(ctx.db, (tx) => deleteAccount(tx, plan));
         ctx.sessions.forget(viewer.id);
         request.log.info({ event: 'account.deleted', user_id: viewer.id, flows_archived: deleted.archivedFlows, sessions_ended: deleted.endedSessions }, 'account deleted');
         return reply.status(204).send(null);

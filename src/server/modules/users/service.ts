@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../../context.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { NotFoundError } from '../../errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
@@ -14,6 +14,7 @@ import { closeCheckoutSession, findLiveSubscription, findOpenCheckoutSession } f
 import { erasedEmailOf, erasedUsernameOf } from './erasure.js';
 import { AccountDeletionBlockedError, BillingUnreachableError } from './errors.js';
 import {
+  countUsersUnderSeedLock,
   eraseUser,
   exportBillingPeriodsOf,
   exportCopiesOf,
@@ -62,8 +63,8 @@ export async function getCurrentUser(db: Db, viewer: Viewer): Promise<UserView> 
 }
 
 /** PATCH /v1/users/me: only the fields sent change; null removes one. */
-export async function updateMyProfile(db: Db, viewer: Viewer, patch: ProfilePatch): Promise<UserView> {
-  await findLiveAccount(db, viewer.id);
+export async function updateMyProfile(tx: Tx, viewer: Viewer, patch: ProfilePatch): Promise<UserView> {
+  await findLiveAccount(tx, viewer.id);
   const changes = {
     displayName: patch.display_name,
     bio: patch.bio === '' ? null : patch.bio,
@@ -71,8 +72,13 @@ export async function updateMyProfile(db: Db, viewer: Viewer, patch: ProfilePatc
     avatarUrl: patch.avatar_url,
   };
   const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-  if (Object.keys(defined).length > 0) await updateProfile(db, viewer.id, defined);
-  return getCurrentUser(db, viewer);
+  if (Object.keys(defined).length > 0) await updateProfile(tx, viewer.id, defined);
+  return getCurrentUser(tx, viewer);
+}
+
+/** For the demo seed, in its transaction: whether the database has no account yet (serialized between seeders). */
+export async function hasNoAccountsForSeeding(tx: Tx): Promise<boolean> {
+  return (await countUsersUnderSeedLock(tx)) === 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -328,19 +334,19 @@ async function cancelAtStripe(ctx: AppContext, userId: string, subscriptionId: s
  * personal data erased, past mails redacted and the deletion notice queued to the address the account had.
  * Copies, ledger entries, payouts and subscriptions stay, pointing at the pseudonymous row.
  */
-export async function deleteAccount(db: Db, plan: DeletionPlan): Promise<{ archivedFlows: number; endedSessions: number }> {
+export async function deleteAccount(tx: Tx, plan: DeletionPlan): Promise<{ archivedFlows: number; endedSessions: number }> {
   const userId = plan.user.id;
   // FOR UPDATE: waits for a payout or withdrawal holding the creator (FOR NO KEY UPDATE), and holds them off after.
-  const user = await lockUser(db, userId);
+  const user = await lockUser(tx, userId);
   if (!user || user.deletedAt) throw new NotFoundError('Your account');
-  await refuseWhileMoneyWaits(db, userId, plan.minPayoutCents);
-  const archivedFlows = await archiveFlowsOfAuthor(db, userId);
-  const endedSessions = await revokeAllSessions(db, userId);
-  await retireAccountTokens(db, userId, ['verify_email', 'reset_password', 'change_email']);
-  if (plan.expiredCheckoutId) await closeCheckoutSession(db, { id: plan.expiredCheckoutId }, 'expired');
-  await enqueueAccountDeletedEmail(db, user);
+  await refuseWhileMoneyWaits(tx, userId, plan.minPayoutCents);
+  const archivedFlows = await archiveFlowsOfAuthor(tx, userId);
+  const endedSessions = await revokeAllSessions(tx, userId);
+  await retireAccountTokens(tx, userId, ['verify_email', 'reset_password', 'change_email']);
+  if (plan.expiredCheckoutId) await closeCheckoutSession(tx, { id: plan.expiredCheckoutId }, 'expired');
+  await enqueueAccountDeletedEmail(tx, user);
   const erased = { email: erasedEmailOf(userId), username: erasedUsernameOf(userId) };
-  await redactMailsOf(db, userId, erased, `account-deleted:${userId}`);
-  await eraseUser(db, userId, { ...erased, passwordHash: plan.passwordHash });
+  await redactMailsOf(tx, userId, erased, `account-deleted:${userId}`);
+  await eraseUser(tx, userId, { ...erased, passwordHash: plan.passwordHash });
   return { archivedFlows, endedSessions };
 }
