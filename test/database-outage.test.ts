@@ -1,21 +1,20 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
-import type PgBoss from 'pg-boss';
 import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/server/db/client.js';
 import { findDatabaseUnavailable } from '../src/server/db/errors.js';
 import { copies } from '../src/server/db/schema.js';
-import { periodicJobs, startScheduler } from '../src/server/jobs.js';
+import { jobDefinitions } from '../src/server/jobs/definitions.js';
+import { type JobRunner, runJob, startJobs } from '../src/server/jobs/runner.js';
 import { startEmailSender } from '../src/server/modules/email/jobs.js';
-import { PAYOUT_RUN_QUEUE, startPayoutWorker } from '../src/server/modules/payouts/jobs.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type Response, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
 import { findPostgresBin, type PostgresServer, startPostgresServer } from './support/postgres-server.js';
 import { freePort } from './support/processes.js';
 import { expectReconciled } from './support/reconcile.js';
-import { waitFor } from './support/wait.js';
+import { waitUntil } from './support/wait.js';
 
 /** Generous against the 2 s connection timeout: a refused connection answers in milliseconds, a silent one in ~2 s. */
 const ANSWER_WITHIN_MS = 3_000;
@@ -164,7 +163,8 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   let stopBackground: Array<() => Promise<unknown>> = [];
-  let boss: PgBoss;
+  let jobs: JobRunner;
+  let logger: Logger;
 
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
@@ -178,13 +178,12 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     // With the Stripe emulator: the webhook sweep asks Stripe for events, as in a real deployment.
     t = await createTestApp({}, { database, stripe: true });
 
-    // The background work of a worker process, on the same server; the periodic jobs tick fast so they meet the outage.
-    const logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-    const scheduler = startScheduler(t.ctx, logger, periodicJobs.map((job) => ({ ...job, everyMs: 300 })));
+    // The background work of a worker process, on the same server: pg-boss workers for every job (the test sends the
+    // jobs itself rather than wait for the cron) and the outbox sender.
+    logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    jobs = await startJobs(t.ctx, logger, { schedule: false });
     const emailSender = await startEmailSender(t.ctx, logger);
-    const payouts = await startPayoutWorker(t.ctx, logger, { schedule: false });
-    stopBackground = [scheduler.stop, emailSender.stop, payouts.stop];
-    boss = payouts.boss;
+    stopBackground = [jobs.stop, emailSender.stop];
 
     author = await createMember(t);
     subscriber = await createMember(t);
@@ -230,7 +229,7 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
       }
     })();
     const successes = () => traffic.filter((r) => r.status === 200).length;
-    await waitFor(() => successes() >= 3, 'copies before the outage');
+    await waitUntil(() => successes() >= 3, { message: 'copies before the outage' });
 
     // A transaction caught between two statements when the server goes away: its connection is checked out of the
     // pool, and the server's goodbye (57P01) arrives while no statement runs. It must fail, not crash the process.
@@ -248,7 +247,7 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
         () => 'committed',
         (error: unknown) => (findDatabaseUnavailable(error) ? 'unavailable' : error),
       );
-    await waitFor(() => isInTransaction, 'the transaction to begin');
+    await waitUntil(() => isInTransaction, { message: 'the transaction to begin' });
 
     const stoppedAt = Date.now();
     await server.stop();
@@ -268,17 +267,19 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     const readyz = await timed(t, { method: 'GET', url: '/readyz' });
     expectUnavailable(readyz.response, readyz.ms, 'https://flowtab.pro/problems/not-ready');
     // The traffic and the background jobs meet the outage too, and the process lives on.
-    await waitFor(() => traffic.filter((r) => r.status === 503).length >= 3, 'copy traffic answered 503');
-    await waitFor(() => logs.some((l) => l.event === 'job.failed' && l.time > stoppedAt), 'a periodic job failing on the outage');
+    await waitUntil(() => traffic.filter((r) => r.status === 503).length >= 3, { message: 'copy traffic answered 503' });
+    // A job that runs now (as a worker runs it) fails and is logged; pg-boss's own polling meets the outage meanwhile.
+    await expect(runJob(t.ctx, 'flows.refresh_copy_counts', {}, { logger })).rejects.toThrow();
+    expect(logs.some((l) => l.event === 'job.failed' && l.job === 'flows.refresh_copy_counts' && l.time >= stoppedAt)).toBe(true);
     const slowest503 = Math.max(...during.map((d) => d.ms), readyz.ms, ...traffic.filter((r) => r.status === 503).map((r) => r.ms));
 
     const restartedAt = Date.now();
     await server.start();
     const startMs = Date.now() - restartedAt;
-    await waitFor(async () => (await t.request({ method: 'GET', url: '/readyz' })).status === 200, '/readyz after the restart', 20_000);
+    await waitUntil(async () => (await t.request({ method: 'GET', url: '/readyz' })).status === 200, { message: '/readyz after the restart', timeoutMs: 20_000 });
     const readyAfterMs = Date.now() - restartedAt;
     const successesAtRestart = successes();
-    await waitFor(() => successes() >= successesAtRestart + 3, 'copies after the restart', 20_000);
+    await waitUntil(() => successes() >= successesAtRestart + 3, { message: 'copies after the restart', timeoutMs: 20_000 });
     isTrafficOn = false;
     await trafficDone;
 
@@ -306,27 +307,25 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     expect(mine.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(acknowledged));
     await expectReconciled(t);
 
-    // The background work came back by itself: periodic jobs finish again, the outbox listener reconnected, and
-    // pg-boss takes new work.
-    await waitFor(
-      () => periodicJobs.every((job) => logs.some((l) => l.event === 'job.finished' && l.job === job.name && l.time > restartedAt)),
-      'every periodic job finishing after the restart',
-      20_000,
-    ).catch((error) => {
-      const pending = periodicJobs.filter((job) => !logs.some((l) => l.event === 'job.finished' && l.job === job.name && l.time > restartedAt));
-      const lastFailures = pending.map((job) => logs.filter((l) => l.job === job.name).at(-1));
-      throw new Error(`${(error as Error).message}: ${JSON.stringify(lastFailures)}`);
+    // The background work came back by itself: pg-boss takes new work for every scheduled job (the cron would send
+    // them) and each finishes, and the outbox listener reconnected.
+    const scheduled = Object.entries(jobDefinitions).filter(([, job]) => 'schedule' in job).map(([name]) => name);
+    for (const name of scheduled) await jobs.send(name);
+    const hasFinishedSinceRestart = (name: string) => logs.some((l) => l.event === 'job.finished' && l.job === name && l.time > restartedAt);
+    await waitUntil(() => scheduled.every(hasFinishedSinceRestart), {
+      message: 'every scheduled job finishing after the restart',
+      timeoutMs: 20_000,
+      // The last log line of each job still waiting: why it has not finished.
+      explain: () => scheduled.filter((name) => !hasFinishedSinceRestart(name)).map((name) => logs.filter((l) => l.job === name).at(-1)),
     });
-    await waitFor(
+    expect(logs.some((l) => l.event === 'payouts.run_enqueued' && l.time > restartedAt)).toBe(true);
+    await waitUntil(
       async () => {
         const listeners = (await t.database.db.execute(sql`select 1 from pg_stat_activity where query ilike 'listen %'`)) as unknown as { rows: unknown[] };
         return listeners.rows.length > 0;
       },
-      'the outbox listener reconnecting',
-      20_000,
+      { message: 'the outbox listener reconnecting', timeoutMs: 20_000 },
     );
-    await boss.send(PAYOUT_RUN_QUEUE, {});
-    await waitFor(() => logs.some((l) => l.event === 'payouts.run_enqueued' && l.time > restartedAt), 'pg-boss running a payout run', 20_000);
     expect(stacks(), 'uncaught errors: each would have ended a real process').toEqual([]);
 
     // Every connection taken during the outage went back to the pool: with the background work stopped, it closes.

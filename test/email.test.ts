@@ -8,6 +8,7 @@ import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../src/server/
 import { advanceEmulator, CARDS, createMember, DAY, deliverSignedEvent, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { startTestSmtp, type TestSmtp } from './support/smtp.js';
+import { waitUntil } from './support/wait.js';
 
 let t: TestApp;
 let smtp: TestSmtp;
@@ -30,15 +31,18 @@ const day = (iso: string) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long
 const subjects = (member: Member) => smtp.to(member.email).map((mail) => mail.subject ?? '').sort();
 const outboxOf = (userId: string) => t.database.db.select().from(emailOutbox).where(eq(emailOutbox.userId, userId));
 
-/** Every queued mail handled: none is pending any more. */
+const pendingMails = () => t.database.db.select().from(emailOutbox).where(eq(emailOutbox.status, 'pending'));
+
+/**
+ * Every queued mail handled: none is pending any more. A row is marked sent only after the SMTP server accepted the
+ * message (and the test server records it before it accepts), so every mail the sender will deliver has arrived.
+ */
 async function outboxSettled() {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const pending = await t.database.db.select().from(emailOutbox).where(eq(emailOutbox.status, 'pending'));
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`mails still pending: ${pending.map((row) => row.causeKey).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitUntil(async () => (await pendingMails()).length === 0, {
+    message: 'the outbox to settle',
+    intervalMs: 25,
+    explain: async () => ({ pending: (await pendingMails()).map((row) => row.causeKey) }),
+  });
 }
 
 async function eventsOf(member: Member, type: string) {
@@ -50,7 +54,7 @@ async function eventsOf(member: Member, type: string) {
 describe('welcome', () => {
   it('mails a new member once, from MAIL_FROM, with a text and an HTML part and a stable Message-ID', async () => {
     const member = await createMember(t);
-    await smtp.waitFor(() => smtp.to(member.email).length > 0);
+    await smtp.waitForMail(() => smtp.to(member.email).length > 0);
     await outboxSettled(); // the server has the message a moment before the sender records it sent
     const [mail] = smtp.to(member.email);
     expect(mail!.subject).toBe('Welcome to Flowtab.Pro');
@@ -78,7 +82,7 @@ describe('subscription mails', () => {
     const member = await createMember(t);
     const bystander = await createMember(t);
     const { me } = await subscribeThroughCheckout(t, member);
-    await smtp.waitFor(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has started'));
+    await smtp.waitForMail(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has started'));
     const mail = smtp.to(member.email).find((m) => m.subject === 'Your Flowtab.Pro Premium subscription has started')!;
     expect(mail.text).toContain('Premium, $10.00 a month');
     expect(mail.text).toContain(`${day(me.current_period_start)} to ${day(me.current_period_end)}`);
@@ -102,8 +106,9 @@ describe('subscription mails', () => {
     // A new id gets past the inbox, so the subscription is synced again and only the cause key stands in the way.
     const renamed = await deliverSignedEvent(t, { ...created, id: `evt_replay_${randomUUID().slice(0, 8)}` });
     expect(renamed.body.outcome).toBe('processed');
+    // Nothing more can come: every webhook is delivered and every queued mail handled.
+    await flushWebhooks(t);
     await outboxSettled();
-    await new Promise((resolve) => setTimeout(resolve, 300));
 
     expect(subjects(member).filter((s) => s?.includes('has started'))).toHaveLength(1);
     const rows = await t.database.db.select().from(emailOutbox).where(eq(emailOutbox.causeKey, `sub-started:${(created!.data.object as { id: string }).id}`));
@@ -115,7 +120,7 @@ describe('subscription mails', () => {
     await subscribeThroughCheckout(t, member, CARDS.failsLater);
     await advanceEmulator(t, 32 * DAY); // the renewal is charged an hour after the period end, and fails
     const failedSubject = 'Your Flowtab.Pro payment of $10.00 failed';
-    await smtp.waitFor(() => subjects(member).includes(failedSubject));
+    await smtp.waitForMail(() => subjects(member).includes(failedSubject));
     const mail = smtp.to(member.email).find((m) => m.subject === failedSubject)!;
     expect(mail.text).toContain('We could not charge your card for $10.00');
     expect(mail.text).toContain('https://flowtab.test/account');
@@ -135,7 +140,7 @@ describe('subscription mails', () => {
     await advanceEmulator(t, 20 * DAY);
     const [subscription] = await t.database.db.select().from(subscriptions).where(eq(subscriptions.userId, member.id));
     expect(subscription!.status).toBe('canceled');
-    await smtp.waitFor(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has ended'));
+    await smtp.waitForMail(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has ended'));
     await outboxSettled();
     expect((await eventsOf(member, 'invoice.payment_failed')).length).toBeGreaterThan(1);
     expect(subjects(member)).toEqual([
@@ -156,12 +161,12 @@ describe('subscription mails', () => {
     const [subscription] = await t.database.db.select().from(subscriptions).where(eq(subscriptions.userId, member.id));
     await fetch(`${portal.body.url}/subscriptions/${subscription!.id}/cancel`, { method: 'POST', redirect: 'manual' });
     await flushWebhooks(t);
-    await smtp.waitFor(() => subjects(member).includes('Your Flowtab.Pro Premium subscription is canceled'));
+    await smtp.waitForMail(() => subjects(member).includes('Your Flowtab.Pro Premium subscription is canceled'));
     const canceling = smtp.to(member.email).find((m) => m.subject === 'Your Flowtab.Pro Premium subscription is canceled')!;
     expect(canceling.text).toContain(`You keep Premium until ${day(me.current_period_end)}`);
 
     await advanceEmulator(t, 31 * DAY);
-    await smtp.waitFor(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has ended'));
+    await smtp.waitForMail(() => subjects(member).includes('Your Flowtab.Pro Premium subscription has ended'));
     await outboxSettled();
     expect(subjects(member)).toEqual([
       'Welcome to Flowtab.Pro',
@@ -182,7 +187,7 @@ describe('payout mails', () => {
       await enqueuePayoutSentEmail(tx, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' });
       await enqueuePayoutFailedEmail(tx, { id: failedId, creatorId: creator.id, amountCents: 2107, currency: 'usd' }, 'the bank account was closed');
     });
-    await smtp.waitFor(() => smtp.to(creator.email).length === 3);
+    await smtp.waitForMail(() => smtp.to(creator.email).length === 3);
     const sent = smtp.to(creator.email).find((m) => m.subject === 'Your Flowtab.Pro payout of $12.34 is on its way')!;
     expect(sent.text).toContain('We have sent $12.34 of your earnings');
     expect(sent.text).toContain(sentId);
@@ -200,9 +205,8 @@ describe('an SMTP server that refuses for a while', () => {
     smtp.refuseNext(3);
     const refusedBefore = smtp.refusals;
     const member = await createMember(t);
-    await smtp.waitFor(() => smtp.to(member.email).length > 0);
-    await outboxSettled();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await smtp.waitForMail(() => smtp.to(member.email).length > 0);
+    await outboxSettled(); // the welcome is sent (after three refusals): no retry of it is left to arrive
     expect(smtp.refusals - refusedBefore).toBe(3);
     expect(smtp.to(member.email)).toHaveLength(1);
     const [row] = await t.database.db

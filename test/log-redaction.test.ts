@@ -5,12 +5,12 @@ import type { DestinationStream } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { users } from '../src/server/db/schema.js';
-import { startScheduler } from '../src/server/jobs.js';
+import { startJobs } from '../src/server/jobs/runner.js';
 import { formatError } from '../src/server/log-serializers.js';
 import { createLogger } from '../src/server/logger.js';
 import { createMember, flowInput } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { waitFor } from './support/wait.js';
+import { waitUntil } from './support/wait.js';
 
 /**
  * SPEC §11: logs never carry request bodies, password hashes or tokens. A failed query is logged with its SQLSTATE,
@@ -78,13 +78,21 @@ describe('database errors in the logs', () => {
 
   it('a failing job is logged the same way', async () => {
     const jobSecret = secret('job');
-    const scheduler = startScheduler(t.ctx, logger, [
-      { name: 'test.failing', everyMs: 60_000, run: (ctx) => ctx.db.execute(sql`select * from users where password_hash = ${jobSecret} and no_such_column = 1`) },
-    ]);
+    const jobs = await startJobs(t.ctx, logger, {
+      schedule: false,
+      jobs: {
+        'test.failing': {
+          queue: { retryLimit: 0 },
+          pollingIntervalSeconds: 10,
+          handler: (_, { ctx }) => ctx.db.execute(sql`select * from users where password_hash = ${jobSecret} and no_such_column = 1`),
+        },
+      },
+    });
     try {
-      await waitFor(() => entry('job.failed') !== undefined, 'the job to fail');
+      await jobs.send('test.failing');
+      await waitUntil(() => entry('job.failed') !== undefined, { message: 'the job to fail' });
     } finally {
-      await scheduler.stop();
+      await jobs.stop();
     }
     expect(entry('job.failed')).toMatchObject({ job: 'test.failing', err: { cause: { code: '42703', message: 'column "no_such_column" does not exist' } } });
     expect(entry('job.failed')!.err.query).toContain('where password_hash = $1');

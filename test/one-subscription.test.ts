@@ -5,7 +5,7 @@ import { billingPeriods, checkoutSessions, copies, emailOutbox, subscriptions } 
 import { createFlow, createMember, deliverSignedEvent, flushWebhooks, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { expectReconciled } from './support/reconcile.js';
-import { waitFor } from './support/wait.js';
+import { waitUntil } from './support/wait.js';
 
 // SPEC §3: at most one live subscription per member, whatever the browser does.
 let t: TestApp;
@@ -39,7 +39,7 @@ async function stripeSubscriptions(member: Member) {
 }
 
 async function expectOneKeptOneRefunded(member: Member) {
-  await waitFor(async () => (await stripeSubscriptions(member)).filter((s) => s.status === 'canceled').length === 1, 'the duplicate to be cancelled');
+  await waitUntil(async () => (await stripeSubscriptions(member)).filter((s) => s.status === 'canceled').length === 1, { message: 'the duplicate to be cancelled' });
   await flushWebhooks(t);
   const all = await stripeSubscriptions(member);
   expect(all.map((s) => s.status).sort()).toEqual(['active', 'canceled']);

@@ -4,7 +4,7 @@ import { emailOutbox, periodEarnings, users } from '../src/server/db/schema.js';
 import { createStripeGateway } from '../src/server/integrations/stripe/client.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { claimPayout, lockPayableCreators, reservePayouts } from '../src/server/modules/payouts/repository.js';
-import { runPayouts } from '../src/server/modules/payouts/service.js';
+import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createMember, flushWebhooks } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import {
@@ -20,6 +20,7 @@ import {
   transfersTo,
 } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
+import { waitUntil } from './support/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -254,12 +255,14 @@ describe('never paying twice', () => {
     const impatient = { ...t.ctx, stripe: createStripeGateway({ ...t.stripeSetup, timeoutMs: 300, maxNetworkRetries: 0 }) };
     const first = await runPayouts(impatient, { asOf, creatorIds: ids });
     expect(first).toMatchObject({ created: 4, paid: 0, still_processing: 4 });
-    let runs = 0;
-    for (; runs < 20; runs++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const result = await runPayouts(impatient, { asOf, creatorIds: ids, leaseMs: 0 });
-      if (result.still_processing === 0 && result.retried === 0) break;
-    }
+    // Later runs (same keys) until one finds nothing left unclear.
+    await waitUntil(
+      async () => {
+        const result = await runPayouts(impatient, { asOf, creatorIds: ids, leaseMs: 0 });
+        return result.still_processing === 0 && result.retried === 0;
+      },
+      { message: 'a run that finds every payout settled', timeoutMs: 30_000, intervalMs: 100 },
+    );
     await t.emulator('/_emulator/faults', undefined, { json: {} });
     for (const creator of creators) {
       const [payout, ...others] = await payoutsOf(t, creator.id);

@@ -5,7 +5,7 @@ import { createContext } from '../src/server/context.js';
 import { users } from '../src/server/db/schema.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { waitFor } from './support/wait.js';
+import { waitUntil } from './support/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe('sessions', () => {
       expect((await meOnOther()).statusCode).toBe(200); // now remembered by the other process
       await t.request({ method: 'POST', url: '/v1/auth/logout', token: member.token });
       const endedAt = Date.now();
-      await waitFor(async () => (await meOnOther()).statusCode === 401, 'the other process to refuse the ended session', WITHIN_5_S);
+      await waitUntil(async () => (await meOnOther()).statusCode === 401, { message: 'the other process to refuse the ended session', timeoutMs: WITHIN_5_S });
       expect(Date.now() - endedAt).toBeLessThanOrEqual(WITHIN_5_S);
     } finally {
       await other.close();
@@ -82,7 +82,7 @@ describe('sessions', () => {
     const copy = await t.request({ method: 'POST', url: `/v1/flows/${flow.slug}/copy`, token: member.token });
     expect(copy.status).toBe(403);
     expect(copy.body.type).toMatch(/account-suspended$/);
-    await waitFor(async () => (await me(member.token)).status === 403, 'the suspended member to be refused', WITHIN_5_S);
+    await waitUntil(async () => (await me(member.token)).status === 403, { message: 'the suspended member to be refused', timeoutMs: WITHIN_5_S });
   });
 
   it('the role comes from the account, not the token: a demoted admin loses admin rights within 5 seconds', async () => {
@@ -91,10 +91,10 @@ describe('sessions', () => {
     expect((await runPayouts()).status).toBe(403);
     await t.database.db.update(users).set({ role: 'admin' }).where(eq(users.id, member.id));
     // Promoted without logging in again: the same token now carries admin rights…
-    await waitFor(async () => (await runPayouts()).status !== 403, 'the promotion to apply', WITHIN_5_S);
+    await waitUntil(async () => (await runPayouts()).status !== 403, { message: 'the promotion to apply', timeoutMs: WITHIN_5_S });
     await t.database.db.update(users).set({ role: 'member' }).where(eq(users.id, member.id));
     // …and loses them the same way.
-    await waitFor(async () => (await runPayouts()).status === 403, 'the demotion to apply', WITHIN_5_S);
+    await waitUntil(async () => (await runPayouts()).status === 403, { message: 'the demotion to apply', timeoutMs: WITHIN_5_S });
   });
 
   it('a token that names no session (or someone else’s) is refused', async () => {

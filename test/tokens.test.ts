@@ -9,7 +9,7 @@ import { sessions, users } from '../src/server/db/schema.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
 import { expectReconciled } from './support/reconcile.js';
-import { waitFor } from './support/wait.js';
+import { waitUntil } from './support/wait.js';
 
 let t: TestApp;
 let author: Member;
@@ -207,7 +207,7 @@ describe('personal access tokens', () => {
       const read = await get('/v1/subscriptions/me', token);
       expect(read.status).toBe(401);
       expect(read.body.detail).toMatch(/revoked/);
-      await waitFor(async () => (await readOnOther()).statusCode === 401, 'the other process to refuse the revoked token', WITHIN_5_S);
+      await waitUntil(async () => (await readOnOther()).statusCode === 401, { message: 'the other process to refuse the revoked token', timeoutMs: WITHIN_5_S });
       expect(Date.now() - revokedAt).toBeLessThanOrEqual(WITHIN_5_S);
       // Gone from the list; revoking twice is a 404; nothing was copied after the revocation.
       expect((await get('/v1/tokens', member.token)).body.items).toEqual([]);
@@ -275,7 +275,7 @@ describe('personal access tokens', () => {
     const refused = await copy(flow.slug, token);
     expect(refused.status).toBe(403);
     expect(refused.body.type).toMatch(/account-suspended$/);
-    await waitFor(async () => (await get('/v1/tags', token)).status === 403, 'the suspended member’s token to be refused', WITHIN_5_S);
+    await waitUntil(async () => (await get('/v1/tags', token)).status === 403, { message: 'the suspended member’s token to be refused', timeoutMs: WITHIN_5_S });
   });
 
   it('log out everywhere ends the member’s tokens too (they are sessions)', async () => {

@@ -9,7 +9,8 @@ import { type AppContext, createContext, type StripeSetup } from '../../src/serv
 import type { Database } from '../../src/server/db/client.js';
 import { emailOutbox } from '../../src/server/db/schema.js';
 import { prepareEmulatorBilling } from '../../src/server/integrations/stripe/bootstrap.js';
-import { periodicJobs } from '../../src/server/jobs.js';
+import { jobDefinitions } from '../../src/server/jobs/definitions.js';
+import { runJob } from '../../src/server/jobs/runner.js';
 import { releaseHeldEarnings } from '../../src/server/modules/ledger/service.js';
 import { updateUserRole } from '../../src/server/modules/users/repository.js';
 import { sweepEvents } from '../../src/server/modules/webhooks/service.js';
@@ -234,9 +235,10 @@ export class World {
    * send mail.
    */
   async runPeriodicJobs() {
-    for (const job of periodicJobs) {
-      if (job.name === 'webhooks.sweep' || job.name === 'earnings.release' || job.name.startsWith('email.')) continue;
-      await timed(`settle: job ${job.name}`, () => job.run(this.ctx, silent));
+    for (const [name, job] of Object.entries(jobDefinitions)) {
+      // payouts.run pays creators: the sequences run payouts themselves.
+      if (!('schedule' in job) || name === 'payouts.run' || name === 'webhooks.sweep' || name === 'earnings.release' || name.startsWith('email.')) continue;
+      await timed(`settle: job ${name}`, () => runJob(this.ctx, name, {}, { logger: silent }));
     }
   }
 

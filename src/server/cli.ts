@@ -10,7 +10,7 @@ import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './
 import { WeakPasswordError } from './modules/auth/errors.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
-import { releaseHeldEarnings } from './modules/ledger/service.js';
+import { releaseAllHeldEarnings } from './modules/ledger/service.js';
 import { developmentStripe, payoutsRunCommand } from './modules/payouts/commands.js';
 import { StoredEventNotFoundError } from './modules/webhooks/errors.js';
 import { listDeadEvents, retryDeadEvent, sweepEvents } from './modules/webhooks/service.js';
@@ -77,10 +77,7 @@ async function main(argv: string[]) {
       if (positionals[0] !== 'release') throw new UsageError('usage: flowtab earnings release [--as-of DATE]');
       const asOf = parseDate(values['as-of']) ?? new Date();
       return withContext(async (ctx) => {
-        let total = 0;
-        for (let released = -1; released !== 0; total += released) {
-          released = await ctx.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: ctx.config.holdDays }));
-        }
+        const total = await releaseAllHeldEarnings(ctx.db, { asOf, holdDays: ctx.config.holdDays });
         console.log(`Released ${total} creator-period earnings held until ${asOf.toISOString()}.`);
       });
     }

@@ -7,9 +7,7 @@ import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { seedDemoData } from './seed/index.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { buildWebIfStale } from './web-build.js';
-import { startBackgroundWork } from './worker.js';
-
-export type Closer = () => Promise<unknown>;
+import { type Closer, startBackgroundWork } from './worker.js';
 
 const LOCAL_SECRET_KEY = 'sk_test_flowtab_local';
 

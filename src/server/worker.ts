@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
-import { startScheduler } from './jobs.js';
-import type { Closer } from './main.js';
+import { startJobs } from './jobs/runner.js';
 import { startEmailSender } from './modules/email/jobs.js';
-import { startPayoutWorker } from './modules/payouts/jobs.js';
+
+/** Something a process closes on shutdown, in reverse start order. */
+export type Closer = () => Promise<unknown>;
 
 /**
  * `flowtab worker`: background jobs only, no HTTP. Any number of these (and of API processes with FLOWTAB_JOBS=on)
- * may share one PostgreSQL: the periodic jobs, the mail sender and the pg-boss payout queues are all safe to run twice.
+ * may share one PostgreSQL: pg-boss hands each job to one of them, and every job is safe to run twice anyway.
  */
 export async function startWorker(config: Config, options: { stripe: StripeSetup; logger: Logger }): Promise<{ closers: Closer[] }> {
   const { logger } = options;
@@ -20,10 +21,12 @@ export async function startWorker(config: Config, options: { stripe: StripeSetup
   return { closers };
 }
 
-/** Everything that runs in the background, in a worker or in a server process with FLOWTAB_JOBS=on. */
+/**
+ * Everything that runs in the background, in a worker or in a server process with FLOWTAB_JOBS=on: every job of
+ * jobs/definitions.ts on pg-boss, and the outbox's wake-up that sends mail right after commit.
+ */
 export async function startBackgroundWork(ctx: AppContext, logger: Logger): Promise<Closer[]> {
-  const scheduler = startScheduler(ctx, logger);
+  const jobs = await startJobs(ctx, logger);
   const emailSender = await startEmailSender(ctx, logger);
-  const payouts = await startPayoutWorker(ctx, logger);
-  return [scheduler.stop, emailSender.stop, payouts.stop];
+  return [jobs.stop, emailSender.stop];
 }

@@ -1,24 +1,23 @@
-import { waitFor } from './wait.js';
+import { waitUntil } from './wait.js';
 
 /**
  * Reads a mail the way a developer does on `npm start`: the outbox list at /dev/mail, then the mail's own page, and
  * returns the account link in its plain-text part (`…/verify-email?token=…`, `…/reset-password?token=…`).
  */
 export async function linkFromDevMail(baseUrl: string, input: { to: string; subject: string; path: '/verify-email' | '/reset-password' }): Promise<string> {
-  let mailId: string | undefined;
-  await waitFor(async () => {
-    const list = await (await fetch(`${baseUrl}/dev/mail`)).text();
-    // Newest first: the first row to this address with this subject.
-    for (const row of list.split('<tr>')) {
-      if (!row.includes(`>${escapeHtml(input.to)}<`)) continue;
-      const match = new RegExp(`href="/dev/mail/([0-9a-f-]{36})">${escapeRegExp(escapeHtml(input.subject))}<`).exec(row);
-      if (match) {
-        mailId = match[1];
-        return true;
+  const mailId = await waitUntil(
+    async () => {
+      const list = await (await fetch(`${baseUrl}/dev/mail`)).text();
+      // Newest first: the first row to this address with this subject.
+      for (const row of list.split('<tr>')) {
+        if (!row.includes(`>${escapeHtml(input.to)}<`)) continue;
+        const match = new RegExp(`href="/dev/mail/([0-9a-f-]{36})">${escapeRegExp(escapeHtml(input.subject))}<`).exec(row);
+        if (match) return match[1];
       }
-    }
-    return false;
-  }, `a mail "${input.subject}" to ${input.to} at /dev/mail`);
+      return undefined;
+    },
+    { message: `a mail "${input.subject}" to ${input.to} at /dev/mail` },
+  );
   const page = await (await fetch(`${baseUrl}/dev/mail/${mailId}`)).text();
   const text = /<pre[^>]*>([\s\S]*?)<\/pre>/.exec(page)?.[1] ?? '';
   const link = new RegExp(`https?://[^\\s"<]+${escapeRegExp(input.path)}\\?token=[A-Za-z0-9_-]+`).exec(text)?.[0];

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { TEST_ENV } from './app.js';
+import { waitUntil } from './wait.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -29,14 +30,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server process exited: ${output}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`server process did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`server process exited: ${output}`);
+      return fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false);
+    },
+    { message: `the server process to be ready at ${url}/readyz`, timeoutMs: 60_000, intervalMs: 200, explain: () => output },
+  );
   return {
     url,
     child,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { waitUntil } from './wait.js';
 
 export type ReceivedMail = ParsedMail & { envelopeTo: string[] };
 
@@ -13,8 +14,8 @@ export type TestSmtp = {
   /** Refuse the next `count` messages with a temporary error, as a server under load does. */
   refuseNext(count: number): void;
   to(address: string): ReceivedMail[];
-  /** Waits until `predicate` holds for the received mails, or fails after `timeoutMs`. */
-  waitFor(predicate: (mails: ReceivedMail[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Waits until `predicate` holds for the received mails, or fails (listing them) after `timeoutMs`. */
+  waitForMail(predicate: (mails: ReceivedMail[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -31,14 +32,13 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     to(address) {
       return state.received.filter((mail) => mail.envelopeTo.includes(address.toLowerCase()));
     },
-    async waitFor(predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(state.received)) {
-        if (Date.now() > deadline) {
-          throw new Error(`timed out waiting for mail; received: ${JSON.stringify(state.received.map((m) => [m.envelopeTo, m.subject]))}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    async waitForMail(predicate, timeoutMs = 15_000) {
+      await waitUntil(() => predicate(state.received), {
+        message: 'mail',
+        timeoutMs,
+        intervalMs: 25,
+        explain: () => ({ received: state.received.map((m) => [m.envelopeTo, m.subject]) }),
+      });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
-import { DATABASE_CONNECT_TIMEOUT_MS, type Database } from '../../db/client.js';
+import { DATABASE_CONNECT_TIMEOUT_MS, type Database, inTransaction } from '../../db/client.js';
 import { creatorAccountBalances } from '../ledger/repository.js';
 import {
   claimDueEmails,
@@ -16,8 +16,14 @@ import {
 import { enqueueEmail, messageIdOf, renderOutboxEmail } from './service.js';
 
 /*
- * The queue is the outbox table itself: a row is written in the transaction of its cause, claimed with
- * FOR UPDATE SKIP LOCKED and a lease, and retried with exponential backoff. Every process may run the sender at once.
+ * Mail keeps its own durable store, the email_outbox table, rather than pg-boss jobs. A row is written in the
+ * transaction of its cause (a mail exists iff its cause committed) under a unique cause key (a cause mails once),
+ * is redacted with its member's account, and is what /dev/mail and the admin pages read. A pg-boss job per mail
+ * would need pg-boss's `send` inside our transaction (its `db` option) and would keep a second copy of the same
+ * fact with its own retention. So the outbox is the queue (rows claimed with FOR UPDATE SKIP LOCKED and a lease,
+ * retried with exponential backoff) and pg-boss only drives the sending: the scheduled `email.send` job (the
+ * safety net and retry clock, jobs/definitions.ts) and, for latency, startEmailSender below, which runs the same
+ * drain right after commit when the outbox's NOTIFY arrives. Every process may send at once.
  */
 
 export type EmailContext = Pick<AppContext, 'db' | 'database' | 'config' | 'mailer'>;
@@ -44,7 +50,7 @@ export const SEND_DEFAULTS = {
 
 export type SendResult = { claimed: number; sent: number; kept: number; retried: number; failed: number };
 
-/** The `email.send` job: one round over the due mails. Without SMTP_URL they are kept in the local outbox. */
+/** One round over the due mails (one batch). Without SMTP_URL they are kept in the local outbox. */
 export async function sendDueEmails(ctx: EmailContext, options: SendOptions = {}): Promise<SendResult> {
   const { batchSize, leaseMs } = { ...SEND_DEFAULTS, ...options };
   const rows = await claimDueEmails(ctx.db, { limit: batchSize, leaseMs });
@@ -56,6 +62,17 @@ export async function sendDueEmails(ctx: EmailContext, options: SendOptions = {}
     retried: outcomes.filter((o) => o === 'retried').length,
     failed: outcomes.filter((o) => o === 'failed').length,
   };
+}
+
+/** The `email.send` job, and the sender's wake-up: rounds until the due mails are sent (or `shouldStop`). */
+export async function drainDueEmails(ctx: EmailContext, options: SendOptions & { shouldStop?: () => boolean } = {}): Promise<SendResult> {
+  const { batchSize } = { ...SEND_DEFAULTS, ...options };
+  const total: SendResult = { claimed: 0, sent: 0, kept: 0, retried: 0, failed: 0 };
+  for (;;) {
+    const round = await sendDueEmails(ctx, options);
+    for (const key of Object.keys(total) as Array<keyof SendResult>) total[key] += round[key];
+    if (round.claimed < batchSize || options.shouldStop?.()) return total;
+  }
 }
 
 async function attemptDelivery(ctx: EmailContext, row: OutboxRow, options: SendOptions): Promise<'sent' | 'kept' | 'retried' | 'failed' | 'stale'> {
@@ -109,17 +126,13 @@ function describeError(error: unknown): string {
  * retry falls due. The periodic `email.send` job stays as the safety net (a lost notification, another process).
  */
 export async function startEmailSender(ctx: EmailContext, logger: Logger, options: SendOptions = {}) {
-  const { batchSize } = { ...SEND_DEFAULTS, ...options };
   let isStopped = false;
   let running: Promise<void> | undefined;
   let isKickedAgain = false;
   let wake: NodeJS.Timeout | undefined;
 
   const drain = async () => {
-    for (;;) {
-      const result = await sendDueEmails(ctx, { ...options, logger });
-      if (result.claimed < batchSize || isStopped) break;
-    }
+    await drainDueEmails(ctx, { ...options, logger, shouldStop: () => isStopped });
     const nextDueAt = await findNextDueAt(ctx.db);
     clearTimeout(wake);
     // Farther than a minute: the periodic job will get there.
@@ -209,7 +222,7 @@ export async function enqueueMonthlySummaries(ctx: Pick<EmailContext, 'db'>, asO
   const month = start.toISOString().slice(0, 7);
   let queued = 0;
   for (;;) {
-    const count = await ctx.db.transaction(async (tx) => {
+    const count = await inTransaction(ctx.db, async (tx) => {
       const recipients = await findSummaryRecipients(tx, { start, end, month, limit: SUMMARY_BATCH });
       const balances = await creatorAccountBalances(
         tx,

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.js';
+import { type Db, inTransaction } from '../../db/client.js';
 import { lockBillingPeriod } from '../subscriptions/repository.js';
 import { earningsFactor } from './money.js';
 import {
@@ -77,4 +77,18 @@ export async function releaseHeldEarnings(db: Db, input: { asOf: Date; holdDays:
     });
   }
   return released.length;
+}
+
+/**
+ * Everything past its hold as of `asOf`, in batches of `releaseHeldEarnings`, each its own transaction (a long release
+ * never holds one transaction open). Used by the `earnings.release` job, the payout run and `flowtab earnings release`.
+ */
+export async function releaseAllHeldEarnings(db: Db, input: { asOf: Date; holdDays: number; onBatch?: (releasedSoFar: number) => void }): Promise<number> {
+  let total = 0;
+  for (let released = -1; released !== 0; ) {
+    released = await inTransaction(db, (tx) => releaseHeldEarnings(tx, { asOf: input.asOf, holdDays: input.holdDays }));
+    total += released;
+    input.onBatch?.(total);
+  }
+  return total;
 }
