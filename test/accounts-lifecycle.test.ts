@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/server/db/rows.js';
 import { accountTokens, emailOutbox, flows, subscriptions, users } from '../src/server/db/schema.js';
 import { getCreatorFlows, getEarnings } from '../src/server/modules/creators/service.js';
-import { runPayouts } from '../src/server/modules/payouts/service.js';
+import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { enqueueEmail } from '../src/server/modules/email/service.js';
 import { createFlow, createMember, flushWebhooks, giveSubscription, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type Response, type TestApp } from './support/app.js';

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../src/server/db/client.js';
 import { creditApplications, payouts } from '../src/server/db/schema.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
-import { resumeOpenWork, runPayouts } from '../src/server/modules/payouts/service.js';
+import { resumeOpenWork, runPayouts } from '../src/server/modules/payouts/runs.js';
+import { syncTransferReversals } from '../src/server/modules/payouts/sending.js';
 import { advanceEmulator, createMember, DAY, flushWebhooks, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { balancesOf, connectCreator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
@@ -59,8 +61,7 @@ describe('transfer reversals and refunds after a payout', () => {
     // Replaying the webhook changes nothing.
     const events = await t.ctx.stripe.raw.events.list({ type: 'transfer.reversed', limit: 10 });
     const event = events.data.find((e) => (e.data.object as { id: string }).id === payout!.stripeTransferId)!;
-    const { syncTransferReversals } = await import('../src/server/modules/payouts/service.js');
-    await t.database.db.transaction((tx) => syncTransferReversals(tx, t.ctx.stripe, (event.data.object as { id: string }).id));
+    await inTransaction(t.database.db, (tx) => syncTransferReversals(tx, t.ctx.stripe, (event.data.object as { id: string }).id));
     expect(await balancesOf(t, creator.id)).toMatchObject({ available: 0, paid: 300 });
 
     // New earnings are not eaten by the old debt any more: the next run pays them in full.

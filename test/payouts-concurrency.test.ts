@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/server/context.js';
 import { openDatabase } from '../src/server/db/client.js';
-import { runPayouts } from '../src/server/modules/payouts/service.js';
+import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
 import { connectCreator, type Creator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';

@@ -3,7 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flows, payouts, users } from '../src/server/db/schema.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
-import { type PayoutRunProgress, runPayouts } from '../src/server/modules/payouts/service.js';
+import { type PayoutRunProgress, runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createMember, giveSubscription } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { pastTheHold } from './support/payouts.js';

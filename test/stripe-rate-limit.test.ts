@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { createRateLimitGate, isStripeRateLimitError, type RateLimitWait, withRateLimitBackoff } from '../src/server/integrations/stripe/rate-limit.js';
-import { progressBar, rateLimitNote } from '../src/server/modules/payouts/commands.js';
+import { progressBar, rateLimitNote } from '../src/server/cli/payouts.js';
 
 // The bounded backoff bulk Stripe callers use against 429s, on a fake clock; and how the payout bar shows the waiting.
 

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../../src/server/config.js';
 import { createContext } from '../../src/server/context.js';
-import { runPayouts } from '../../src/server/modules/payouts/service.js';
+import { runPayouts } from '../../src/server/modules/payouts/runs.js';
 
 const median = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! : 0);
 const config = loadConfig({

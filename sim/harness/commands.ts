@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { CopyExpectation, Model } from '../model/model.js';
-import { resumeOpenWork } from '../../src/server/modules/payouts/service.js';
+import { resumeOpenWork } from '../../src/server/modules/payouts/runs.js';
 import { timed } from './profile.js';
 import { DAY, type Sequence, type SimFlow } from './sequence.js';
 

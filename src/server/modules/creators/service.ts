@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../auth/viewer.js';
 import { creatorBalances } from '../ledger/repository.js';
-import { getPayoutSummary } from '../payouts/service.js';
+import { getPayoutSummary } from '../payouts/summary.js';
 import { flowStats, monthlyEarnings } from './repository.js';
 
 /** A creator's balances are sums of their ledger entries, with their payouts and Connect status; only the caller's own. */

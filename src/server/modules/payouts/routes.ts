@@ -12,7 +12,10 @@ import {
   runPayoutsBody,
   runSummary,
 } from './schemas.js';
-import { applyEarningsToSubscription, connectCreator, getMyPayouts, runPayouts, withdrawNow } from './service.js';
+import { connectCreator } from './connect.js';
+import { applyEarningsToSubscription } from './credits.js';
+import { runPayouts, withdrawNow } from './runs.js';
+import { getMyPayouts } from './summary.js';
 
 export function payoutRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {

@@ -1,23 +1,13 @@
-import type { Config } from '../../config.js';
-import { type AppContext, createContext, type StripeSetup } from '../../context.js';
-import { createTokenService } from '../auth/session-tokens.js';
-import { formatCents } from '../ledger/money.js';
-import type { RunSummaryView } from './schemas.js';
-import { type PayoutRunProgress, runPayouts } from './service.js';
+import type { Config } from '../config.js';
+import { type AppContext, createContext, type StripeSetup } from '../context.js';
+import { createTokenService } from '../modules/auth/session-tokens.js';
+import { formatCents } from '../modules/ledger/money.js';
+import { type PayoutRunProgress, runPayouts } from '../modules/payouts/runs.js';
+import type { RunSummaryView } from '../modules/payouts/schemas.js';
 
 // `flowtab payouts run [--as-of DATE] [--dry-run] [--creator ID]`: a progress bar on stderr, a summary on stdout.
 
 export type PayoutsRunArgs = { asOf?: Date; isDryRun: boolean; creatorIds?: string[] };
-
-/** The local emulator `flowtab start` runs, for commands in development that were given no Stripe settings. */
-export async function developmentStripe(config: Config): Promise<StripeSetup | undefined> {
-  if (config.isProduction || config.stripe.apiBase || config.stripe.secretKey) return undefined;
-  const apiBase = `http://127.0.0.1:${config.stripe.emulatorPort}`;
-  const isUp = await fetch(`${apiBase}/_emulator/now`, { signal: AbortSignal.timeout(1000) })
-    .then((response) => response.ok)
-    .catch(() => false);
-  return isUp ? { secretKey: 'sk_test_flowtab_local', webhookSecret: undefined, apiBase, priceId: undefined } : undefined;
-}
 
 /**
  * The embedded PGlite database belongs to one process: while `flowtab start` runs on it, this command asks that
