@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { developmentStripe } from './cli/development-stripe.js';
+import { payoutsRunCommand } from './cli/payouts.js';
 import { ConfigError, loadConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
 import { inTransaction } from './db/client.js';
@@ -11,7 +13,6 @@ import { WeakPasswordError } from './modules/auth/errors.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { releaseAllHeldEarnings } from './modules/ledger/service.js';
-import { developmentStripe, payoutsRunCommand } from './modules/payouts/commands.js';
 import { StoredEventNotFoundError } from './modules/webhooks/errors.js';
 import { listDeadEvents, retryDeadEvent, sweepEvents } from './modules/webhooks/service.js';
 import { startWorker } from './worker.js';
