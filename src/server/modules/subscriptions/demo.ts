@@ -6,11 +6,18 @@ import { storeInvoiceAmounts, upsertSubscription } from './repository.js';
 // that no Stripe object stands behind (their ids say `_demo_`). Real ones are only ever mirrored from Stripe
 // (service.ts: syncSubscription, syncInvoice); this file exists so the seed goes through this module, not its tables.
 
+const DAY_MS = 86_400_000;
+
 export type DemoSubscription = { id: string; userId: string; customerId: string; planAmountCents: number };
 
 /**
  * The demo subscription is active in `period`, which is paid in full by the invoice `invoiceId` (paid when the
  * period starts); returns the period, for copies to count against.
+ *
+ * Until the next call or cancelDemoSubscription, the subscription's current period runs from the period's start to
+ * tomorrow: record_copy dates a copy now() and moves a subscription whose period has ended on to the period that
+ * holds now (migration 0011, for renewals whose webhooks are late), so with the real end the history's copies would
+ * land in a new period of today, not in this one. The period row keeps its real end (its hold counts from there).
  */
 export async function recordDemoPaidPeriod(
   tx: Tx,
@@ -23,7 +30,7 @@ export async function recordDemoPaidPeriod(
     ...subscription,
     status: 'active',
     currentPeriodStart: period.start,
-    currentPeriodEnd: period.end,
+    currentPeriodEnd: new Date(Math.max(period.end.getTime(), Date.now() + DAY_MS)),
   });
   const billingPeriod = await ensureBillingPeriod(tx, {
     subscriptionId: subscription.id,
@@ -64,7 +71,7 @@ export async function recordDemoPaidPeriod(
   return billingPeriod;
 }
 
-/** The demo subscription ended at `endedAt`, in the last period it was given. */
+/** The demo subscription ended at `endedAt`, in the last period it was given (its real dates, see above). */
 export async function cancelDemoSubscription(tx: Tx, subscription: DemoSubscription, lastPeriod: { start: Date; end: Date }, endedAt: Date) {
   await upsertSubscription(tx, {
     ...subscription,
