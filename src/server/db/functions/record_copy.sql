@@ -57,6 +57,9 @@ DECLARE
   v_period_status text;
   v_basis bigint;
   v_refunded bigint;
+  v_earned bigint;
+  v_old_net bigint;
+  v_net bigint;
   v_period_end timestamptz;
   v_state text;
   v_delta bigint;
@@ -102,10 +105,10 @@ BEGIN
   SELECT s.id, s.status, s.current_period_start, s.current_period_end, s.plan_amount_cents
     INTO v_sub_id, v_sub_status, v_sub_start, v_sub_end, v_plan_cents
     FROM subscriptions s WHERE s.user_id = p_user_id AND s.duplicate_of IS NULL
-   ORDER BY (s.status IN ('active', 'trialing')) DESC, s.current_period_end DESC
+   ORDER BY is_good_standing(s.status) DESC, s.current_period_end DESC
    LIMIT 1;
 
-  IF v_sub_status IS NULL OR v_sub_status NOT IN ('active', 'trialing') THEN
+  IF v_sub_status IS NULL OR NOT is_good_standing(v_sub_status) THEN
     -- Not in good standing: premium flows are closed (but to their author and admins); free ones are copied unpaid.
     IF v_is_premium AND v_author_id <> p_user_id AND NOT v_is_admin THEN
       RETURN QUERY SELECT 'subscription_required', NULL::uuid, v_flow_id, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, v_sub_status, NULL::timestamptz;
@@ -159,7 +162,7 @@ BEGIN
   -- NO KEY UPDATE, not UPDATE: the copy just inserted holds a KEY SHARE lock on this row through its foreign key.
   SELECT bp.copies_count, bp.counted_copies, bp.status, bp.basis_cents, bp.refunded_cents, bp.period_end,
          bp.status <> 'void' AND bp.counted_copies < p_paid_cap
-           AND (bp.earned_cents + p_rate_cents) * 100 <= p_share_percent * greatest(bp.basis_cents - bp.refunded_cents, 0)
+           AND bp.earned_cents + p_rate_cents <= period_pool_cents(bp.status, bp.basis_cents, bp.refunded_cents, p_share_percent)
     INTO v_copies, v_counted, v_period_status, v_basis, v_refunded, v_period_end, v_is_counted
     FROM billing_periods bp WHERE bp.id = v_period_id
      FOR NO KEY UPDATE;
@@ -177,21 +180,23 @@ BEGIN
       earned_cents = earned_cents + CASE WHEN v_is_counted THEN p_rate_cents ELSE 0 END,
       updated_at = now()
    WHERE id = v_period_id
-   RETURNING billing_periods.copies_count, billing_periods.counted_copies INTO v_copies, v_counted;
+   RETURNING billing_periods.copies_count, billing_periods.counted_copies, billing_periods.earned_cents INTO v_copies, v_counted, v_earned;
 
   IF v_is_counted THEN
     UPDATE copies SET is_counted = true, payout_cents = p_rate_cents WHERE id = v_copy_id;
-    -- net = floor(gross × (basis − refunded) / basis); a counted copy implies the pool covers it (earningsFactor).
+    -- The creator's net from the period is period_net_cents of its gross (the same rule the rebalance after a refund
+    -- applies); the ledger moves by the change. The period row's lock serializes every write of this row's net.
+    SELECT pe.net_cents INTO v_old_net FROM period_earnings pe WHERE pe.creator_id = v_author_id AND pe.billing_period_id = v_period_id;
     INSERT INTO period_earnings AS pe (creator_id, billing_period_id, state, gross_cents, net_cents, counted_copies)
       VALUES (v_author_id, v_period_id, CASE WHEN v_period_status = 'paid' THEN 'held' ELSE 'pending' END,
-              p_rate_cents, p_rate_cents * (v_basis - v_refunded) / v_basis, 1)
+              p_rate_cents, period_net_cents(p_rate_cents, v_period_status, v_basis, v_refunded, v_earned, p_share_percent), 1)
       ON CONFLICT (creator_id, billing_period_id) DO UPDATE SET
         gross_cents = pe.gross_cents + excluded.gross_cents,
-        net_cents = (pe.gross_cents + excluded.gross_cents) * (v_basis - v_refunded) / v_basis,
+        net_cents = period_net_cents(pe.gross_cents + excluded.gross_cents, v_period_status, v_basis, v_refunded, v_earned, p_share_percent),
         counted_copies = pe.counted_copies + 1,
         updated_at = now()
-      RETURNING pe.state, pe.net_cents - (pe.gross_cents - p_rate_cents) * (v_basis - v_refunded) / v_basis
-           INTO v_state, v_delta;
+      RETURNING pe.state, pe.net_cents INTO v_state, v_net;
+    v_delta := v_net - coalesce(v_old_net, 0);
     IF v_delta <> 0 THEN
       INSERT INTO ledger_transactions (kind, key, billing_period_id, copy_id)
         VALUES ('copy.earned', 'copy:' || v_copy_id, v_period_id, v_copy_id) RETURNING id INTO v_transaction_id;

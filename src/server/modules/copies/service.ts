@@ -2,7 +2,7 @@ import type { Db, Tx } from '../../db/client.js';
 import { AccountSuspendedError, SessionEndedError } from '../../errors.js';
 import type { SessionClaims, Viewer } from '../auth/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
-import type { Economics } from '../ledger/money.js';
+import { type Economics, paidCopiesRemaining } from '../ledger/money.js';
 import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
 import { isGoodStanding, isLapsed } from '../subscriptions/standing.js';
 import {
@@ -19,7 +19,7 @@ import type { CopyView } from './schemas.js';
 function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | null, economics: Economics): CopyCounts {
   return {
     copies_this_month: copiesCount,
-    copies_remaining: Math.max(0, economics.paidCopiesPerPeriod - countedCopies),
+    copies_remaining: paidCopiesRemaining(economics, countedCopies),
     period_end: periodEnd?.toISOString() ?? null,
   };
 }

@@ -19,8 +19,7 @@ const CHECKS: Check[] = [
     query: ({ sharePercent }) => sql`
       select * from (
         select bp.id, coalesce(sum(e.amount_cents), 0)::bigint as earned,
-               case when bp.status = 'void' then 0
-                    else ${sharePercent}::bigint * greatest(bp.basis_cents - bp.refunded_cents, 0) / 100 end as pool
+               period_pool_cents(bp.status, bp.basis_cents, bp.refunded_cents, ${sharePercent}::int) as pool
           from billing_periods bp
           left join ledger_entries e on e.billing_period_id = bp.id and e.account in ('creator_pending', 'creator_held', 'creator_available')
          group by bp.id

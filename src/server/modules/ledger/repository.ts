@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import { type EarningState, type LedgerAccount, ledgerEntries, ledgerTransactions } from '../../db/schema.js';
@@ -56,38 +56,42 @@ export function accountForState(state: EarningState): LedgerAccount | undefined 
 
 export type CreatorBalances = Record<LedgerAccount, number>;
 
+/** Every account's balance for one creator, from `creator_balances()` (db/functions/creator_earnings.sql). */
 export async function creatorBalances(db: Db, creatorId: string): Promise<Partial<CreatorBalances>> {
-  const rows = await db
-    .select({ account: ledgerEntries.account, total: sql<string>`sum(${ledgerEntries.amountCents})` })
-    .from(ledgerEntries)
-    .where(eq(ledgerEntries.creatorId, creatorId))
-    .groupBy(ledgerEntries.account);
-  return Object.fromEntries(rows.map((row) => [row.account, Number(row.total)]));
+  const result = await db.execute(sql`select b.account, b.balance_cents from creator_balances() b where b.creator_id = ${creatorId}`);
+  const rows = rowsOf<{ account: LedgerAccount; balance_cents: string | number }>(result);
+  return Object.fromEntries(rows.map((row) => [row.account, Number(row.balance_cents)]));
 }
 
-/** One account's balance for one creator (e.g. creator_available: what a payout would send). */
+/** One account's balance for one creator (e.g. creator_available: what a payout would send), from `creator_balances()`. */
 export async function creatorAccountBalance(db: Db, creatorId: string, account: LedgerAccount): Promise<number> {
-  const [row] = await db
-    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.amountCents}), 0)` })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.creatorId, creatorId), eq(ledgerEntries.account, account)));
+  const result = await db.execute(sql`
+    select coalesce((select b.balance_cents from creator_balances() b
+                      where b.creator_id = ${creatorId} and b.account = ${account}), 0)::bigint as total`);
+  const [row] = rowsOf<{ total: string | number }>(result);
   return Number(row?.total ?? 0);
 }
 
 export async function creatorAccountBalances(db: Db, creatorIds: string[], accounts: LedgerAccount[]) {
-  if (creatorIds.length === 0) return [];
-  return db
-    .select({ creatorId: ledgerEntries.creatorId, account: ledgerEntries.account, total: sql<string>`sum(${ledgerEntries.amountCents})` })
-    .from(ledgerEntries)
-    .where(and(inArray(ledgerEntries.creatorId, creatorIds), inArray(ledgerEntries.account, accounts)))
-    .groupBy(ledgerEntries.creatorId, ledgerEntries.account);
+  if (creatorIds.length === 0 || accounts.length === 0) return [];
+  const result = await db.execute(sql`
+    select b.creator_id, b.account, b.balance_cents from creator_balances() b
+     where b.creator_id in (${sql.join(creatorIds.map((id) => sql`${id}::uuid`), sql`, `)})
+       and b.account in (${sql.join(accounts.map((account) => sql`${account}`), sql`, `)})`);
+  return rowsOf<{ creator_id: string; account: LedgerAccount; balance_cents: string | number }>(result).map((row) => ({
+    creatorId: row.creator_id,
+    account: row.account,
+    total: String(row.balance_cents),
+  }));
 }
-
 
 type EarningDelta = { creatorId: string; state: EarningState; deltaCents: number };
 
-/** Sets every creator's net from this period to floor(gross × factor); returns the changes to post. */
-export async function reapplyEarningsFactor(db: Db, billingPeriodId: string, factor: { num: number; den: number }): Promise<EarningDelta[]> {
+/**
+ * Sets every creator's net from this period to `period_net_cents` of their gross (db/functions/period_money.sql, the
+ * rule record_copy applies too), from the period row as it is now; returns the changes to post.
+ */
+export async function reapplyEarningsFactor(db: Db, billingPeriodId: string, sharePercent: number): Promise<EarningDelta[]> {
   const result = await db.execute(sql`
     with old as (
       select creator_id, net_cents from period_earnings
@@ -95,9 +99,10 @@ export async function reapplyEarningsFactor(db: Db, billingPeriodId: string, fac
       for update
     )
     update period_earnings pe
-       set net_cents = pe.gross_cents * ${factor.num}::bigint / ${factor.den}, updated_at = now()
-      from old
-     where pe.billing_period_id = ${billingPeriodId} and pe.creator_id = old.creator_id
+       set net_cents = period_net_cents(pe.gross_cents, bp.status, bp.basis_cents, bp.refunded_cents, bp.earned_cents, ${sharePercent}::int),
+           updated_at = now()
+      from old, billing_periods bp
+     where pe.billing_period_id = ${billingPeriodId} and pe.creator_id = old.creator_id and bp.id = pe.billing_period_id
     returning pe.creator_id, pe.state, pe.net_cents - old.net_cents as delta`);
   return rowsOf<{ creator_id: string; state: EarningState; delta: string | number }>(result)
     .map((row) => ({ creatorId: row.creator_id, state: row.state, deltaCents: Number(row.delta) }))
@@ -125,7 +130,7 @@ export async function transitionEarnings(
   return rowsOf<{ creator_id: string; moved: string | number }>(result).map((row) => ({ creatorId: row.creator_id, netCents: Number(row.moved) }));
 }
 
-/** Held earnings whose hold has passed (period end + hold days ≤ asOf) become available, once. */
+/** Held earnings whose hold has passed (`earnings_release_at` ≤ asOf) become available, once. */
 export async function releaseDueEarnings(db: Db, asOf: Date, holdDays: number, limit: number) {
   const result = await db.execute(sql`
     with due as (
@@ -133,8 +138,7 @@ export async function releaseDueEarnings(db: Db, asOf: Date, holdDays: number, l
         from period_earnings pe
         join billing_periods bp on bp.id = pe.billing_period_id
        where pe.state = 'held'
-         and bp.status = 'paid'
-         and greatest(bp.period_end, bp.paid_at) + make_interval(days => ${holdDays}) <= ${asOf}
+         and earnings_release_at(bp.status, bp.period_end, bp.paid_at, ${holdDays}::int) <= ${asOf}
        order by pe.billing_period_id
        limit ${limit}
        for update of pe skip locked

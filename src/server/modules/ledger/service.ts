@@ -1,6 +1,5 @@
 import { type Db, inTransaction } from '../../db/client.js';
 import { lockBillingPeriod } from '../subscriptions/repository.js';
-import { earningsFactor } from './money.js';
 import {
   accountForState,
   postLedgerTransaction,
@@ -41,14 +40,14 @@ export async function voidPeriodEarnings(db: Db, billingPeriodId: string) {
 
 /**
  * After the period's pool changed (refund, dispute opened or won, a different invoice total), every creator's net
- * from it becomes floor(gross × factor): reversals come out of whatever state the money is in (paid-out money out of
- * the available balance, which may go negative); a won dispute restores. Recomputing makes it idempotent.
+ * from it becomes `period_net_cents` of its gross (the rule record_copy applies too): reversals come out of whatever
+ * state the money is in (paid-out money out of the available balance, which may go negative); a won dispute
+ * restores. Recomputing makes it idempotent.
  */
 export async function rebalancePeriodEarnings(db: Db, billingPeriodId: string, sharePercent: number) {
   const period = await lockBillingPeriod(db, billingPeriodId);
   if (!period) return;
-  const factor = earningsFactor(period, sharePercent);
-  for (const change of await reapplyEarningsFactor(db, billingPeriodId, factor)) {
+  for (const change of await reapplyEarningsFactor(db, billingPeriodId, sharePercent)) {
     const account = accountForState(change.state);
     if (!account) continue;
     await postLedgerTransaction(db, {

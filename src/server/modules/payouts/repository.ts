@@ -89,22 +89,26 @@ export async function findPayoutCandidates(
   input: { minCents: number; creatorIds?: string[]; dueHeld?: { asOf: Date; holdDays: number } },
 ): Promise<PayoutCandidate[]> {
   const { dueHeld } = input;
-  const accounts = dueHeld
-    ? sql`(e.account = 'creator_available' or (e.account = 'creator_held' and e.billing_period_id in (
-          select bp.id from billing_periods bp
-           where bp.status = 'paid' and greatest(bp.period_end, bp.paid_at) + make_interval(days => ${dueHeld.holdDays}) <= ${dueHeld.asOf})))`
-    : sql`e.account = 'creator_available'`;
-  // Aggregate first, then join the (few) creators: PostgreSQL does not push an aggregate below a join by itself.
+  // The available balance from creator_balances() (db/functions/creator_earnings.sql); a dry run adds the held
+  // entries of the periods whose earnings_release_at has come by then.
+  const balances = dueHeld
+    ? sql`select a.creator_id, sum(a.cents)::bigint as available_cents
+            from (select c.creator_id, c.balance_cents as cents from creator_balances() c where c.account = 'creator_available'
+                  union all
+                  select e.creator_id, e.amount_cents from ledger_entries e join billing_periods bp on bp.id = e.billing_period_id
+                   where e.account = 'creator_held'
+                     and earnings_release_at(bp.status, bp.period_end, bp.paid_at, ${dueHeld.holdDays}::int) <= ${dueHeld.asOf}) a
+           group by a.creator_id`
+    : sql`select c.creator_id, c.balance_cents as available_cents from creator_balances() c where c.account = 'creator_available'`;
+  // Aggregate first, then join the (few) creators: PostgreSQL does not push an aggregate below a join by itself (the
+  // grouped subquery stays one; the conditions on the creator and the minimum are applied inside it).
   const result = await db.execute(sql`
     select b.creator_id, b.available_cents
-      from (select e.creator_id, sum(e.amount_cents)::bigint as available_cents
-              from ledger_entries e
-             where ${accounts}
-               ${input.creatorIds ? sql`and e.creator_id in ${uuidList(input.creatorIds)}` : sql``}
-             group by e.creator_id
-            having sum(e.amount_cents) >= ${input.minCents}) b
+      from (${balances}) b
       join users u on u.id = b.creator_id
-     where u.payouts_enabled and u.connect_account_id is not null
+     where b.available_cents >= ${input.minCents}
+       ${input.creatorIds ? sql`and b.creator_id in ${uuidList(input.creatorIds)}` : sql``}
+       and u.payouts_enabled and u.connect_account_id is not null
      order by b.creator_id`);
   return rowsOf<{ creator_id: string; available_cents: string | number }>(result).map((row) => ({
     creatorId: row.creator_id,
@@ -127,11 +131,9 @@ export async function reservePayouts(
   if (input.creatorIds.length === 0) return [];
   const result = await db.execute(sql`
     with balance as (
-      select e.creator_id, sum(e.amount_cents)::bigint as available
-        from ledger_entries e
-       where e.creator_id in ${uuidList(input.creatorIds)} and e.account = 'creator_available'
-       group by e.creator_id
-      having sum(e.amount_cents) >= ${input.minCents}
+      select b.creator_id, b.balance_cents as available
+        from creator_balances() b
+       where b.creator_id in ${uuidList(input.creatorIds)} and b.account = 'creator_available' and b.balance_cents >= ${input.minCents}
     ),
     created as (
       insert into payouts (creator_id, amount_cents, kind, run_key, destination_account_id)
@@ -288,7 +290,7 @@ export type PayoutState = {
 export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKey: string): Promise<PayoutState | undefined> {
   const result = await db.execute(sql`
     select u.connect_account_id, u.payouts_enabled,
-           (select coalesce(sum(e.amount_cents), 0) from ledger_entries e where e.creator_id = u.id and e.account = 'creator_available')::bigint as available,
+           creator_available_cents(u.id) as available,
            (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
            exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today
       from users u where u.id = ${creatorId}`);
@@ -323,10 +325,7 @@ export async function insertCreditApplication(
 ): Promise<CreditApplicationRow | undefined> {
   const amount = input.amountCents === undefined ? sql`b.available` : sql`${input.amountCents}::bigint`;
   const result = await db.execute(sql`
-    with b as (
-      select coalesce(sum(amount_cents), 0)::bigint as available
-        from ledger_entries where creator_id = ${input.creatorId} and account = 'creator_available'
-    )
+    with b as (select creator_available_cents(${input.creatorId}::uuid) as available)
     insert into credit_applications (id, creator_id, amount_cents)
     select ${input.id}, ${input.creatorId}, ${amount} from b
      where ${amount} > 0 and ${amount} <= b.available

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-
 import type { Db } from '../../db/client.js';
 import { type BillingPeriodStatus, billingPeriods, checkoutSessions, invoices, subscriptions } from '../../db/schema.js';
 import { rowsOf } from '../../db/rows.js';
-import { GOOD_STANDING_STATUSES, LIVE_STATUSES } from './standing.js';
+import { LIVE_STATUSES } from './standing.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type BillingPeriodRow = typeof billingPeriods.$inferSelect;
@@ -11,7 +11,7 @@ export async function findGoodStandingSubscription(db: Db, userId: string): Prom
   const [row] = await db
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, GOOD_STANDING_STATUSES), isNull(subscriptions.duplicateOf)))
+    .where(and(eq(subscriptions.userId, userId), sql`is_good_standing(${subscriptions.status})`, isNull(subscriptions.duplicateOf)))
     .orderBy(desc(subscriptions.currentPeriodEnd))
     .limit(1);
   return row;
@@ -23,7 +23,7 @@ export async function findLatestSubscription(db: Db, userId: string): Promise<Su
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.userId, userId), isNull(subscriptions.duplicateOf)))
-    .orderBy(sql`${subscriptions.status} in ('active', 'trialing') desc`, desc(subscriptions.currentPeriodEnd))
+    .orderBy(sql`is_good_standing(${subscriptions.status}) desc`, desc(subscriptions.currentPeriodEnd))
     .limit(1);
   return row;
 }

@@ -13,7 +13,7 @@ import {
   subscriptionOfInvoice,
 } from '../../integrations/stripe/client.js';
 import { enqueueDuplicateRefundedEmail, noticeInvoiceState, noticeSubscriptionState } from '../email/service.js';
-import type { Economics } from '../ledger/money.js';
+import { type Economics, paidCopiesRemaining } from '../ledger/money.js';
 import { holdPeriodEarnings, rebalancePeriodEarnings, voidPeriodEarnings } from '../ledger/service.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
 import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError } from './errors.js';
@@ -120,7 +120,7 @@ export async function getMySubscription(ctx: AppContext, viewer: Viewer): Promis
     current_period_end: subscription?.currentPeriodEnd.toISOString() ?? null,
     cancel_at_period_end: subscription?.cancelAtPeriodEnd ?? false,
     copies_this_month: period?.copiesCount ?? 0,
-    copies_remaining: isSubscriber ? Math.max(0, economics.paidCopiesPerPeriod - (period?.countedCopies ?? 0)) : 0,
+    copies_remaining: isSubscriber ? paidCopiesRemaining(economics, period?.countedCopies ?? 0) : 0,
     paid_copies_per_period: economics.paidCopiesPerPeriod,
     copy_limit_per_period: economics.copyLimitPerPeriod,
   };

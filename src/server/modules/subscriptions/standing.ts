@@ -1,8 +1,10 @@
 import type { SubscriptionStatus } from '../../db/schema.js';
 
-/** Good standing (SPEC §3): only these statuses open premium flows and make copies count. */
-export const GOOD_STANDING_STATUSES = ['active', 'trialing'] as const satisfies readonly SubscriptionStatus[];
-
+/**
+ * Good standing (SPEC §3): only these statuses open premium flows and make copies count. The database decides with
+ * `is_good_standing` (src/server/db/functions/subscription_standing.sql), used by record_copy and every query; this
+ * is its TypeScript side, for responses only, and test/record-copy-parity.test.ts checks the two agree on every status.
+ */
 export function isGoodStanding(status: SubscriptionStatus): boolean {
   switch (status) {
     case 'active':
@@ -23,5 +25,5 @@ export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incom
 
 /** Still billed but not in good standing: premium access waits on the billing portal (a card to fix). */
 export function isLapsed(status: string): boolean {
-  return (LIVE_STATUSES as readonly string[]).includes(status) && !(GOOD_STANDING_STATUSES as readonly string[]).includes(status);
+  return (LIVE_STATUSES as readonly string[]).includes(status) && !isGoodStanding(status as SubscriptionStatus);
 }
