@@ -1,9 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../src/server/db/client.js';
 import { billingPeriods, copies, ledgerEntries, periodEarnings, subscriptions } from '../src/server/db/schema.js';
 import { creatorBalances } from '../src/server/modules/ledger/repository.js';
 import { releaseHeldEarnings, voidPeriodEarnings } from '../src/server/modules/ledger/service.js';
-import { transitionBillingPeriod } from '../src/server/modules/subscriptions/repository.js';
+import { transitionBillingPeriod } from '../src/server/modules/periods/repository.js';
 import { buildApp } from '../src/server/app.js';
 import { createContext } from '../src/server/context.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
@@ -211,7 +212,7 @@ describe('the earnings lifecycle', () => {
     const creator = await createMember(t);
     await copy(member, (await createFlow(t, creator)).slug);
     expect(await creatorBalances(t.database.db, creator.id)).toEqual({ creator_pending: 7 });
-    await t.database.db.transaction(async (tx) => {
+    await inTransaction(t.database.db, async (tx) => {
       expect(await transitionBillingPeriod(tx, periodId, 'void')).toBe(true);
       await voidPeriodEarnings(tx, periodId);
       await voidPeriodEarnings(tx, periodId); // twice: nothing more

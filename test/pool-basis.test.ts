@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriods, invoices } from '../src/server/db/schema.js';
 import { reconcileLedger } from '../src/server/modules/ledger/reconcile.js';
+import { RECONCILE_CHECKS } from '../src/server/reconcile-checks.js';
 import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { advanceEmulator, createFlow, createMember, DAY, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -126,7 +127,7 @@ describe('the pool is based on money collected', () => {
     await renew();
     const { period } = await currentPeriod(member);
     await t.database.db.update(billingPeriods).set({ basisCents: 1000 }).where(eq(billingPeriods.id, period.id));
-    const report = await reconcileLedger(t.database.db, { sharePercent: 70, paidCap: t.config.economics.paidCopiesPerPeriod });
+    const report = await reconcileLedger(t.database.db, { sharePercent: 70, paidCap: t.config.economics.paidCopiesPerPeriod }, RECONCILE_CHECKS);
     expect(report.isClean).toBe(false);
     expect(report.failures.map((f) => f.detail)).toContain(`period ${period.id}: basis 1000 ¢ but invoice ${period.invoiceId} collected 300 ¢`);
     await t.database.db.update(billingPeriods).set({ basisCents: 300 }).where(eq(billingPeriods.id, period.id));

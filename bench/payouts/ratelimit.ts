@@ -19,7 +19,7 @@ import Stripe from 'stripe';
 import { openDatabase } from '../../src/server/db/client.js';
 import { rowsOf } from '../../src/server/db/rows.js';
 import { reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
-import '../../src/server/modules/payouts/reconcile-checks.js';
+import { RECONCILE_CHECKS } from '../../src/server/reconcile-checks.js';
 import { findPayoutCandidates } from '../../src/server/modules/payouts/repository.js';
 import { TEST_ENV } from '../../test/support/app.js';
 import { createBenchDatabase, SERVER_URL } from '../support/postgres.js';
@@ -113,7 +113,7 @@ async function main() {
       return group.length !== 1 || group[0]!.id !== p.stripe_transfer_id || group[0]!.amount !== Number(p.amount_cents) || group[0]!.destination !== p.connect_account_id;
     });
     const destinationsPaidTwice = [...byDestination.values()].filter((n) => n > 1).length;
-    const report = await reconcileLedger(database.db, { sharePercent: 70, paidCap: 100 });
+    const report = await reconcileLedger(database.db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);
     await database.close();
 
     const limited = after.rate_limited - before.rate_limited;

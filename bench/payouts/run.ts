@@ -18,7 +18,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../../src/server/db/client.js';
 import { reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
-import '../../src/server/modules/payouts/reconcile-checks.js';
+import { RECONCILE_CHECKS } from '../../src/server/reconcile-checks.js';
 import { findPayoutCandidates } from '../../src/server/modules/payouts/repository.js';
 import { createBenchDatabase, SERVER_URL } from '../support/postgres.js';
 import { createAccounts, startEmulatorProcess } from './emulator-process.js';
@@ -100,7 +100,7 @@ async function measureSize(copies: number, emulatorUrl: string, accountIds: stri
     const markedRows = Number((marked as unknown as { rows: { n: number }[] }).rows[0]!.n);
     log(`[${copies} copies] reconciling …`);
     const reconcileStarted = performance.now();
-    const report = await reconcileLedger(db, { sharePercent: 70, paidCap: 100 });
+    const report = await reconcileLedger(db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);
     const reconcileMs = performance.now() - reconcileStarted;
     await database.close();
     return {

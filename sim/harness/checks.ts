@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/server/db/rows.js';
 import { formatReconcileReport, reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
+import { RECONCILE_CHECKS } from '../../src/server/reconcile-checks.js';
 import { periodKeyOf } from '../model/model.js';
 import type { Sequence } from './sequence.js';
 
@@ -12,10 +13,11 @@ export async function compareWithModel(seq: Sequence): Promise<string[]> {
   await seq.settle({ withRefunds: true });
   const differences: string[] = [];
 
-  const report = await reconcileLedger(world.ctx.db, {
-    sharePercent: world.economics.creatorSharePercent,
-    paidCap: world.economics.paidCopiesPerPeriod,
-  });
+  const report = await reconcileLedger(
+    world.ctx.db,
+    { sharePercent: world.economics.creatorSharePercent, paidCap: world.economics.paidCopiesPerPeriod },
+    RECONCILE_CHECKS,
+  );
   if (!report.isClean) differences.push(`flowtab reconcile:\n${formatReconcileReport(report)}`);
 
   for (const person of seq.people.values()) {

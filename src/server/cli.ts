@@ -12,6 +12,7 @@ import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './
 import { WeakPasswordError } from './modules/auth/errors.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
+import { RECONCILE_CHECKS } from './reconcile-checks.js';
 import { releaseAllHeldEarnings } from './modules/ledger/service.js';
 import { StoredEventNotFoundError } from './modules/webhooks/errors.js';
 import { listDeadEvents, retryDeadEvent, sweepEvents } from './modules/webhooks/service.js';
@@ -66,10 +67,11 @@ async function main(argv: string[]) {
       return adminCommand(rest);
     case 'reconcile':
       return withContext(async (ctx) => {
-        const report = await reconcileLedger(ctx.db, {
-          sharePercent: ctx.config.economics.creatorSharePercent,
-          paidCap: ctx.config.economics.paidCopiesPerPeriod,
-        });
+        const report = await reconcileLedger(
+          ctx.db,
+          { sharePercent: ctx.config.economics.creatorSharePercent, paidCap: ctx.config.economics.paidCopiesPerPeriod },
+          RECONCILE_CHECKS,
+        );
         console.log(formatReconcileReport(report));
         if (!report.isClean) process.exitCode = 1;
       });

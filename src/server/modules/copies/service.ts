@@ -3,7 +3,8 @@ import { AccountSuspendedError, SessionEndedError } from '../../errors.js';
 import type { SessionClaims, Viewer } from '../auth/viewer.js';
 import { FlowNotFoundError } from '../flows/errors.js';
 import { type Economics, paidCopiesRemaining } from '../ledger/money.js';
-import { findCurrentBillingPeriod, findLatestSubscription } from '../subscriptions/repository.js';
+import { findCurrentBillingPeriod } from '../periods/repository.js';
+import { findLatestSubscription } from '../subscriptions/repository.js';
 import { isGoodStanding, isLapsed } from '../subscriptions/standing.js';
 import {
   AlreadyCopiedError,

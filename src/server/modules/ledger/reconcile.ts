@@ -5,10 +5,16 @@ import { rowsOf } from '../../db/rows.js';
 export type ReconcileFailure = { check: string; detail: string };
 export type ReconcileReport = { isClean: boolean; checks: { check: string; failures: number }[]; failures: ReconcileFailure[] };
 
-type Check = { name: string; query: (input: { sharePercent: number; paidCap: number }) => ReturnType<typeof sql>; describe: (row: any) => string };
+export type ReconcileInput = { sharePercent: number; paidCap: number };
 
-/** Every invariant of SPEC §4 as a query that returns the rows breaking it. */
-const CHECKS: Check[] = [
+/** One invariant as a query that returns the rows breaking it. */
+export type ReconcileCheck = { name: string; query: (input: ReconcileInput) => ReturnType<typeof sql>; describe: (row: any) => string };
+
+/**
+ * The ledger's invariants of SPEC §4. Other modules keep their own (payouts: payoutReconcileChecks); the list that
+ * `flowtab reconcile` runs names them all (src/server/reconcile-checks.ts).
+ */
+export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
   {
     name: 'every ledger transaction sums to zero',
     query: () => sql`select transaction_id, sum(amount_cents)::bigint as total from ledger_entries group by transaction_id having sum(amount_cents) <> 0`,
@@ -108,16 +114,16 @@ const CHECKS: Check[] = [
   },
 ];
 
-/** `flowtab reconcile` and the tests: runs every check, read-only. */
-export async function reconcileLedger(db: Db, input: { sharePercent: number; paidCap: number }): Promise<ReconcileReport> {
+/** `flowtab reconcile` and the tests: runs each of `checks` (normally RECONCILE_CHECKS, all of them), read-only. */
+export async function reconcileLedger(db: Db, input: ReconcileInput, checks: readonly ReconcileCheck[]): Promise<ReconcileReport> {
   const failures: ReconcileFailure[] = [];
-  const checks = [];
-  for (const check of CHECKS) {
+  const results = [];
+  for (const check of checks) {
     const rows = rowsOf<Record<string, unknown>>(await db.execute(check.query(input)));
-    checks.push({ check: check.name, failures: rows.length });
+    results.push({ check: check.name, failures: rows.length });
     for (const row of rows.slice(0, 20)) failures.push({ check: check.name, detail: check.describe(row) });
   }
-  return { isClean: failures.length === 0, checks, failures };
+  return { isClean: failures.length === 0, checks: results, failures };
 }
 
 export function formatReconcileReport(report: ReconcileReport): string {
@@ -126,9 +132,3 @@ export function formatReconcileReport(report: ReconcileReport): string {
   lines.push('', report.isClean ? 'Ledger reconciled: every invariant holds.' : 'Ledger does NOT reconcile.');
   return lines.join('\n');
 }
-
-/** Additional registered checks (payouts add theirs), so this module does not import upward. */
-export function registerReconcileCheck(check: Check) {
-  CHECKS.push(check);
-}
-export type { Check as ReconcileCheck };

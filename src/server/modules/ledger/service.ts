@@ -1,5 +1,5 @@
-import { type Db, inTransaction } from '../../db/client.js';
-import { lockBillingPeriod } from '../subscriptions/repository.js';
+import { type Db, inTransaction, type Tx } from '../../db/client.js';
+import { lockBillingPeriod } from '../periods/repository.js';
 import {
   accountForState,
   postLedgerTransaction,
@@ -9,7 +9,7 @@ import {
 } from './repository.js';
 
 /** The period's invoice is paid: its pending earnings start their hold. Safe to call twice. */
-export async function holdPeriodEarnings(db: Db, billingPeriodId: string) {
+export async function holdPeriodEarnings(db: Tx, billingPeriodId: string) {
   for (const moved of await transitionEarnings(db, billingPeriodId, 'pending', 'held')) {
     await postLedgerTransaction(db, {
       kind: 'earnings.held',
@@ -24,7 +24,7 @@ export async function holdPeriodEarnings(db: Db, billingPeriodId: string) {
 }
 
 /** The period's invoice will never be paid: its pending earnings are voided. Safe to call twice. */
-export async function voidPeriodEarnings(db: Db, billingPeriodId: string) {
+export async function voidPeriodEarnings(db: Tx, billingPeriodId: string) {
   for (const moved of await transitionEarnings(db, billingPeriodId, 'pending', 'void')) {
     await postLedgerTransaction(db, {
       kind: 'earnings.voided',
@@ -44,7 +44,7 @@ export async function voidPeriodEarnings(db: Db, billingPeriodId: string) {
  * state the money is in (paid-out money out of the available balance, which may go negative); a won dispute
  * restores. Recomputing makes it idempotent.
  */
-export async function rebalancePeriodEarnings(db: Db, billingPeriodId: string, sharePercent: number) {
+export async function rebalancePeriodEarnings(db: Tx, billingPeriodId: string, sharePercent: number) {
   const period = await lockBillingPeriod(db, billingPeriodId);
   if (!period) return;
   for (const change of await reapplyEarningsFactor(db, billingPeriodId, sharePercent)) {

@@ -19,3 +19,6 @@ export class BillingNotConfiguredError extends ServiceUnavailableError {
     super('Billing is not configured on this server (STRIPE_PRICE_ID is missing).');
   }
 }
+
+/** A webhook event cannot be applied yet (e.g. its customer is not linked to a member): left for a retry. */
+export class NotReadyError extends Error {}

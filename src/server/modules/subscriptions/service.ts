@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import type { SubscriptionStatus } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
-import type { Viewer } from '../auth/viewer.js';
 import {
   currentPeriodOf,
   idOf,
@@ -12,41 +11,41 @@ import {
   type StripeGateway,
   subscriptionOfInvoice,
 } from '../../integrations/stripe/client.js';
+import type { Viewer } from '../auth/viewer.js';
 import { enqueueDuplicateRefundedEmail, noticeInvoiceState, noticeSubscriptionState } from '../email/service.js';
 import { type Economics, paidCopiesRemaining } from '../ledger/money.js';
 import { holdPeriodEarnings, rebalancePeriodEarnings, voidPeriodEarnings } from '../ledger/service.js';
+import {
+  ensureBillingPeriod,
+  findBillingPeriodByPaymentIntent,
+  findCurrentBillingPeriod,
+  listOpenPeriodsOfSubscription,
+  setRefundedCents,
+  transitionBillingPeriod,
+  updateBillingPeriodInvoice,
+} from '../periods/repository.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
-import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError } from './errors.js';
+import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError, NotReadyError } from './errors.js';
 import {
   claimCheckoutSession,
   closeCheckoutSession,
-  ensureBillingPeriod,
   findInvoiceByPaymentIntent,
-  findBillingPeriodByPaymentIntent,
-  findCurrentBillingPeriod,
   findLatestSubscription,
   findLiveSubscription,
   findSubscription,
-  listOpenPeriodsOfSubscription,
+  type InvoiceAmounts,
+  type InvoiceRow,
   listUnsettledDuplicates,
   lockMember,
   markDuplicateSettled,
   markDuplicateSubscription,
   recordCheckoutSession,
-  type InvoiceAmounts,
-  type InvoiceRow,
-  setRefundedCents,
   storeInvoiceAmounts,
-  transitionBillingPeriod,
-  updateBillingPeriodInvoice,
   type SubscriptionRow,
   upsertSubscription,
 } from './repository.js';
 import type { MySubscriptionView } from './schemas.js';
 import { isGoodStanding, LIVE_STATUSES } from './standing.js';
-
-/** The event cannot be applied yet (e.g. its customer is not linked to a member): leave it for a retry. */
-export class NotReadyError extends Error {}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Member-facing: checkout, portal, status. Stripe is called outside any database transaction.
@@ -127,21 +126,113 @@ export async function getMySubscription(ctx: AppContext, viewer: Viewer): Promis
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Webhook-facing: bring our mirror to Stripe's *current* state. Each takes the caller's transaction and is idempotent.
-// The member's mails (started, canceled, ended, payment failed) are queued in the same transaction, keyed on Stripe ids.
+// Webhook-facing: bring our mirror to Stripe's *current* state, in two steps so that no Stripe call is made while a
+// database lock is held. `fetch*` asks Stripe for the current objects (reading our mirror only to know what to ask),
+// with no transaction open; `apply*` writes what was fetched in the caller's transaction, with no network call.
+// Applying is idempotent. The member's mails (started, canceled, ended, payment failed) are queued in the same
+// transaction, keyed on Stripe ids.
 
 /** What syncing needs of the economics: the creator share (pools) and the paid-copy allowance (the subscription-started mail). */
 export type SyncEconomics = Pick<Economics, 'creatorSharePercent' | 'paidCopiesPerPeriod'>;
 
-export async function syncSubscription(db: Db, stripe: StripeGateway, subscriptionId: string, economics: SyncEconomics, withInvoice = true) {
-  const subscription = await stripe.retrieveSubscription(subscriptionId);
-  const user = await memberOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id);
-  await refreshStaleLiveSubscription(db, stripe, user.id, subscription.id, economics);
+/** A subscription as Stripe has it now, with everything applying it needs. */
+export type SubscriptionState = {
+  subscription: Stripe.Subscription;
+  /**
+   * The member's other live subscription in our mirror when Stripe says it is live no more (its
+   * `customer.subscription.deleted` still on its way): applied first, so a re-subscription is not taken for a duplicate.
+   */
+  endedElsewhere: SubscriptionState[];
+  /** Its latest invoice, when the event is about the subscription itself (an invoice event brings its own). */
+  latestInvoice: Stripe.Invoice | undefined;
+};
+
+export type InvoiceState = {
+  invoice: Stripe.Invoice;
+  /** The subscription it bills; undefined: not a subscription invoice, nothing of ours. */
+  subscriptionId: string | undefined;
+  /** Fetched only when our mirror did not have that subscription yet. */
+  subscription: SubscriptionState | undefined;
+};
+
+export type ChargeState = {
+  charge: Stripe.Charge;
+  /** Its disputes; only a subscription's charge (one with a payment intent) has them asked for. */
+  disputes: Stripe.Dispute[];
+};
+
+export type CheckoutState = { session: Stripe.Checkout.Session; subscription: SubscriptionState | undefined };
+
+/** The subscription and, with `withLatestInvoice`, its latest invoice, from Stripe (plus any stale mirror of the member). */
+export async function fetchSubscriptionState(
+  db: Db,
+  stripe: StripeGateway,
+  subscriptionId: string,
+  options: { withLatestInvoice: boolean; memberId?: string },
+): Promise<SubscriptionState> {
+  return fetchStateOf(db, stripe, await stripe.retrieveSubscription(subscriptionId), { ...options, seen: new Set() });
+}
+
+async function fetchStateOf(
+  db: Db,
+  stripe: StripeGateway,
+  subscription: Stripe.Subscription,
+  options: { withLatestInvoice: boolean; memberId?: string; seen: Set<string> },
+): Promise<SubscriptionState> {
+  options.seen.add(subscription.id);
+  // Our mirror of the member's other live subscription may be stale: Stripe is asked now, before any lock.
+  const memberId = (await findMemberIdOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id)) ?? options.memberId;
+  const other = memberId ? await findLiveSubscription(db, memberId, subscription.id) : undefined;
+  const endedElsewhere: SubscriptionState[] = [];
+  if (other && other.status !== 'incomplete' && !options.seen.has(other.id)) {
+    const remote = await stripe.retrieveSubscription(other.id);
+    if (!isLiveAtStripe(remote.status)) {
+      endedElsewhere.push(await fetchStateOf(db, stripe, remote, { withLatestInvoice: false, seen: options.seen }));
+    }
+  }
+  const latestInvoiceId = options.withLatestInvoice ? idOf(subscription.latest_invoice as string | { id: string } | null) : undefined;
+  const latestInvoice = latestInvoiceId ? await stripe.retrieveInvoice(latestInvoiceId) : undefined;
+  return { subscription, endedElsewhere, latestInvoice };
+}
+
+/** Live and kept: a second subscription going live beside it would be a duplicate. */
+function isLiveAtStripe(status: Stripe.Subscription.Status): boolean {
+  return (LIVE_STATUSES as readonly string[]).includes(status) && status !== 'incomplete';
+}
+
+export async function fetchInvoiceState(db: Db, stripe: StripeGateway, invoiceId: string): Promise<InvoiceState> {
+  const invoice = await stripe.retrieveInvoice(invoiceId);
+  const subscriptionId = subscriptionOfInvoice(invoice);
+  const isMirrored = !subscriptionId || (await findSubscription(db, subscriptionId)) !== undefined;
+  const subscription = isMirrored ? undefined : await fetchSubscriptionState(db, stripe, subscriptionId, { withLatestInvoice: false });
+  return { invoice, subscriptionId, subscription };
+}
+
+export async function fetchChargeState(stripe: StripeGateway, chargeId: string): Promise<ChargeState> {
+  const charge = await stripe.retrieveCharge(chargeId);
+  const disputes = idOf(charge.payment_intent) ? (await stripe.listDisputesOfCharge(charge.id)).data : [];
+  return { charge, disputes };
+}
+
+export async function fetchCheckoutState(db: Db, stripe: StripeGateway, sessionId: string): Promise<CheckoutState> {
+  const session = await stripe.retrieveCheckoutSession(sessionId);
+  const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
+  const memberId = session.client_reference_id ?? session.metadata?.user_id;
+  const subscription = subscriptionId
+    ? await fetchSubscriptionState(db, stripe, subscriptionId, { withLatestInvoice: true, memberId: isMemberId(memberId) ? memberId : undefined })
+    : undefined;
+  return { session, subscription };
+}
+
+export async function applySubscriptionState(tx: Tx, state: SubscriptionState, economics: SyncEconomics): Promise<SubscriptionRow> {
+  const { subscription } = state;
+  const user = await memberOfCustomer(tx, idOf(subscription.customer)!, subscription.metadata?.user_id);
+  for (const ended of state.endedElsewhere) await applySubscriptionState(tx, ended, economics);
   // Two of the member's subscriptions going live at once take turns here, so exactly one of them is kept.
-  await lockMember(db, user.id);
+  await lockMember(tx, user.id);
   const { start, end } = currentPeriodOf(subscription);
   const price = subscription.items.data[0]?.price;
-  const upserted = await upsertSubscription(db, {
+  const upserted = await upsertSubscription(tx, {
     id: subscription.id,
     userId: user.id,
     customerId: idOf(subscription.customer)!,
@@ -153,11 +244,11 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
-  const row = await keepOneLiveSubscription(db, upserted, user);
+  const row = await keepOneLiveSubscription(tx, upserted, user);
   // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
   if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
-    await ensureBillingPeriod(db, {
+    await ensureBillingPeriod(tx, {
       subscriptionId: row.id,
       userId: user.id,
       periodStart: row.currentPeriodStart,
@@ -165,18 +256,16 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
       basisCents: row.planAmountCents,
     });
   }
-  const latestInvoice = subscription.latest_invoice;
-  if (withInvoice && latestInvoice) {
-    await syncInvoice(db, stripe, typeof latestInvoice === 'string' ? latestInvoice : latestInvoice.id!, economics);
-  }
+  const invoice = state.latestInvoice;
+  if (invoice && subscriptionOfInvoice(invoice) === row.id) await recordInvoice(tx, invoice, row, economics);
   if (row.status === 'canceled' || row.status === 'incomplete_expired') {
     // A subscription that ended with an unpaid period: that period will never be paid.
-    for (const period of await listOpenPeriodsOfSubscription(db, row.id)) {
-      if (await transitionBillingPeriod(db, period.id, 'void')) await voidPeriodEarnings(db, period.id);
+    for (const period of await listOpenPeriodsOfSubscription(tx, row.id)) {
+      if (await transitionBillingPeriod(tx, period.id, 'void')) await voidPeriodEarnings(tx, period.id);
     }
   }
   await noticeSubscriptionState(
-    db,
+    tx,
     user,
     {
       id: row.id,
@@ -202,33 +291,20 @@ export async function syncSubscription(db: Db, stripe: StripeGateway, subscripti
  * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
  * refunds its first invoice at Stripe, after commit.
  */
-async function keepOneLiveSubscription(db: Db, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
+async function keepOneLiveSubscription(tx: Tx, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
   if (row.duplicateOf || !(LIVE_STATUSES as readonly string[]).includes(row.status) || row.status === 'incomplete') return row;
-  const kept = await findLiveSubscription(db, user.id, row.id);
+  const kept = await findLiveSubscription(tx, user.id, row.id);
   if (!kept || kept.status === 'incomplete') return row;
-  const duplicate = (await markDuplicateSubscription(db, row.id, kept.id)) ?? row;
-  await enqueueDuplicateRefundedEmail(db, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
+  const duplicate = (await markDuplicateSubscription(tx, row.id, kept.id)) ?? row;
+  await enqueueDuplicateRefundedEmail(tx, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
   return duplicate;
 }
 
 /**
- * Our mirror of the member's other live subscription may be stale (its `customer.subscription.deleted` still on its
- * way): a re-subscription would then look like a duplicate and be refunded. Stripe is asked before the member's row
- * is locked (no Stripe call under that lock), and an ended one is brought up to date first.
- */
-async function refreshStaleLiveSubscription(db: Db, stripe: StripeGateway, userId: string, exceptId: string, economics: SyncEconomics) {
-  const other = await findLiveSubscription(db, userId, exceptId);
-  if (!other || other.status === 'incomplete') return;
-  const remote = await stripe.retrieveSubscription(other.id);
-  if (!(LIVE_STATUSES as readonly string[]).includes(remote.status) || remote.status === 'incomplete') {
-    await syncSubscription(db, stripe, other.id, economics, false);
-  }
-}
-
-/**
  * Cancels each duplicate subscription at Stripe and refunds its first payment in full, once (idempotency keys are
- * the subscription id); marks it settled. Runs after the webhook that found it and as a job, so a crash between the
- * two Stripe calls is finished later. The refund's `charge.refunded` finds no period to lower: duplicates have none.
+ * the subscription id); marks it settled. Runs after the webhook that found it has committed, and as a job, so a crash
+ * between the two Stripe calls is finished later; no transaction is open across the Stripe calls. The refund's
+ * `charge.refunded` finds no period to lower: duplicates have none.
  */
 export async function settleDuplicateSubscriptions(ctx: AppContext, log?: { info(fields: object, message: string): void }): Promise<number> {
   let settled = 0;
@@ -241,6 +317,7 @@ export async function settleDuplicateSubscriptions(ctx: AppContext, log?: { info
     const first = invoice && typeof invoice !== 'string' ? invoice : invoice ? await ctx.stripe.retrieveInvoice(invoice) : undefined;
     const paymentIntentId = first && first.amount_paid > 0 ? paymentIntentOf(first) : undefined;
     if (paymentIntentId) await ctx.stripe.refundDuplicatePayment({ subscriptionId: duplicate.id, paymentIntentId });
+    // One statement, its own unit of work.
     await markDuplicateSettled(ctx.db, duplicate.id);
     log?.info({ event: 'subscription.duplicate_settled', subscription_id: duplicate.id, kept: duplicate.duplicateOf, refunded: Boolean(paymentIntentId) }, 'duplicate subscription cancelled and refunded');
     settled++;
@@ -248,21 +325,33 @@ export async function settleDuplicateSubscriptions(ctx: AppContext, log?: { info
   return settled;
 }
 
-export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: string, economics: SyncEconomics) {
+/** An invoice event: the invoice's subscription (mirrored first if it is new to us), then the invoice into its period. */
+export async function applyInvoiceState(tx: Tx, state: InvoiceState, economics: SyncEconomics) {
+  if (!state.subscriptionId) return; // not a subscription invoice: nothing of ours
+  const subscription =
+    (await findSubscription(tx, state.subscriptionId)) ??
+    (state.subscription ? await applySubscriptionState(tx, state.subscription, economics) : undefined);
+  // Subscriptions are never deleted: it was mirrored when fetched, so it still is.
+  if (!subscription) throw new Error(`subscription ${state.subscriptionId} of invoice ${state.invoice.id} is not mirrored`);
+  await recordInvoice(tx, state.invoice, subscription, economics);
+}
+
+/**
+ * The invoice into its billing period (both syncs end here): its amounts stored, the period's basis set from what it
+ * collected, the period paid or voided with its earnings, and the member told of a failed payment.
+ */
+async function recordInvoice(tx: Tx, invoice: Stripe.Invoice, subscription: SubscriptionRow, economics: SyncEconomics) {
   const sharePercent = economics.creatorSharePercent;
-  const invoice = await stripe.retrieveInvoice(invoiceId);
-  const subscriptionId = subscriptionOfInvoice(invoice);
-  if (!subscriptionId) return; // not a subscription invoice: nothing of ours
-  const subscription = (await findSubscription(db, subscriptionId)) ?? (await syncSubscription(db, stripe, subscriptionId, economics, false));
+  const subscriptionId = subscription.id;
   if (subscription.duplicateOf) {
     // Kept for the record (and so its refund is recognised), never a period's invoice.
-    await storeInvoiceAmounts(db, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: null });
+    await storeInvoiceAmounts(tx, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: null });
     return;
   }
   const line = invoice.lines.data[0];
   const periodStart = line?.period?.start ?? invoice.period_start;
   const periodEnd = line?.period?.end ?? invoice.period_end;
-  const period = await ensureBillingPeriod(db, {
+  const period = await ensureBillingPeriod(tx, {
     subscriptionId,
     userId: subscription.userId,
     periodStart: new Date(periodStart * 1000),
@@ -270,9 +359,9 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
     basisCents: Math.max(0, invoice.total),
   });
   const paidAt = invoice.status_transitions?.paid_at;
-  const stored = await storeInvoiceAmounts(db, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: period.id });
+  const stored = await storeInvoiceAmounts(tx, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: period.id });
   const basisCents = poolBasisOf(stored);
-  await updateBillingPeriodInvoice(db, period.id, {
+  await updateBillingPeriodInvoice(tx, period.id, {
     invoiceId: invoice.id!,
     basisCents,
     amountPaidCents: invoice.amount_paid,
@@ -281,22 +370,22 @@ export async function syncInvoice(db: Db, stripe: StripeGateway, invoiceId: stri
   });
   switch (invoice.status) {
     case 'paid': {
-      if (await transitionBillingPeriod(db, period.id, 'paid', paidAt ? new Date(paidAt * 1000) : undefined)) {
-        await holdPeriodEarnings(db, period.id);
+      if (await transitionBillingPeriod(tx, period.id, 'paid', paidAt ? new Date(paidAt * 1000) : undefined)) {
+        await holdPeriodEarnings(tx, period.id);
       }
       break;
     }
     case 'uncollectible':
     case 'void':
-      if (await transitionBillingPeriod(db, period.id, 'void')) await voidPeriodEarnings(db, period.id);
+      if (await transitionBillingPeriod(tx, period.id, 'void')) await voidPeriodEarnings(tx, period.id);
       break;
     case 'draft':
     case 'open':
     case null:
       break;
   }
-  if (period.basisCents !== basisCents) await rebalancePeriodEarnings(db, period.id, sharePercent);
-  await noticeInvoiceState(db, {
+  if (period.basisCents !== basisCents) await rebalancePeriodEarnings(tx, period.id, sharePercent);
+  await noticeInvoiceState(tx, {
     id: invoice.id!,
     userId: subscription.userId,
     status: invoice.status,
@@ -354,49 +443,58 @@ function poolBasisOf(invoice: InvoiceRow): number {
 const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
 
 /** Refunds and disputes of a period's charge lower its pool; a won dispute gives it back. */
-export async function syncChargeLosses(db: Db, stripe: StripeGateway, chargeId: string, sharePercent: number) {
-  const charge = await stripe.retrieveCharge(chargeId);
+export async function applyChargeState(tx: Tx, state: ChargeState, sharePercent: number) {
+  const { charge } = state;
   const paymentIntentId = idOf(charge.payment_intent);
-  const period = paymentIntentId ? await findBillingPeriodByPaymentIntent(db, paymentIntentId) : undefined;
+  const period = paymentIntentId ? await findBillingPeriodByPaymentIntent(tx, paymentIntentId) : undefined;
   if (!period) {
     if (!paymentIntentId) return; // not a subscription charge
     // A duplicate subscription's payment, refunded on purpose: it belongs to no period (SPEC §3).
-    const invoice = await findInvoiceByPaymentIntent(db, paymentIntentId);
-    if (invoice && !invoice.billingPeriodId && (await findSubscription(db, invoice.subscriptionId))?.duplicateOf) return;
+    const invoice = await findInvoiceByPaymentIntent(tx, paymentIntentId);
+    if (invoice && !invoice.billingPeriodId && (await findSubscription(tx, invoice.subscriptionId))?.duplicateOf) return;
     throw new NotReadyError(`no billing period for payment intent ${paymentIntentId} yet`);
   }
-  const disputes = await stripe.listDisputesOfCharge(charge.id);
-  const disputedCents = disputes.data.filter((d) => DISPUTE_LOST_OR_OPEN.has(d.status)).reduce((sum, d) => sum + d.amount, 0);
+  const disputedCents = state.disputes.filter((d) => DISPUTE_LOST_OR_OPEN.has(d.status)).reduce((sum, d) => sum + d.amount, 0);
   const lostCents = Math.min(charge.amount, charge.amount_refunded + disputedCents);
   // Scaled to the period's basis (a charge can be smaller than the invoice total when credit paid part of it),
   // rounded up so that a partial refund never leaves a creator a cent more than the rule allows.
   const refundedCents = charge.amount > 0 ? Math.min(period.basisCents, Math.ceil((period.basisCents * lostCents) / charge.amount)) : 0;
-  await setRefundedCents(db, period.id, refundedCents);
-  await rebalancePeriodEarnings(db, period.id, sharePercent);
+  await setRefundedCents(tx, period.id, refundedCents);
+  await rebalancePeriodEarnings(tx, period.id, sharePercent);
 }
 
-async function memberOfCustomer(db: Db, customerId: string, metadataUserId: string | undefined): Promise<UserRow> {
+/** The member a subscription's customer belongs to, read only (the customer's link, else the metadata's member). */
+async function findMemberIdOfCustomer(db: Db, customerId: string, metadataUserId: string | undefined): Promise<string | undefined> {
   const linked = await findUserByStripeCustomer(db, customerId);
+  return linked?.id ?? (isMemberId(metadataUserId) ? metadataUserId : undefined);
+}
+
+function isMemberId(value: string | null | undefined): value is string {
+  return typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value);
+}
+
+/** The member of a Stripe customer, linking the customer through the metadata's member on first sight. */
+async function memberOfCustomer(tx: Tx, customerId: string, metadataUserId: string | undefined): Promise<UserRow> {
+  const linked = await findUserByStripeCustomer(tx, customerId);
   if (linked) return linked;
-  if (metadataUserId && /^[0-9a-f-]{36}$/i.test(metadataUserId)) {
-    const user = await findUserById(db, metadataUserId);
-    if (user && (await setStripeCustomerId(db, user.id, customerId))) return { ...user, stripeCustomerId: customerId };
+  if (isMemberId(metadataUserId)) {
+    const user = await findUserById(tx, metadataUserId);
+    if (user && (await setStripeCustomerId(tx, user.id, customerId))) return { ...user, stripeCustomerId: customerId };
   }
   throw new NotReadyError(`no member is linked to Stripe customer ${customerId} yet`);
 }
 
-export async function linkCheckoutSession(db: Db, stripe: StripeGateway, sessionId: string, economics: SyncEconomics) {
-  const session = await stripe.retrieveCheckoutSession(sessionId);
+export async function applyCheckoutState(tx: Tx, state: CheckoutState, economics: SyncEconomics) {
+  const { session } = state;
   const customerId = idOf(session.customer);
   const userId = session.client_reference_id ?? session.metadata?.user_id;
   if (customerId && userId) {
-    const user = await findUserById(db, userId);
+    const user = await findUserById(tx, userId);
     if (!user) throw new NotReadyError(`checkout session ${session.id} names unknown member ${userId}`);
-    if (!user.stripeCustomerId) await setStripeCustomerId(db, user.id, customerId);
+    if (!user.stripeCustomerId) await setStripeCustomerId(tx, user.id, customerId);
   }
   if (session.status === 'complete' || session.status === 'expired') {
-    await closeCheckoutSession(db, { stripeSessionId: session.id }, session.status === 'complete' ? 'complete' : 'expired');
+    await closeCheckoutSession(tx, { stripeSessionId: session.id }, session.status === 'complete' ? 'complete' : 'expired');
   }
-  const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
-  if (subscriptionId) await syncSubscription(db, stripe, subscriptionId, economics);
+  if (state.subscription) await applySubscriptionState(tx, state.subscription, economics);
 }

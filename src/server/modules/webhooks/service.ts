@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
-import type { Db } from '../../db/client.js';
+import { type Db, inTransaction } from '../../db/client.js';
 import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
-import type { Stripe, StripeGateway } from '../../integrations/stripe/client.js';
-import { idOf } from '../../integrations/stripe/client.js';
+import type { Stripe } from '../../integrations/stripe/client.js';
 import { createRateLimitGate, isStripeRateLimitError, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';
-import { linkCheckoutSession, syncChargeLosses, syncInvoice, syncSubscription } from '../subscriptions/service.js';
 import { StoredEventNotFoundError } from './errors.js';
+import { handlerOf } from './handlers.js';
 import {
   advanceWatermark,
   countDeadEvents,
@@ -24,77 +23,44 @@ import {
 export type ProcessOutcome = 'processed' | 'duplicate' | 'failed' | 'dead';
 export type ProcessResult = { outcome: ProcessOutcome; error?: unknown; attempts?: number; isDead?: boolean };
 
-/** Handlers for other domains (Connect accounts, transfers) register here, so this module does not call upward. */
-export type ExtraEventHandler = (db: Db, stripe: StripeGateway, event: Stripe.Event) => Promise<void>;
-const extraHandlers = new Map<string, ExtraEventHandler>();
-export function onStripeEvent(type: string, handler: ExtraEventHandler) {
-  extraHandlers.set(type, handler);
-}
-
 /**
- * Applies one event from the *current* Stripe objects (re-fetched), so late, reordered or repeated events converge.
- * Runs in its own transaction holding the inbox row; a handler failure rolls back its savepoint, is recorded, and
- * leaves the event for a retry — or, after WEBHOOK_MAX_ATTEMPTS failures that were the event's own (not Stripe being
- * unavailable), makes it a dead letter. A dead letter is processed again only by hand (`isManualRetry`).
+ * Applies one stored event from the *current* Stripe objects (re-fetched), so late, reordered or repeated events
+ * converge. Processing one event is its own unit of work, in an order that holds no lock across a Stripe call:
+ *
+ * 1. fetch: the event's handler asks Stripe for the objects it needs, with no transaction open;
+ * 2. one transaction: lock the inbox row, check it is still unprocessed (a concurrent delivery waits here, then finds
+ *    it done), apply what was fetched (no network call), mark it processed — all or nothing;
+ * 3. on failure (fetching or applying), a second transaction records it on the row: the event is left for a retry
+ *    or, after WEBHOOK_MAX_ATTEMPTS failures that were the event's own (not Stripe being unavailable), becomes a dead
+ *    letter. A dead letter is processed again only by hand (`isManualRetry`).
  */
 export async function processStoredEvent(ctx: AppContext, eventId: string, options: { isManualRetry?: boolean } = {}): Promise<ProcessResult> {
-  return ctx.db.transaction(async (tx): Promise<ProcessResult> => {
-    const stored = await lockUnprocessedEvent(tx, eventId);
-    if (!stored) return { outcome: 'duplicate' };
-    if (stored.deadAt && !options.isManualRetry) return { outcome: 'dead', attempts: stored.attempts, isDead: true };
-    try {
-      await tx.transaction((inner) => applyEvent(inner, ctx, stored.payload as Stripe.Event));
+  const stored = await findEvent(ctx.db, eventId);
+  if (!stored || stored.processedAt) return { outcome: 'duplicate' };
+  if (stored.deadAt && !options.isManualRetry) return { outcome: 'dead', attempts: stored.attempts, isDead: true };
+  try {
+    const event = stored.payload as Stripe.Event;
+    const apply = await handlerOf(event.type)?.(ctx, event);
+    return await inTransaction(ctx.db, async (tx): Promise<ProcessResult> => {
+      const locked = await lockUnprocessedEvent(tx, eventId);
+      if (!locked) return { outcome: 'duplicate' };
+      if (locked.deadAt && !options.isManualRetry) return { outcome: 'dead', attempts: locked.attempts, isDead: true };
+      // Anything we do not handle is stored and marked processed.
+      await apply?.(tx);
       await markEventProcessed(tx, eventId);
-      return { outcome: 'processed', attempts: stored.attempts + 1, isDead: false };
-    } catch (error) {
+      return { outcome: 'processed', attempts: locked.attempts + 1, isDead: false };
+    });
+  } catch (error) {
+    return inTransaction(ctx.db, async (tx): Promise<ProcessResult> => {
+      // Processed by another delivery since this one failed: nothing to record.
+      if (!(await lockUnprocessedEvent(tx, eventId))) return { outcome: 'duplicate' };
       const failure = await recordEventFailure(tx, eventId, {
         error: error instanceof Error ? error.message : String(error),
         maxAttempts: ctx.config.webhookMaxAttempts,
         mayDie: !isStripeUnavailable(error),
       });
       return { outcome: 'failed', error, ...failure };
-    }
-  });
-}
-
-async function applyEvent(db: Db, ctx: AppContext, event: Stripe.Event) {
-  const { economics } = ctx.config;
-  const share = economics.creatorSharePercent;
-  const object = event.data.object as { id?: string; object?: string; charge?: string | { id: string } };
-  switch (event.type) {
-    case 'checkout.session.completed':
-    case 'checkout.session.async_payment_succeeded':
-    case 'checkout.session.expired':
-      return linkCheckoutSession(db, ctx.stripe, object.id!, economics);
-    case 'customer.subscription.created':
-    case 'customer.subscription.updated':
-    case 'customer.subscription.deleted':
-    case 'customer.subscription.paused':
-    case 'customer.subscription.resumed':
-      await syncSubscription(db, ctx.stripe, object.id!, economics);
-      return;
-    case 'invoice.paid':
-    case 'invoice.payment_succeeded':
-    case 'invoice.payment_failed':
-    case 'invoice.marked_uncollectible':
-    case 'invoice.voided':
-    case 'invoice.finalized':
-      return syncInvoice(db, ctx.stripe, object.id!, economics);
-    case 'charge.refunded':
-      return syncChargeLosses(db, ctx.stripe, object.id!, share);
-    // These carry a refund or a dispute; what changed is their charge.
-    case 'charge.refund.updated':
-    case 'charge.dispute.created':
-    case 'charge.dispute.updated':
-    case 'charge.dispute.closed':
-    case 'charge.dispute.funds_withdrawn':
-    case 'charge.dispute.funds_reinstated':
-      return syncChargeLosses(db, ctx.stripe, idOf(object.charge)!, share);
-    default: {
-      const handler = extraHandlers.get(event.type);
-      if (handler) await handler(db, ctx.stripe, event);
-      // Anything else is stored and ignored.
-    }
+    });
   }
 }
 
