@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
 import { accountTokens, emailOutbox, flows, subscriptions, users } from '../src/server/db/schema.js';
 import { getCreatorFlows, getEarnings } from '../src/server/modules/creators/service.js';
@@ -570,11 +571,11 @@ describe('deleting the account', () => {
     expect(mails.filter((m) => JSON.stringify(m).includes(creator.email)).map((m) => m.template)).toEqual(['account_deleted']);
     expect(mails.filter((m) => JSON.stringify(m).includes(creator.username)).map((m) => m.template)).toEqual(['account_deleted']);
     expect(mails.filter((m) => m.template !== 'account_deleted').every((m) => m.toAddress === erasedEmail && m.status !== 'pending')).toBe(true);
-    const late = await enqueueEmail(t.database.db, { causeKey: `late:${creator.id}`, userId: creator.id, to: erasedEmail, template: 'welcome', data: { username: 'x' } });
+    const late = await inTransaction(t.database.db, (tx) => enqueueEmail(tx, { causeKey: `late:${creator.id}`, userId: creator.id, to: erasedEmail, template: 'welcome', data: { username: 'x' } }));
     expect(late).toBe(false);
     // A handler that read the old address just before the erasure (the cancellation's webhook, racing the deletion)
     // cannot queue to it either: the outbox takes a member's mail only while the account exists.
-    const stale = await enqueueEmail(t.database.db, { causeKey: `stale:${creator.id}`, userId: creator.id, to: creator.email, template: 'subscription_ended', data: { username: creator.username, subscriptionId: subscription!.id, endedAt: new Date().toISOString(), reason: 'other' } });
+    const stale = await inTransaction(t.database.db, (tx) => enqueueEmail(tx, { causeKey: `stale:${creator.id}`, userId: creator.id, to: creator.email, template: 'subscription_ended', data: { username: creator.username, subscriptionId: subscription!.id, endedAt: new Date().toISOString(), reason: 'other' } }));
     expect(stale).toBe(false);
 
     // Copies, ledger and earnings kept, and they add up the same.

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { emailOutbox, users } from '../src/server/db/schema.js';
 import { enqueueMonthlySummaries, SEND_DEFAULTS, sendDueEmails } from '../src/server/modules/email/jobs.js';
+import { inTransaction } from '../src/server/db/client.js';
 import { enqueueEmail, renderOutboxEmail, signUnsubscribeToken } from '../src/server/modules/email/service.js';
 import { createMailTransport } from '../src/server/modules/email/transport.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
@@ -105,7 +106,7 @@ describe('sending', () => {
   it('a mail whose transaction rolls back is never queued', async () => {
     const member = await createMember(t);
     await expect(
-      t.database.db.transaction(async (tx) => {
+      inTransaction(t.database.db, async (tx) => {
         await enqueueEmail(tx, { causeKey: `test-rollback:${member.id}`, userId: member.id, to: member.email, template: 'welcome', data: { username: 'x' } });
         throw new Error('the cause failed');
       }),

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailOutbox, subscriptions } from '../src/server/db/schema.js';
 import { startEmailSender } from '../src/server/modules/email/jobs.js';
+import { inTransaction } from '../src/server/db/client.js';
 import { enqueuePayoutFailedEmail, enqueuePayoutSentEmail } from '../src/server/modules/email/service.js';
 import { advanceEmulator, CARDS, createMember, DAY, deliverSignedEvent, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -183,7 +184,7 @@ describe('payout mails', () => {
     const creator = await createMember(t);
     const sentId = randomUUID();
     const failedId = randomUUID();
-    await t.database.db.transaction(async (tx) => {
+    await inTransaction(t.database.db, async (tx) => {
       await enqueuePayoutSentEmail(tx, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' });
       await enqueuePayoutFailedEmail(tx, { id: failedId, creatorId: creator.id, amountCents: 2107, currency: 'usd' }, 'the bank account was closed');
     });
@@ -196,7 +197,7 @@ describe('payout mails', () => {
     expect(failed.text).toContain('it stays in your available balance');
     expect(failed.text).toContain('https://flowtab.test/creator');
     // Queued again for the same payouts (a job run twice): nothing new.
-    expect(await enqueuePayoutSentEmail(t.database.db, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' })).toBe(false);
+    expect(await inTransaction(t.database.db, (tx) => enqueuePayoutSentEmail(tx, { id: sentId, creatorId: creator.id, amountCents: 1234, currency: 'usd' }))).toBe(false);
   });
 });
 

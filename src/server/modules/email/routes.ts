@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { inTransaction } from '../../db/client.js';
 import { NotFoundError } from '../../errors.js';
 import { problems } from '../../http/schemas.js';
 import { findOutboxEmail, listOutboxEmails, type OutboxRow } from './repository.js';
@@ -50,7 +51,7 @@ export function emailRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const user = await unsubscribeFromSummaries(ctx.db, ctx.config.jwtSecret, request.query.token);
+        const user = await inTransaction(ctx.db, (tx) => unsubscribeFromSummaries(tx, ctx.config.jwtSecret, request.query.token));
         request.log.info({ event: 'email.unsubscribed', user_id: user.id, list: 'monthly_summary' }, 'unsubscribed from the monthly summary');
         return reply
           .type('text/html; charset=utf-8')

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import type { SubscriptionStatus } from '../../db/schema.js';
 import { isErasedEmail } from '../users/erasure.js';
 import { findUserById } from '../users/repository.js';
@@ -23,10 +23,10 @@ export type EmailInput<T extends EmailTemplate> = {
  * sent after the commit (the insert notifies the senders, which only hear it then). A second call with the same
  * cause key does nothing, so a replayed webhook never mails twice. Returns whether a mail was queued.
  */
-export async function enqueueEmail<T extends EmailTemplate>(db: Db, input: EmailInput<T>): Promise<boolean> {
+export async function enqueueEmail<T extends EmailTemplate>(tx: Tx, input: EmailInput<T>): Promise<boolean> {
   // A deleted account's erased address: nothing can reach it (a payout or a cancelled subscription after deletion).
   if (isErasedEmail(input.to)) return false;
-  const id = await insertOutboxEmail(db, {
+  const id = await insertOutboxEmail(tx, {
     causeKey: input.causeKey,
     userId: input.userId,
     toAddress: input.to,
@@ -34,7 +34,7 @@ export async function enqueueEmail<T extends EmailTemplate>(db: Db, input: Email
     data: input.data as Record<string, unknown>,
     subject: subjectOf(input.template, input.data),
   });
-  if (id) await notifyOutbox(db);
+  if (id) await notifyOutbox(tx);
   return id !== undefined;
 }
 
@@ -43,16 +43,16 @@ type Recipient = { id: string; email: string; username: string };
 /** `link`: the verification link's token and the secret it is sealed with in the outbox (link-tokens.ts). */
 export type MailedLink = { token: string; secret: string };
 
-export async function enqueueWelcomeEmail(db: Db, user: Recipient, verify?: MailedLink) {
+export async function enqueueWelcomeEmail(tx: Tx, user: Recipient, verify?: MailedLink) {
   const data = { username: user.username, ...(verify ? { token: sealLinkToken(verify.secret, verify.token) } : {}) };
-  return enqueueEmail(db, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data });
+  return enqueueEmail(tx, { causeKey: `welcome:${user.id}`, userId: user.id, to: user.email, template: 'welcome', data });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Account mails (SPEC §13). Each is keyed on the account token it carries, or on the change it reports.
 
-export async function enqueueVerifyEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string }) {
-  return enqueueEmail(db, {
+export async function enqueueVerifyEmail(tx: Tx, user: Recipient, link: MailedLink & { tokenId: string }) {
+  return enqueueEmail(tx, {
     causeKey: `verify-email:${link.tokenId}`,
     userId: user.id,
     to: user.email,
@@ -76,8 +76,8 @@ export function passwordResetMail(link: MailedLink & { validMinutes: number }) {
 }
 
 /** To the new address: its link applies the change. */
-export async function enqueueEmailChangeEmail(db: Db, user: Recipient, link: MailedLink & { tokenId: string; newEmail: string }) {
-  return enqueueEmail(db, {
+export async function enqueueEmailChangeEmail(tx: Tx, user: Recipient, link: MailedLink & { tokenId: string; newEmail: string }) {
+  return enqueueEmail(tx, {
     causeKey: `email-change:${link.tokenId}`,
     userId: user.id,
     to: link.newEmail,
@@ -87,8 +87,8 @@ export async function enqueueEmailChangeEmail(db: Db, user: Recipient, link: Mai
 }
 
 /** To the old address, once the change is applied (`user` still has it). */
-export async function enqueueEmailChangedEmail(db: Db, user: Recipient, change: { tokenId: string; newEmail: string }) {
-  return enqueueEmail(db, {
+export async function enqueueEmailChangedEmail(tx: Tx, user: Recipient, change: { tokenId: string; newEmail: string }) {
+  return enqueueEmail(tx, {
     causeKey: `email-changed:${change.tokenId}`,
     userId: user.id,
     to: user.email,
@@ -98,17 +98,17 @@ export async function enqueueEmailChangedEmail(db: Db, user: Recipient, change: 
 }
 
 /** To the address the account had: queued in the deletion's transaction, before the address is erased. */
-export async function enqueueAccountDeletedEmail(db: Db, user: Recipient) {
-  return enqueueEmail(db, { causeKey: `account-deleted:${user.id}`, userId: user.id, to: user.email, template: 'account_deleted', data: { username: user.username } });
+export async function enqueueAccountDeletedEmail(tx: Tx, user: Recipient) {
+  return enqueueEmail(tx, { causeKey: `account-deleted:${user.id}`, userId: user.id, to: user.email, template: 'account_deleted', data: { username: user.username } });
 }
 
 /** SPEC §3: the member's second live subscription is being cancelled and refunded; one mail per duplicate. */
 export async function enqueueDuplicateRefundedEmail(
-  db: Db,
+  tx: Tx,
   user: Recipient,
   duplicate: { subscriptionId: string; keptSubscriptionId: string; amountCents: number },
 ) {
-  return enqueueEmail(db, {
+  return enqueueEmail(tx, {
     causeKey: `subscription-duplicate:${duplicate.subscriptionId}`,
     userId: user.id,
     to: user.email,
@@ -136,13 +136,13 @@ export type SubscriptionFacts = {
   cancellationReason: string | null;
 };
 
-export async function noticeSubscriptionState(db: Db, user: Recipient, subscription: SubscriptionFacts, copyAllowance: number) {
+export async function noticeSubscriptionState(tx: Tx, user: Recipient, subscription: SubscriptionFacts, copyAllowance: number) {
   const base = { userId: user.id, to: user.email } as const;
   switch (subscription.status) {
     case 'active':
     case 'trialing':
       if (subscription.isFirstPeriod) {
-        await enqueueEmail(db, {
+        await enqueueEmail(tx, {
           ...base,
           causeKey: `sub-started:${subscription.id}`,
           template: 'subscription_started',
@@ -159,7 +159,7 @@ export async function noticeSubscriptionState(db: Db, user: Recipient, subscript
       }
       if (subscription.cancelAtPeriodEnd && subscription.canceledAt) {
         // Keyed on the moment of the request: cancel, resume and cancel again mails twice, a replay never does.
-        await enqueueEmail(db, {
+        await enqueueEmail(tx, {
           ...base,
           causeKey: `sub-canceling:${subscription.id}:${Math.floor(subscription.canceledAt.getTime() / 1000)}`,
           template: 'subscription_canceling',
@@ -168,7 +168,7 @@ export async function noticeSubscriptionState(db: Db, user: Recipient, subscript
       }
       return;
     case 'canceled':
-      await enqueueEmail(db, {
+      await enqueueEmail(tx, {
         ...base,
         causeKey: `sub-ended:${subscription.id}`,
         template: 'subscription_ended',
@@ -213,7 +213,7 @@ export type InvoiceFacts = {
 };
 
 /** A renewal invoice that is still open after a failed charge: one mail per invoice, however many retries fail. */
-export async function noticeInvoiceState(db: Db, invoice: InvoiceFacts) {
+export async function noticeInvoiceState(tx: Tx, invoice: InvoiceFacts) {
   const isFailedRenewal =
     invoice.status === 'open' &&
     invoice.attemptCount > 0 &&
@@ -221,9 +221,9 @@ export async function noticeInvoiceState(db: Db, invoice: InvoiceFacts) {
     // A first payment that fails is shown in Checkout, and the subscription never starts.
     invoice.billingReason !== 'subscription_create';
   if (!isFailedRenewal) return;
-  const user = await findUserById(db, invoice.userId);
+  const user = await findUserById(tx, invoice.userId);
   if (!user) return;
-  await enqueueEmail(db, {
+  await enqueueEmail(tx, {
     causeKey: `invoice-failed:${invoice.id}`,
     userId: user.id,
     to: user.email,
@@ -305,9 +305,9 @@ export async function findUnsubscribingUser(db: Db, secret: string, token: strin
 }
 
 /** Switches the monthly summary off. Idempotent: the same link works any number of times. */
-export async function unsubscribeFromSummaries(db: Db, secret: string, token: string) {
-  const user = await findUnsubscribingUser(db, secret, token);
-  await setWantsSummaryEmails(db, user.id, false);
+export async function unsubscribeFromSummaries(tx: Tx, secret: string, token: string) {
+  const user = await findUnsubscribingUser(tx, secret, token);
+  await setWantsSummaryEmails(tx, user.id, false);
   return user;
 }
 
@@ -316,10 +316,10 @@ export async function unsubscribeFromSummaries(db: Db, secret: string, token: st
 
 type PayoutFacts = { id: string; creatorId: string; amountCents: number; currency: string };
 
-export async function enqueuePayoutSentEmail(db: Db, payout: PayoutFacts): Promise<boolean> {
-  const creator = await findUserById(db, payout.creatorId);
+export async function enqueuePayoutSentEmail(tx: Tx, payout: PayoutFacts): Promise<boolean> {
+  const creator = await findUserById(tx, payout.creatorId);
   if (!creator) return false;
-  return enqueueEmail(db, {
+  return enqueueEmail(tx, {
     causeKey: `payout-sent:${payout.id}`,
     userId: creator.id,
     to: creator.email,
@@ -329,10 +329,10 @@ export async function enqueuePayoutSentEmail(db: Db, payout: PayoutFacts): Promi
 }
 
 /** `reason`: what went wrong in words a creator can act on (Stripe's failure message), or null. */
-export async function enqueuePayoutFailedEmail(db: Db, payout: PayoutFacts, reason: string | null): Promise<boolean> {
-  const creator = await findUserById(db, payout.creatorId);
+export async function enqueuePayoutFailedEmail(tx: Tx, payout: PayoutFacts, reason: string | null): Promise<boolean> {
+  const creator = await findUserById(tx, payout.creatorId);
   if (!creator) return false;
-  return enqueueEmail(db, {
+  return enqueueEmail(tx, {
     causeKey: `payout-failed:${payout.id}`,
     userId: creator.id,
     to: creator.email,
