@@ -31,8 +31,8 @@ export type CopyRecord = {
 };
 
 /**
- * The whole copy in one statement: `record_copy` (migration 0011) checks the session and the per-minute rate limit,
- * looks up the flow and the subscriber's period,
+ * The whole copy in one statement: `record_copy` (src/server/db/functions/record_copy.sql, the authority for the
+ * copy's money rules) checks the session and the per-minute rate limit, looks up the flow and the subscriber's period,
  * dedupes on the unique key, advances the locked period row (fair-use limit, paid cap, pool), credits the creator
  * with its ledger entries and bumps a counter shard — atomically, in one round trip.
  */
