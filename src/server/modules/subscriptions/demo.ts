@@ -4,7 +4,7 @@ import { storeInvoiceAmounts, upsertSubscription } from './repository.js';
 
 // Demo billing history for the seed (src/server/seed), and for nothing else: subscriptions, paid periods and invoices
 // that no Stripe object stands behind (their ids say `_demo_`). Real ones are only ever mirrored from Stripe
-// (service.ts: syncSubscription, syncInvoice); this file exists so the seed goes through this module, not its tables.
+// (service.ts: applySubscriptionState, applyInvoiceState); this file exists so the seed goes through this module, not its tables.
 
 const DAY_MS = 86_400_000;
 
