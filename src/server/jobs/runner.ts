@@ -49,7 +49,7 @@ function openPgBossDb(database: Database, logger: Logger): PgBossDb {
         } catch (error) {
           if (!UNAWAITED_STATEMENTS.some((statement) => statement.test(text))) throw error;
           logger.error({ event: 'jobs.completion_lost', err: error }, 'could not record a finished job; it is retried when it expires');
-          return { rows: [] };
+          return { rows: [{ count: 0 }] }; // both statements answer a count of the jobs they changed
         }
       },
     },
