@@ -23,7 +23,7 @@ export async function startEmulatorProcess() {
 }
 
 export async function pool<T>(count: number, concurrency: number, run: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
+  const results = new Array<T>(count);
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < count) {

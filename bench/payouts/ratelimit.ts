@@ -56,8 +56,8 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
       process.stderr.write(chunk); // the progress bar, live
     });
     child.on('exit', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
@@ -94,7 +94,7 @@ async function main() {
     if (run.code !== 0) log(`the run exited ${run.code}:\n${run.stdout}`);
 
     // Exactly once: the emulator's transfers against our payouts.
-    const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: Number(new URL(emu.url).port), protocol: 'http', apiVersion: '2026-10-28.endive' as Stripe.LatestApiVersion });
+    const stripe = new Stripe('sk_test_bench', { host: '127.0.0.1', port: Number(new URL(emu.url).port), protocol: 'http', apiVersion: '2026-10-28.endive' });
     const transfers: Stripe.Transfer[] = [];
     for await (const transfer of stripe.transfers.list({ limit: 100 })) transfers.push(transfer);
     const payouts = rowsOf<{ id: string; status: string; amount_cents: string; stripe_transfer_id: string | null; connect_account_id: string }>(
@@ -105,7 +105,8 @@ async function main() {
     const byDestination = new Map<string, number>();
     for (const transfer of transfers) {
       byGroup.set(transfer.transfer_group ?? '', [...(byGroup.get(transfer.transfer_group ?? '') ?? []), transfer]);
-      byDestination.set(String(transfer.destination), (byDestination.get(String(transfer.destination)) ?? 0) + 1);
+      const destination = typeof transfer.destination === 'string' ? transfer.destination : String(transfer.destination?.id);
+      byDestination.set(destination, (byDestination.get(destination) ?? 0) + 1);
     }
     const paid = payouts.filter((p) => p.status === 'paid');
     const mismatched = paid.filter((p) => {

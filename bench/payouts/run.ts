@@ -97,7 +97,7 @@ async function measureSize(copies: number, emulatorUrl: string, accountIds: stri
     const run = await runPayoutProcess(bench.url, emulatorUrl, asOf);
 
     const marked = await db.execute(sql`select count(*)::int as n from period_earnings where state = 'paid'`);
-    const markedRows = Number((marked as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    const markedRows = Number((marked as { rows: { n: number }[] }).rows[0]!.n);
     log(`[${copies} copies] reconciling …`);
     const reconcileStarted = performance.now();
     const report = await reconcileLedger(db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);

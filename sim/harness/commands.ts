@@ -362,7 +362,7 @@ class Coupon extends SimCommand {
       this.outcome = `${name}: no live subscription, skipped`;
       return;
     }
-    const coupon = await seq.world.stripe.coupons.create({ ...COUPONS[this.coupon] } as never);
+    const coupon = await seq.world.stripe.coupons.create({ ...COUPONS[this.coupon] });
     await seq.world.stripe.subscriptions.update(sub.id, { discounts: [{ coupon: coupon.id }] });
     await seq.settle();
     this.outcome = `${name}: ${sub.id.slice(-6)}`;

@@ -129,7 +129,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     report = `Simulation passed: ${sequences} sequences (seed ${options.seed}, economics ${JSON.stringify(economics)}).`;
   } else {
     type Shown = fc.AsyncCommand<Model, Sequence>;
-    const counterexample = details.counterexample?.[0] as { people: Shown[]; commands: Iterable<{ cmd?: Shown }>; epilogue: Shown[] } | undefined;
+    // fast-check's commands print as their replay path (`replayPath="…"`), which is read back below.
+    type Commands = Iterable<{ cmd?: Shown }> & { toString(): string };
+    const counterexample = details.counterexample?.[0] as { people: Shown[]; commands: Commands; epilogue: Shown[] } | undefined;
     const replayPath = /replayPath="([^"]*)"/.exec(String(counterexample?.commands ?? ''))?.[1] ?? '';
     const commands = [
       ...(counterexample?.people ?? []),

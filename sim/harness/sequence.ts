@@ -138,7 +138,7 @@ function invoiceView(invoice: Stripe.Invoice, charges: Stripe.Charge[]): Invoice
   const paidCharge = charges.find((c) => c.status === 'succeeded' && (c as unknown as { invoice?: string }).invoice === invoice.id);
   const subscription = invoice.parent?.subscription_details?.subscription;
   return {
-    id: invoice.id!,
+    id: invoice.id,
     subscriptionId: typeof subscription === 'string' ? subscription : (subscription?.id ?? null),
     billingReason: invoice.billing_reason,
     periodStart: line?.period?.start ?? invoice.period_start,

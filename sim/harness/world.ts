@@ -68,7 +68,7 @@ export class World {
     private readonly setup: StripeSetup,
   ) {
     this.stripe = new Stripe(setup.secretKey, {
-      apiVersion: API_VERSION as Stripe.LatestApiVersion,
+      apiVersion: API_VERSION,
       host: '127.0.0.1',
       port: emulator.port,
       protocol: 'http',
@@ -168,7 +168,7 @@ export class World {
     const response = await fetch(`${this.emulator.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { 'content-type': isJson ? 'application/json' : 'application/x-www-form-urlencoded' },
-      body: body === undefined ? undefined : isJson ? JSON.stringify(body.json) : new URLSearchParams(body as Record<string, string>).toString(),
+      body: body === undefined ? undefined : isJson ? JSON.stringify(body.json) : new URLSearchParams(body).toString(),
     });
     const text = await response.text();
     if (!response.ok) throw Object.assign(new Error(`emulator ${path} answered ${response.status}: ${text}`), { status: response.status });

@@ -18,7 +18,7 @@ type PageRoute = {
   handler: (ctx: Ctx, pathParams: Record<string, string>, form: FormObject) => PageResult;
 };
 
-const esc = (value: unknown): string =>
+const esc = (value: string | number | boolean | null | undefined): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const money = (cents: number, currency = 'usd') => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
@@ -187,7 +187,7 @@ export const pageRoutes: PageRoute[] = [
       }
       const body = `<h1>Set up payouts</h1><div class="box"><p>Account <code>${esc(account.id)}</code>${account.email ? ` · ${esc(account.email)}` : ''}</p>
 <p>Details submitted: ${account.details_submitted ? 'yes' : 'no'} · Payouts enabled: ${account.payouts_enabled ? 'yes' : 'no'}</p></div>
-<form method="post" action="/connect/onboarding/${esc(p.token!)}"><p class="muted">Test data: individual, bank account 000123456789.</p>
+<form method="post" action="/connect/onboarding/${esc(p.token)}"><p class="muted">Test data: individual, bank account 000123456789.</p>
 <button type="submit" id="complete">Complete onboarding</button></form>
 <p><a href="${esc(link.refresh_url)}">Leave (refresh link)</a></p>`;
       return { status: 200, html: layout('Connect onboarding', body) };

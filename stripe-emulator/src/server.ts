@@ -212,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const body = parseControlBody(req, raw);
-    const str = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+    const str = (key: string) => (typeof body[key] === 'string' ? (body[key]) : undefined);
     let m: RegExpExecArray | null;
     const run = <T>(fn: () => T): T => {
       const value = fn();

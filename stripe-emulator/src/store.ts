@@ -124,7 +124,7 @@ export class Store {
     if (previousAttributes && Object.keys(previousAttributes).length > 0) {
       event.data.previous_attributes = previousAttributes;
     }
-    this.insert(event as unknown as StripeObject);
+    this.insert(event);
     for (const listener of this.eventListeners) listener(event);
     return event;
   }

@@ -107,7 +107,7 @@ describe('webhooks', () => {
     const customer = await h.stripe.customers.create({ email: 'dup@example.com' });
     await h.control('/_emulator/faults', {}, {});
     await h.flush();
-    const copies = h.received.filter((e) => e.type === 'customer.created' && (e.data.object as Stripe.Customer).id === customer.id);
+    const copies = h.received.filter((e) => e.type === 'customer.created' && e.data.object.id === customer.id);
     expect(copies).toHaveLength(2);
     expect(copies[0]!.id).toBe(copies[1]!.id);
   });

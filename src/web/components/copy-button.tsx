@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError } from '../api/client.js';
+import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import type { CopyResult, Flow, User } from '../api/types.js';
 import { writeClipboard } from '../lib/clipboard.js';

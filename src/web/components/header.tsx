@@ -13,7 +13,13 @@ export function Header() {
   const [isMenuOpen, setMenuOpen] = useState(false);
   const [theme, toggleTheme] = useTheme();
 
-  useEffect(() => setMenuOpen(false), [path]);
+  // A new page closes the menu: adjusted while rendering (React's pattern for state that follows a prop), so the
+  // new page never paints with the menu still open.
+  const [menuPath, setMenuPath] = useState(path);
+  if (menuPath !== path) {
+    setMenuPath(path);
+    setMenuOpen(false);
+  }
   useEffect(() => {
     if (!isMenuOpen) return;
     const closeOnEscape = (event: KeyboardEvent) => {

@@ -19,6 +19,7 @@ export function isPathOnThisSite(value: string): boolean {
     return false;
   }
   for (const candidate of [value, decodedPath]) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what browsers drop from a URL
     if (!candidate.startsWith('/') || candidate.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(candidate)) return false;
   }
   return new URL(value, ORIGIN).origin === ORIGIN;

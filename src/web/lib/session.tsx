@@ -12,15 +12,15 @@ export type Session = {
   status: 'loading' | 'guest' | 'member';
   user: User | undefined;
   subscription: Subscription | undefined;
-  logIn(token: string, user?: User): Promise<void>;
+  logIn: (token: string, user?: User) => Promise<void>;
   /** Ends the session on the server (the token stops working everywhere), then forgets it here. */
-  logOut(): void;
+  logOut: () => void;
   /** Forgets the session here only: the server already ended it (log out everywhere, password reset, deletion). */
-  forget(): void;
+  forget: () => void;
   /** Reads the member again (after a profile, email or verification change), or takes the answer the API just gave. */
-  refreshUser(next?: User): Promise<void>;
-  refreshSubscription(): Promise<Subscription | undefined>;
-  updateCopyCounts(counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>): void;
+  refreshUser: (next?: User) => Promise<void>;
+  refreshSubscription: () => Promise<Subscription | undefined>;
+  updateCopyCounts: (counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>) => void;
 };
 
 const SessionContext = createContext<Session | undefined>(undefined);
@@ -78,6 +78,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const token = tokenStore.get();
     if (!token) return;
     // A failure other than 401 (which logs out) keeps the token for the next reload; until then, a guest.
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- logIn sets state only after awaiting the API, as an effect that fetches should
     logIn(token).catch(() => setStatus('guest'));
   }, [logIn]);
 

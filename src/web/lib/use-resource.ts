@@ -28,8 +28,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
       },
     );
     return () => controller.abort();
-    // `load` is a new closure on every render; `deps` say when it means something new.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `load` is a new closure on every render; `deps` say when it means something new
   }, [...deps, reloads]);
 
   const reload = useCallback(() => setReloads((n) => n + 1), []);

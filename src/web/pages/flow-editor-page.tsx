@@ -161,7 +161,7 @@ function FlowEditor({ existing }: { existing?: Flow }) {
       navigate(`/flows/${saved.slug}`);
     } catch (caught) {
       const error = toApiError(caught);
-      setErrors(error.fieldErrors as FieldErrors);
+      setErrors(error.fieldErrors);
       setFailure(error);
       setSaving(false);
       focusFirstError();

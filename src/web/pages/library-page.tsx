@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { api } from '../api/endpoints.js';
 import type { FlowSort } from '../api/types.js';
 import { FlowCard } from '../components/flow-card.js';
@@ -141,7 +141,12 @@ export function LibraryPage() {
 
 function SearchBox({ initial, onSearch }: { initial: string; onSearch: (q: string) => void }) {
   const [value, setValue] = useState(initial);
-  useEffect(() => setValue(initial), [initial]);
+  // A new search from outside (back button, a tag link) replaces what is typed; adjusted while rendering.
+  const [shownInitial, setShownInitial] = useState(initial);
+  if (shownInitial !== initial) {
+    setShownInitial(initial);
+    setValue(initial);
+  }
   const submit = (event: FormEvent) => {
     event.preventDefault();
     onSearch(value.trim());

@@ -50,7 +50,7 @@ export function SubscribeReturnPage() {
       const elapsed = Date.now() - startedAt;
       if (elapsed > GIVE_UP_AFTER_MS) return setWait({ phase: 'slow' });
       setWait({ phase: 'waiting', seconds: Math.round(elapsed / 1000) });
-      timer = setTimeout(check, POLL_EVERY_MS);
+      timer = setTimeout(() => void check(), POLL_EVERY_MS);
     };
     void check();
     return () => {

@@ -3,4 +3,6 @@
 try {
   var theme = localStorage.getItem('flowtab.theme');
   if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
-} catch (error) {}
+} catch {
+  // Storage blocked (a private window, a strict setting): the system's theme applies.
+}

@@ -2,7 +2,7 @@ import { badRequest, StripeError } from '../errors.js';
 import type { Store } from '../store.js';
 import { diffKeys, getCoupon, getPrice, planOf, type Coupon, type Price } from './catalog.js';
 import {
-  allowParams, applyMetadata, asParams, getOrThrow, matchesCreated, metadataParam, optArray, optBool, optInt,
+  allowParams, applyMetadata, asParams, deletedObject, getOrThrow, matchesCreated, metadataParam, optArray, optBool, optInt,
   optObject, optString, paginate, reqString, type Ctx, type Params, type Route,
 } from './common.js';
 import { addBalanceTransaction, attachPaymentMethod, getCustomer, resolvePaymentMethod, type Customer } from './customers.js';
@@ -667,7 +667,7 @@ function nextDue(ctx: Ctx): DueTask | null {
       consider(session.expires_at, () => {
         session.status = 'expired';
         store.touch();
-        store.emit('checkout.session.expired', session as never);
+        store.emit('checkout.session.expired', session);
       });
     }
   }
@@ -793,6 +793,23 @@ export function getInvoice(store: Store, id: string, param = 'id'): Invoice {
 }
 
 export const billingRoutes: Route[] = [
+  {
+    // Billing owns deleting a customer (it cancels the subscriptions), so customers.ts knows nothing of billing.
+    method: 'DELETE',
+    path: '/v1/customers/:id',
+    handler: (ctx, { pathParams }) => {
+      const { store } = ctx;
+      const customer = getCustomer(store, pathParams.id!, 'id');
+      // As on Stripe, deleting a customer cancels its subscriptions immediately.
+      for (const sub of store.all<Subscription>('subscription')) {
+        if (sub.customer === customer.id) cancelSubscription(ctx, sub, 'cancellation_requested');
+      }
+      store.emit('customer.deleted', customer);
+      const deleted = deletedObject(customer.id, 'customer');
+      store.insert(deleted as never);
+      return deleted;
+    },
+  },
   {
     method: 'POST',
     path: '/v1/subscriptions',

@@ -59,7 +59,7 @@ export function optBool(params: Params, key: string): boolean | undefined {
   if (value === undefined || value === '') return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw invalidParam(key, `Invalid boolean: ${String(value)}`, 'parameter_invalid_boolean');
+  throw invalidParam(key, `Invalid boolean: ${typeof value === 'string' ? value : JSON.stringify(value)}`, 'parameter_invalid_boolean');
 }
 
 export function optObject(params: Params, key: string): Params | undefined {

@@ -1,9 +1,8 @@
 import { badRequest, notFound, StripeError } from '../errors.js';
 import type { Store } from '../store.js';
-import { cancelSubscription, type Subscription } from './billing.js';
 import { diffKeys } from './catalog.js';
 import {
-  allowParams, applyMetadata, deletedObject, getOrThrow, matchesCreated, metadataParam, optInt, optObject, optString,
+  allowParams, applyMetadata, getOrThrow, matchesCreated, metadataParam, optInt, optObject, optString,
   paginate, reqInt, reqString, type Ctx, type Params, type Route,
 } from './common.js';
 
@@ -272,22 +271,6 @@ export const customerRoutes: Route[] = [
       const prev = diffKeys(before, customer);
       if (Object.keys(prev).length > 0) store.emit('customer.updated', customer, prev);
       return customer;
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/v1/customers/:id',
-    handler: (ctx, { pathParams }) => {
-      const { store } = ctx;
-      const customer = getCustomer(store, pathParams.id!, 'id');
-      // As on Stripe, deleting a customer cancels its subscriptions immediately.
-      for (const sub of store.all<Subscription>('subscription')) {
-        if (sub.customer === customer.id) cancelSubscription(ctx, sub, 'cancellation_requested');
-      }
-      store.emit('customer.deleted', customer);
-      const deleted = deletedObject(customer.id, 'customer');
-      store.insert(deleted as never);
-      return deleted;
     },
   },
   {
