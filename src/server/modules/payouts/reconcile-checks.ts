@@ -15,7 +15,7 @@ function payoutsMatchAccount(name: string, statuses: string[], amount: ReturnTyp
       select coalesce(p.creator_id, l.creator_id) as creator_id, coalesce(p.total, 0)::bigint as payouts, coalesce(l.total, 0)::bigint as ledger
         from p full join l on l.creator_id = p.creator_id
        where coalesce(p.total, 0) <> coalesce(l.total, 0)`,
-    describe: (r) => `creator ${r.creator_id}: ${label} say ${r.payouts} ¢, ${account} says ${r.ledger} ¢`,
+    describe: (r: { creator_id: string; payouts: string; ledger: string }) => `creator ${r.creator_id}: ${label} say ${r.payouts} ¢, ${account} says ${r.ledger} ¢`,
   };
 }
 
@@ -40,7 +40,8 @@ export const payoutReconcileChecks: ReconcileCheck[] = [
       having count(lt.id) filter (where lt.kind = 'payout.reserved') <> 1
           or count(lt.id) filter (where lt.kind = 'payout.paid') <> case when p.status = 'paid' then 1 else 0 end
           or count(lt.id) filter (where lt.kind = 'payout.failed') <> case when p.status = 'failed' then 1 else 0 end`,
-    describe: (r) => `payout ${r.id} is ${r.status} with ${r.reserved} reservation(s), ${r.paid} paid and ${r.failed} failed posting(s)`,
+    describe: (r: { id: string; status: string; reserved: number; paid: number; failed: number }) =>
+      `payout ${r.id} is ${r.status} with ${r.reserved} reservation(s), ${r.paid} paid and ${r.failed} failed posting(s)`,
   },
   {
     name: 'every paid payout has exactly one transfer, and no transfer pays two payouts',
@@ -50,7 +51,7 @@ export const payoutReconcileChecks: ReconcileCheck[] = [
       union all
       select min(id::text)::uuid, 'duplicate', stripe_transfer_id from payouts where stripe_transfer_id is not null
        group by stripe_transfer_id having count(*) > 1`,
-    describe: (r) => `payout ${r.id} (${r.status}) has transfer ${r.stripe_transfer_id ?? 'none'}`,
+    describe: (r: { id: string; status: string; stripe_transfer_id: string | null }) => `payout ${r.id} (${r.status}) has transfer ${r.stripe_transfer_id ?? 'none'}`,
   },
   {
     name: 'pending and applied credits equal each creator’s creator_credit_applied',
@@ -60,6 +61,6 @@ export const payoutReconcileChecks: ReconcileCheck[] = [
       select coalesce(c.creator_id, l.creator_id) as creator_id, coalesce(c.total, 0)::bigint as credits, coalesce(l.total, 0)::bigint as ledger
         from c full join l on l.creator_id = c.creator_id
        where coalesce(c.total, 0) <> coalesce(l.total, 0)`,
-    describe: (r) => `creator ${r.creator_id}: credit applications say ${r.credits} ¢, creator_credit_applied says ${r.ledger} ¢`,
+    describe: (r: { creator_id: string; credits: string; ledger: string }) => `creator ${r.creator_id}: credit applications say ${r.credits} ¢, creator_credit_applied says ${r.ledger} ¢`,
   },
 ];
