@@ -10,7 +10,7 @@ import { enqueueEmail } from '../src/server/modules/email/service.js';
 import { createFlow, createMember, flushWebhooks, giveSubscription, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type Response, type TestApp } from './support/app.js';
 import { latestMail, mailedLink } from './support/mail.js';
-import { connectCreator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf } from './support/payouts.js';
+import { connectedCreatorWhoEarned, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, releaseHeld } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 
 /**
@@ -604,12 +604,9 @@ describe('deleting the account', () => {
   });
 
   it('409 while earnings of at least MIN_PAYOUT_CENTS are available, and while a payout is in flight; after the payout, deletion works and reconcile stays clean', async () => {
-    const creator = await createCreator(t, 6);
-    await connectCreator(t, creator);
-    await earn(t, creator, 6); // 600 ¢ ≥ MIN_PAYOUT_CENTS (500)
+    const { creator } = await connectedCreatorWhoEarned(t, 6, { flows: 6 }); // 600 ¢ ≥ MIN_PAYOUT_CENTS (500)
     const asOf = await pastTheHold(t);
-    const { releaseHeldEarnings } = await import('../src/server/modules/ledger/service.js');
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+    await releaseHeld(t, asOf);
     const before = await snapshotOf(creator.id);
 
     const waiting = await t.request({ method: 'DELETE', url: '/v1/users/me', token: creator.token, payload: { password: creator.password } });

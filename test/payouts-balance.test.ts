@@ -2,12 +2,21 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/server/db/client.js';
 import { creditApplications, payouts } from '../src/server/db/schema.js';
-import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { resumeOpenWork, runPayouts } from '../src/server/modules/payouts/runs.js';
 import { syncTransferReversals } from '../src/server/modules/payouts/sending.js';
 import { advanceEmulator, createMember, DAY, flushWebhooks, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { balancesOf, connectCreator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
+import {
+  balancesOf,
+  connectedCreatorWhoEarned,
+  createCreator,
+  earn,
+  PAYOUT_ENV,
+  pastTheHold,
+  payoutsOf,
+  subscribedCreatorWithAvailableEarnings,
+  transfersTo,
+} from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 
 let t: TestApp;
@@ -17,11 +26,6 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 afterEach(() => expectReconciled(t));
 
-const release = async () => {
-  const asOf = await pastTheHold(t);
-  await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
-  return asOf;
-};
 const apply = (token: string, payload?: unknown, key?: string) =>
   t.request({
     method: 'POST',
@@ -34,9 +38,7 @@ const customerOf = async (email: string) => (await t.ctx.stripe.raw.customers.li
 
 describe('transfer reversals and refunds after a payout', () => {
   it('a refund after the payout makes the balance negative; a transfer reversal recovers it; later earnings are paid in full', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    const subscriber = await earn(t, creator, 6);
+    const { creator, accountId, subscriber } = await connectedCreatorWhoEarned(t, 6);
     await runPayouts(t.ctx, { asOf: await pastTheHold(t), creatorIds: [creator.id] });
     const [payout] = await payoutsOf(t, creator.id);
     expect(payout).toMatchObject({ status: 'paid', amountCents: 600 });
@@ -72,9 +74,7 @@ describe('transfer reversals and refunds after a payout', () => {
   });
 
   it('without a reversal, later earnings repay a negative balance before anything is paid', async () => {
-    const creator = await createCreator(t);
-    await connectCreator(t, creator);
-    const subscriber = await earn(t, creator, 6);
+    const { creator, subscriber } = await connectedCreatorWhoEarned(t, 6);
     await runPayouts(t.ctx, { asOf: await pastTheHold(t), creatorIds: [creator.id] });
     const charge = (await t.ctx.stripe.raw.charges.list({ customer: (await customerOf(subscriber.email)).id })).data[0]!;
     await t.ctx.stripe.raw.refunds.create({ charge: charge.id });
@@ -109,10 +109,7 @@ describe('earnings toward the creator’s own subscription', () => {
   });
 
   it('applying earnings lowers the creator’s next invoice on the emulator, idempotently', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 6);
-    await release();
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 6);
     const customer = await customerOf(creator.email);
 
     const tooMuch = await apply(creator.token, { amount_cents: 601 });
@@ -141,10 +138,7 @@ describe('earnings toward the creator’s own subscription', () => {
   });
 
   it('two applications at once never spend the same earnings twice', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 6);
-    await release();
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 6);
     const responses = await Promise.all([1, 2, 3, 4].map(() => apply(creator.token, { amount_cents: 400 })));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
     expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
@@ -152,10 +146,7 @@ describe('earnings toward the creator’s own subscription', () => {
   });
 
   it('Stripe unreachable: the credit stays pending (202) and is finished later with the same key, once', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 5);
-    await release();
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 5);
     const customer = await customerOf(creator.email);
     await t.emulator('/_emulator/faults', undefined, { json: { paths: { 'POST /v1/customers/*': { error_rate: 1 } } } });
     const pending = await apply(creator.token);
@@ -175,10 +166,7 @@ describe('earnings toward the creator’s own subscription', () => {
   });
 
   it('Stripe refuses the credit (the customer is gone): 409, and the earnings are available again', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 3);
-    await release();
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 3);
     await t.ctx.stripe.raw.customers.del((await customerOf(creator.email)).id);
     await flushWebhooks(t);
     const refused = await apply(creator.token);

@@ -6,7 +6,7 @@ import { openDatabase } from '../src/server/db/client.js';
 import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
-import { connectCreator, type Creator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
+import { connectedCreatorsWhoEarned, type Creator, expectPaidOnce, PAYOUT_ENV, pastTheHold, releaseHeld } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 
 // Several processes (or pools) running payouts against one PostgreSQL at the same moment.
@@ -24,26 +24,10 @@ describe.runIf(isPostgres())('payout runs at once on PostgreSQL', () => {
     await expectReconciled(t);
   });
 
-  async function creatorsWithEarnings(count: number): Promise<Creator[]> {
-    const creators: Creator[] = [];
-    for (let i = 0; i < count; i++) {
-      const creator = await createCreator(t, 6);
-      await connectCreator(t, creator);
-      await earn(t, creator, 5 + (i % 2));
-      creators.push(creator);
-    }
-    return creators;
-  }
+  const creatorsWithEarnings = (count: number) => connectedCreatorsWhoEarned(t, count, (i) => 5 + (i % 2), { flows: 6 });
 
   async function expectEachPaidOnce(creators: Creator[]) {
-    for (const creator of creators) {
-      const rows = await payoutsOf(t, creator.id);
-      expect(rows.filter((p) => p.status === 'paid')).toHaveLength(1);
-      expect(rows.filter((p) => p.status !== 'paid')).toHaveLength(0);
-      const transfers = await transfersTo(t, creator.accountId!);
-      expect(transfers.map((tr) => tr.id)).toEqual([rows[0]!.stripeTransferId]);
-      expect(transfers[0]!.amount).toBe(rows[0]!.amountCents);
-    }
+    for (const creator of creators) await expectPaidOnce(t, creator);
   }
 
   function flowtab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -101,8 +85,7 @@ describe.runIf(isPostgres())('payout runs at once on PostgreSQL', () => {
   it('a withdrawal racing a scheduled run: one payout, one transfer', async () => {
     const creators = await creatorsWithEarnings(6);
     const asOf = await pastTheHold(t);
-    const { releaseHeldEarnings } = await import('../src/server/modules/ledger/service.js');
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+    await releaseHeld(t, asOf);
     await t.emulator('/_emulator/faults', undefined, { json: { latency_ms: 20 } });
     const withdrawals = creators.map((creator) => t.request({ method: 'POST', url: '/v1/creators/me/payouts', token: creator.token }));
     const run = runPayouts(t.ctx, { asOf, creatorIds: creators.map((c) => c.id) });

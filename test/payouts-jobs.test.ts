@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jobDefinitions } from '../src/server/jobs/definitions.js';
 import { type JobRunner, startJobs } from '../src/server/jobs/runner.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { connectCreator, type Creator, createCreator, earn, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
+import { connectedCreatorsWhoEarned, connectedCreatorWhoEarned, expectPaidOnce, PAYOUT_ENV, pastTheHold, payoutsOf, transfersTo } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 import { waitUntil } from './support/wait.js';
 
@@ -24,16 +24,8 @@ const silent = pino({ level: 'silent' });
 
 describe('the payout schedule on pg-boss', () => {
   it('registers PAYOUT_CRON; a run job enqueues one job per creator, and two workers pay each creator once', async () => {
-    const creators: Creator[] = [];
-    for (let i = 0; i < 3; i++) {
-      const creator = await createCreator(t, 6);
-      await connectCreator(t, creator);
-      await earn(t, creator, 6);
-      creators.push(creator);
-    }
-    const belowMinimum = await createCreator(t, 6);
-    await connectCreator(t, belowMinimum);
-    await earn(t, belowMinimum, 2);
+    const creators = await connectedCreatorsWhoEarned(t, 3, () => 6, { flows: 6 });
+    const { creator: belowMinimum } = await connectedCreatorWhoEarned(t, 2, { flows: 6 });
     const asOf = await pastTheHold(t);
 
     // Two worker "processes" on the same database.
@@ -54,12 +46,7 @@ describe('the payout schedule on pg-boss', () => {
       },
       { message: 'the payout jobs to pay every creator', timeoutMs: 45_000, intervalMs: 250 },
     );
-    for (const creator of creators) {
-      const [payout, ...others] = await payoutsOf(t, creator.id);
-      expect(others).toHaveLength(0);
-      expect(payout).toMatchObject({ status: 'paid', amountCents: 600, kind: 'scheduled' });
-      expect((await transfersTo(t, creator.accountId!)).map((tr) => tr.id)).toEqual([payout!.stripeTransferId]);
-    }
+    for (const creator of creators) await expectPaidOnce(t, creator, { amountCents: 600, kind: 'scheduled' });
     expect(await payoutsOf(t, belowMinimum.id)).toHaveLength(0);
     expect(await transfersTo(t, belowMinimum.accountId!)).toHaveLength(0);
   });

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flows, payouts, users } from '../src/server/db/schema.js';
-import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { type PayoutRunProgress, runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createMember, giveSubscription } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { pastTheHold } from './support/payouts.js';
+import { pastTheHold, releaseHeld } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 
 // A payout run while the emulator enforces Stripe's test-mode rate limit (25 requests/s): the run backs off, finishes,
@@ -65,7 +64,7 @@ async function creatorsWithAvailableEarnings(count: number) {
     expect(copy.body.payout_earned).toBe(100);
   });
   const asOf = await pastTheHold(t);
-  for (let released = -1; released !== 0; ) released = await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+  await releaseHeld(t, asOf);
   return { creators: creators.map((c) => ({ id: c.id, accountId: c.accountId! })), asOf };
 }
 

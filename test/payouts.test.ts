@@ -2,7 +2,6 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emailOutbox, periodEarnings, users } from '../src/server/db/schema.js';
 import { createStripeGateway } from '../src/server/integrations/stripe/client.js';
-import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { claimPayout, lockPayableCreators, reservePayouts } from '../src/server/modules/payouts/repository.js';
 import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createMember, flushWebhooks } from './factories.js';
@@ -10,12 +9,15 @@ import { createTestApp, type TestApp } from './support/app.js';
 import {
   balancesOf,
   connectCreator,
-  type Creator,
+  connectedCreatorsWhoEarned,
+  connectedCreatorWhoEarned,
   createCreator,
   earn,
+  expectPaidOnce,
   PAYOUT_ENV,
   pastTheHold,
   payoutsOf,
+  releaseHeld,
   setPayoutsEnabled,
   transfersTo,
 } from './support/payouts.js';
@@ -34,9 +36,7 @@ afterEach(async () => {
 
 describe('the monthly run', () => {
   it('subscribe → copies → period paid → hold passes → run → one transfer on the emulator; a second run pays nothing', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    await earn(t, creator, 6);
+    const { creator, accountId } = await connectedCreatorWhoEarned(t, 6);
     expect(await balancesOf(t, creator.id)).toMatchObject({ held: 600, available: 0 });
 
     // Before the hold ends nothing is available, so nothing is paid.
@@ -45,7 +45,7 @@ describe('the monthly run', () => {
     expect(await transfersTo(t, accountId)).toHaveLength(0);
 
     const asOf = await pastTheHold(t);
-    expect(await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }))).toBeGreaterThan(0);
+    expect(await releaseHeld(t, asOf)).toBeGreaterThan(0);
     expect(await balancesOf(t, creator.id)).toMatchObject({ held: 0, available: 600 });
 
     const run = await runPayouts(t.ctx, { asOf });
@@ -81,9 +81,7 @@ describe('the monthly run', () => {
   });
 
   it('the run releases held earnings itself when run --as-of a date past the hold; a dry run changes nothing', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    await earn(t, creator, 5);
+    const { creator, accountId } = await connectedCreatorWhoEarned(t, 5);
     const asOf = await pastTheHold(t);
     const dry = await runPayouts(t.ctx, { asOf, isDryRun: true, creatorIds: [creator.id] });
     expect(dry).toMatchObject({ is_dry_run: true, eligible: 1, eligible_cents: 500, created: 0 });
@@ -94,9 +92,7 @@ describe('the monthly run', () => {
   });
 
   it('below the minimum the money rolls over to a later run', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    await earn(t, creator, 3);
+    const { creator, accountId } = await connectedCreatorWhoEarned(t, 3);
     const first = await runPayouts(t.ctx, { asOf: await pastTheHold(t), creatorIds: [creator.id] });
     expect(first).toMatchObject({ eligible: 0, created: 0 });
     expect(await balancesOf(t, creator.id)).toMatchObject({ available: 300, paid: 0 });
@@ -164,11 +160,9 @@ describe('the monthly run', () => {
 
 describe('never paying twice', () => {
   it('a process killed between the Stripe call and the commit: the rerun settles the same transfer', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    await earn(t, creator, 6);
+    const { creator, accountId } = await connectedCreatorWhoEarned(t, 6);
     const asOf = await pastTheHold(t);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+    await releaseHeld(t, asOf);
 
     // What a run does up to the Stripe call — reserve, claim, transfer — and then it dies: nothing is committed after.
     const [reserved] = await t.database.db.transaction(async (tx) =>
@@ -201,13 +195,7 @@ describe('never paying twice', () => {
   });
 
   it('lost responses and 30% errors on transfers: every creator is paid exactly once after retries', async () => {
-    const creators: Creator[] = [];
-    for (let i = 0; i < 6; i++) {
-      const creator = await createCreator(t, 6);
-      await connectCreator(t, creator);
-      await earn(t, creator, 5 + (i % 2));
-      creators.push(creator);
-    }
+    const creators = await connectedCreatorsWhoEarned(t, 6, (i) => 5 + (i % 2), { flows: 6 });
     const ids = creators.map((c) => c.id);
     const asOf = await pastTheHold(t);
     // 30% of transfer calls fail before Stripe does anything, 30% of the rest lose their response after it did;
@@ -229,24 +217,11 @@ describe('never paying twice', () => {
     expect(summaries.reduce((total, s) => total + s.paid, 0)).toBe(6);
     expect(summaries.reduce((total, s) => total + s.created, 0)).toBe(6);
     await t.emulator('/_emulator/faults', undefined, { json: {} });
-    for (const creator of creators) {
-      const rows = await payoutsOf(t, creator.id);
-      expect(rows).toHaveLength(1);
-      expect(rows[0]!.status).toBe('paid');
-      const transfers = await transfersTo(t, creator.accountId!);
-      expect(transfers.map((tr) => tr.id)).toEqual([rows[0]!.stripeTransferId]);
-      expect(transfers[0]!.amount).toBe(rows[0]!.amountCents);
-    }
+    for (const creator of creators) await expectPaidOnce(t, creator);
   });
 
   it('timeouts (Stripe did the work, the answer came too late): the retry finds the transfer instead of making another', async () => {
-    const creators: Creator[] = [];
-    for (let i = 0; i < 4; i++) {
-      const creator = await createCreator(t, 6);
-      await connectCreator(t, creator);
-      await earn(t, creator, 6);
-      creators.push(creator);
-    }
+    const creators = await connectedCreatorsWhoEarned(t, 4, () => 6, { flows: 6 });
     const ids = creators.map((c) => c.id);
     const asOf = await pastTheHold(t);
     await t.emulator('/_emulator/faults', undefined, {
@@ -264,12 +239,7 @@ describe('never paying twice', () => {
       { message: 'a run that finds every payout settled', timeoutMs: 30_000, intervalMs: 100 },
     );
     await t.emulator('/_emulator/faults', undefined, { json: {} });
-    for (const creator of creators) {
-      const [payout, ...others] = await payoutsOf(t, creator.id);
-      expect(others).toHaveLength(0);
-      expect(payout).toMatchObject({ status: 'paid', amountCents: 600 });
-      expect((await transfersTo(t, creator.accountId!)).map((tr) => tr.id)).toEqual([payout!.stripeTransferId]);
-    }
+    for (const creator of creators) await expectPaidOnce(t, creator, { amountCents: 600 });
   });
 });
 
@@ -324,14 +294,14 @@ describe('withdraw now', () => {
 
     const accountId = await connectCreator(t, creator);
     await earn(t, creator, 4);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(Date.now() + 400 * 86_400_000), holdDays: t.config.holdDays }));
+    await releaseHeld(t, new Date(Date.now() + 400 * 86_400_000));
     const below = await withdraw();
     expect(below.status).toBe(409);
     expect(below.body).toMatchObject({ type: expect.stringContaining('below-minimum'), available_cents: 400, min_payout_cents: 500 });
     expect(await payoutsOf(t, creator.id)).toHaveLength(0);
 
     await earn(t, creator, 3);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(Date.now() + 400 * 86_400_000), holdDays: t.config.holdDays }));
+    await releaseHeld(t, new Date(Date.now() + 400 * 86_400_000));
     const before = await t.request({ method: 'GET', url: '/v1/creators/me/payouts', token: creator.token });
     expect(before.body).toMatchObject({ available_cents: 700, can_withdraw: true, next_withdrawal_at: null });
     const ok = await withdraw();
@@ -340,7 +310,7 @@ describe('withdraw now', () => {
     expect((await transfersTo(t, accountId)).map((tr) => tr.amount)).toEqual([700]);
 
     await earn(t, creator, 6);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(Date.now() + 400 * 86_400_000), holdDays: t.config.holdDays }));
+    await releaseHeld(t, new Date(Date.now() + 400 * 86_400_000));
     const again = await withdraw();
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ type: expect.stringContaining('withdrawal-limit'), next_withdrawal_at: expect.any(String) });
@@ -352,10 +322,8 @@ describe('withdraw now', () => {
   });
 
   it('five withdrawals at once: one payout, one transfer, the rest 409', async () => {
-    const creator = await createCreator(t);
-    const accountId = await connectCreator(t, creator);
-    await earn(t, creator, 6);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(Date.now() + 400 * 86_400_000), holdDays: t.config.holdDays }));
+    const { creator, accountId } = await connectedCreatorWhoEarned(t, 6);
+    await releaseHeld(t, new Date(Date.now() + 400 * 86_400_000));
     const responses = await Promise.all(
       Array.from({ length: 5 }, () => t.request({ method: 'POST', url: '/v1/creators/me/payouts', token: creator.token })),
     );
@@ -365,9 +333,7 @@ describe('withdraw now', () => {
   });
 
   it('GET /v1/creators/me/payouts shows only the caller’s payouts', async () => {
-    const creator = await createCreator(t);
-    await connectCreator(t, creator);
-    await earn(t, creator, 6);
+    const { creator } = await connectedCreatorWhoEarned(t, 6);
     await runPayouts(t.ctx, { asOf: await pastTheHold(t), creatorIds: [creator.id] });
     const other = await createMember(t);
     const theirs = await t.request({ method: 'GET', url: '/v1/creators/me/payouts', token: other.token });

@@ -3,10 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriods, invoices } from '../src/server/db/schema.js';
 import { reconcileLedger } from '../src/server/modules/ledger/reconcile.js';
 import { RECONCILE_CHECKS } from '../src/server/reconcile-checks.js';
-import { releaseHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { advanceEmulator, createFlow, createMember, DAY, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
-import { createCreator, earn, PAYOUT_ENV, pastTheHold } from './support/payouts.js';
+import { PAYOUT_ENV, subscribedCreatorWithAvailableEarnings } from './support/payouts.js';
 import { expectReconciled } from './support/reconcile.js';
 
 // SPEC §4: a period's pool is 70% of the amount actually collected for it — cash, plus the part of the customer
@@ -63,11 +62,7 @@ describe('the pool is based on money collected', () => {
   });
 
   it('earnings applied to the creator’s own subscription are collected money: 400 ¢ cash + 600 ¢ earnings → basis 1000', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 6);
-    const asOf = await pastTheHold(t);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 6);
     const applied = await t.request({ method: 'POST', url: '/v1/creators/me/apply-to-subscription', token: creator.token });
     expect(applied.body).toMatchObject({ applied_cents: 600, status: 'applied' });
     await renew();
@@ -77,11 +72,7 @@ describe('the pool is based on money collected', () => {
   });
 
   it('earnings credit and goodwill together: only the earnings part counts, and it is never counted twice', async () => {
-    const creator = await createCreator(t);
-    await subscribeThroughCheckout(t, creator);
-    await earn(t, creator, 2);
-    const asOf = await pastTheHold(t);
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf, holdDays: t.config.holdDays }));
+    const creator = await subscribedCreatorWithAvailableEarnings(t, 2);
     expect((await t.request({ method: 'POST', url: '/v1/creators/me/apply-to-subscription', token: creator.token })).body.applied_cents).toBe(200);
     await credit(creator, 1500, 'Goodwill');
     await renew();

@@ -2,7 +2,9 @@ import { eq, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { payouts, users } from '../../src/server/db/schema.js';
 import { rowsOf } from '../../src/server/db/rows.js';
+import { inTransaction } from '../../src/server/db/client.js';
 import { creatorBalances } from '../../src/server/modules/ledger/repository.js';
+import { releaseHeldEarnings } from '../../src/server/modules/ledger/service.js';
 import { createFlow, createMember, flushWebhooks, type Member, subscribeThroughCheckout } from '../factories.js';
 import type { TestApp } from './app.js';
 
@@ -41,6 +43,47 @@ export async function earn(t: TestApp, creator: Creator, copies: number) {
   return subscriber;
 }
 
+/**
+ * The usual payee: a creator with `flows` premium flows, connected (onboarded, payouts enabled), whose flows one new
+ * subscriber copied `copies` times: `copies` × 100 ¢ held.
+ */
+export async function connectedCreatorWhoEarned(t: TestApp, copies: number, { flows = 7 } = {}) {
+  const creator = await createCreator(t, flows);
+  const accountId = await connectCreator(t, creator);
+  const subscriber = await earn(t, creator, copies);
+  return { creator, accountId, subscriber };
+}
+
+/** `count` connected creators made one after the other; the i-th earned `copiesOf(i)` × 100 ¢ (held), from its own subscriber. */
+export async function connectedCreatorsWhoEarned(t: TestApp, count: number, copiesOf: (i: number) => number, { flows = 7 } = {}): Promise<Creator[]> {
+  const creators: Creator[] = [];
+  for (let i = 0; i < count; i++) creators.push((await connectedCreatorWhoEarned(t, copiesOf(i), { flows })).creator);
+  return creators;
+}
+
+/**
+ * A creator who also subscribes (through Checkout, so there is a Stripe customer to credit), with `copies` × 100 ¢
+ * earned and released past the hold: available, to withdraw or to apply to the subscription.
+ */
+export async function subscribedCreatorWithAvailableEarnings(t: TestApp, copies: number): Promise<Creator> {
+  const creator = await createCreator(t);
+  await subscribeThroughCheckout(t, creator);
+  await earn(t, creator, copies);
+  await releaseHeld(t);
+  return creator;
+}
+
+/** Releases every held earning whose hold ended by `asOf` (default: past every period's hold), as the job does; the count released. */
+export async function releaseHeld(t: TestApp, asOf?: Date): Promise<number> {
+  const at = asOf ?? (await pastTheHold(t));
+  let total = 0;
+  for (;;) {
+    const released = await inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: at, holdDays: t.config.holdDays }));
+    total += released;
+    if (released === 0) return total;
+  }
+}
+
 /** A moment past every period's hold (period end + HOLD_DAYS), whatever the emulator's clock did. */
 export async function pastTheHold(t: TestApp, extraDays = 1): Promise<Date> {
   const [row] = rowsOf<{ latest: string | Date | null }>(await t.database.db.execute(sql`select max(greatest(period_end, paid_at)) as latest from billing_periods`));
@@ -64,6 +107,17 @@ export const payoutsOf = (t: TestApp, creatorId: string) => t.database.db.select
 /** Transfers the emulator holds for the creator's connected account, read back through the SDK. */
 export async function transfersTo(t: TestApp, accountId: string) {
   return (await t.ctx.stripe.raw.transfers.list({ destination: accountId, limit: 100 })).data;
+}
+
+/** One payout for the creator, paid (and matching `expected`), and one transfer on the emulator: that payout's, for its amount. */
+export async function expectPaidOnce(t: TestApp, creator: Creator, expected: Record<string, unknown> = {}) {
+  const [payout, ...others] = await payoutsOf(t, creator.id);
+  expect(others).toHaveLength(0);
+  expect(payout).toMatchObject({ status: 'paid', ...expected });
+  const transfers = await transfersTo(t, creator.accountId!);
+  expect(transfers.map((tr) => tr.id)).toEqual([payout!.stripeTransferId]);
+  expect(transfers[0]!.amount).toBe(payout!.amountCents);
+  return payout!;
 }
 
 export async function setPayoutsEnabled(t: TestApp, userId: string, isEnabled: boolean) {
