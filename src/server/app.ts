@@ -1,9 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import {
+  type FastifyPluginAsyncZod,
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
@@ -46,7 +48,26 @@ export const WEB_DIST_DIR = path.resolve(import.meta.dirname, '../../dist/web');
 
 export type BuildAppOptions = { logger?: Logger };
 
-/** External plugins first, then our own (errors, auth, observability), then the domain modules under /v1. */
+type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/**
+ * Every domain's routes under /v1, in the order they are registered: a module's routes are served only if listed
+ * here. Agents' MCP endpoint and the development outbox sit outside /v1 (see registerModules).
+ */
+const V1_ROUTES = [
+  authRoutes,
+  userRoutes,
+  flowRoutes,
+  copyRoutes,
+  creatorRoutes,
+  payoutRoutes,
+  subscriptionRoutes,
+  webhookRoutes,
+  emailRoutes,
+  tokenRoutes,
+] as const satisfies readonly ((ctx: AppContext) => FastifyPluginAsyncZod)[];
+
+/** The app, in three layers: external plugins, then our own (errors, input, observability, the viewer), then the modules. */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: (options.logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
@@ -59,6 +80,16 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  await registerExternalPlugins(app, ctx);
+  registerOwnPlugins(app, ctx);
+  await registerModules(app, ctx);
+  // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
+  await registerWebApp(app, WEB_DIST_DIR);
+  return app;
+}
+
+/** Security headers, rate limiting and the OpenAPI document. */
+async function registerExternalPlugins(app: App, ctx: AppContext) {
   // First, so that every response carries the headers, errors and 404s included.
   await registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
   // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
@@ -80,7 +111,10 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
+}
 
+/** Errors as problem+json, the input guard, metrics and health, and the viewer behind each bearer token. */
+function registerOwnPlugins(app: App, ctx: AppContext) {
   registerErrorHandler(app);
   registerInputGuard(app);
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
@@ -93,19 +127,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // Personal access tokens: a budget per token, in the same rate_limits store as every other limit.
     tokenRequests: { perMinute: ctx.config.rateLimits.tokenPerMinute, count: (key, windowMs) => countRateLimitHit(ctx.db, key, windowMs) },
   });
+}
 
+/** The domain modules: V1_ROUTES under /v1, then MCP and (outside production) the development outbox. */
+async function registerModules(app: App, ctx: AppContext) {
   await app.register(
     async (v1) => {
-      await v1.register(authRoutes(ctx));
-      await v1.register(userRoutes(ctx));
-      await v1.register(flowRoutes(ctx));
-      await v1.register(copyRoutes(ctx));
-      await v1.register(creatorRoutes(ctx));
-      await v1.register(payoutRoutes(ctx));
-      await v1.register(subscriptionRoutes(ctx));
-      await v1.register(webhookRoutes(ctx));
-      await v1.register(emailRoutes(ctx));
-      await v1.register(tokenRoutes(ctx));
+      for (const routes of V1_ROUTES) await v1.register(routes(ctx));
     },
     { prefix: '/v1' },
   );
@@ -113,7 +141,4 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(mcpRoutes(ctx));
   // The development outbox shows everyone's mail: never in production.
   if (!ctx.config.isProduction) await app.register(devMailRoutes(ctx));
-  // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
-  await registerWebApp(app, WEB_DIST_DIR);
-  return app;
 }

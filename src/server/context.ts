@@ -1,17 +1,23 @@
 import type { Config } from './config.js';
 import { type Database, type Db, openDatabase } from './db/client.js';
 import { createTokenService, type TokenService } from './modules/auth/session-tokens.js';
-import { createSessionResolver, type SessionResolver } from './http/viewer.js';
+import { createSessionResolver, type SessionLookup, type SessionResolver, type TokenLookup } from './http/viewer.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
 import { findSessionAccount } from './modules/auth/repository.js';
 import { createMailTransport, type MailTransport } from './modules/email/transport.js';
 import { findTokenSessionAndTouch } from './modules/tokens/repository.js';
 
-/** What routes and jobs are handed: configuration and the I/O they may use. Built once per process. */
+/**
+ * What routes, jobs and commands are handed: configuration and the I/O they may use. Built once per process, by
+ * createContext.
+ */
 export type AppContext = {
   config: Config;
+  /** The connection (PGlite or PostgreSQL), for migrations, health checks and closing. */
   database: Database;
+  /** The pool: repositories and read-only services take it; a unit of work opens a transaction on it with inTransaction. */
   db: Db;
+  /** Signs and verifies the JWTs that name login sessions. */
   tokens: TokenService;
   /** Open sessions behind bearer tokens, remembered for a few seconds per process. */
   sessions: SessionResolver;
@@ -29,15 +35,16 @@ export async function createContext(
   options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger },
 ): Promise<AppContext> {
   const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+  const { db } = database;
+  // How a bearer becomes a viewer: a login's JWT names a session row, a personal access token is found by its hash.
+  const findLoginSession: SessionLookup = ({ userId, sessionId }) => findSessionAccount(db, sessionId, userId);
+  const findTokenSession: TokenLookup = (tokenHash) => findTokenSessionAndTouch(db, tokenHash);
   return {
     config,
     database,
-    db: database.db,
+    db,
     tokens: createTokenService(config.jwtSecret),
-    sessions: createSessionResolver(
-      ({ userId, sessionId }) => findSessionAccount(database.db, sessionId, userId),
-      (tokenHash) => findTokenSessionAndTouch(database.db, tokenHash),
-    ),
+    sessions: createSessionResolver(findLoginSession, findTokenSession),
     stripe: createStripeGateway(options.stripe, options.logger),
     billing: { priceId: options.stripe.priceId },
     mailer: createMailTransport(config.smtpUrl),
