@@ -229,11 +229,11 @@ describe('the earnings lifecycle', () => {
     const [period] = await t.database.db.select().from(billingPeriods).where(eq(billingPeriods.id, periodId));
     const holdEnds = new Date(period!.periodEnd.getTime() + t.config.holdDays * 86_400_000);
 
-    await t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(holdEnds.getTime() - 1000), holdDays: t.config.holdDays }));
+    await inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: new Date(holdEnds.getTime() - 1000), holdDays: t.config.holdDays }));
     expect(await creatorBalances(t.database.db, creator.id)).toEqual({ creator_held: 14 });
     const [first, second] = await Promise.all([
-      t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
-      t.database.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
+      inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
+      inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
     ]);
     expect(first! + second!).toBeGreaterThanOrEqual(1);
     expect(await creatorBalances(t.database.db, creator.id)).toEqual({ creator_held: 0, creator_available: 14 });

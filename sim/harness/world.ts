@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { buildApp } from '../../src/server/app.js';
 import { type Config, loadConfig } from '../../src/server/config.js';
 import { type AppContext, createContext, type StripeSetup } from '../../src/server/context.js';
-import type { Database } from '../../src/server/db/client.js';
+import { type Database, inTransaction } from '../../src/server/db/client.js';
 import { emailOutbox } from '../../src/server/db/schema.js';
 import { prepareEmulatorBilling } from '../../src/server/integrations/stripe/bootstrap.js';
 import { jobDefinitions } from '../../src/server/jobs/definitions.js';
@@ -224,7 +224,7 @@ export class World {
     }
     const now = await this.now();
     await timed('settle: release', () =>
-      this.ctx.db.transaction((tx) => releaseHeldEarnings(tx, { asOf: new Date(now * 1000), holdDays: this.config.holdDays })),
+      inTransaction(this.ctx.db, (tx) => releaseHeldEarnings(tx, { asOf: new Date(now * 1000), holdDays: this.config.holdDays })),
     );
     return now;
   }

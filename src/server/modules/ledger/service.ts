@@ -62,7 +62,7 @@ export async function rebalancePeriodEarnings(db: Tx, billingPeriodId: string, s
 }
 
 /** Held earnings past their hold become available. Idempotent and safe in two processes (row locks, skip locked). */
-export async function releaseHeldEarnings(db: Db, input: { asOf: Date; holdDays: number; batchSize?: number }): Promise<number> {
+export async function releaseHeldEarnings(db: Tx, input: { asOf: Date; holdDays: number; batchSize?: number }): Promise<number> {
   const released = await releaseDueEarnings(db, input.asOf, input.holdDays, input.batchSize ?? 1000);
   for (const row of released) {
     await postLedgerTransaction(db, {

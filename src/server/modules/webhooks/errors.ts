@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError } from '../../errors.js';
+import { AppError, BadRequestError, NotFoundError } from '../../errors.js';
 
 /** Correctly signed, but not a Stripe event: nothing to store or retry. */
 export class NotAnEventError extends BadRequestError {
@@ -10,5 +10,12 @@ export class NotAnEventError extends BadRequestError {
 export class StoredEventNotFoundError extends NotFoundError {
   constructor(eventId: string) {
     super(`Stripe event ${eventId} (in the webhook inbox)`);
+  }
+}
+
+/** A delivery whose processing failed: 500, so Stripe delivers it again (the sweep retries it too). */
+export class EventNotProcessedError extends AppError {
+  constructor() {
+    super(500, 'event-not-processed', 'Event not processed yet', 'The event is stored and will be retried.');
   }
 }

@@ -1,18 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { AppError, BadRequestError } from '../../errors.js';
+import { BadRequestError } from '../../errors.js';
 import { problems } from '../../http/schemas.js';
 import { WebhookSignatureError } from '../../integrations/stripe/client.js';
-import { NotAnEventError } from './errors.js';
 import { settleDuplicateSubscriptions } from '../subscriptions/service.js';
+import { EventNotProcessedError, NotAnEventError } from './errors.js';
 import { stripeEventShape, webhookReceivedSchema } from './schemas.js';
 import { receiveEvent } from './service.js';
-
-class EventNotProcessedError extends AppError {
-  constructor() {
-    super(500, 'event-not-processed', 'Event not processed yet', 'The event is stored and will be retried.');
-  }
-}
 
 export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
