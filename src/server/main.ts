@@ -26,7 +26,7 @@ export async function resolveStripe(config: Config, options: { mayStartEmulator:
   // Loaded only here: the emulator is a development tool and production never reaches this line.
   const { startEmulator } = await import('../../stripe-emulator/src/server.js');
   const emulator = await startEmulator({ port: emulatorPort, stateFile: path.join(config.dataDir, 'stripe-emulator.json') });
-  return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [emulator.close] };
+  return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [() => emulator.close()] };
 }
 
 /** `print` is for people at a terminal (demo logins, web build); `logger` for everything else. */

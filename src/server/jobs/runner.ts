@@ -88,8 +88,8 @@ export async function runJob(ctx: AppContext, name: string, payload: JobPayload,
 export type JobRunner = {
   boss: PgBoss;
   /** Queues one job and wakes this process's worker for it. */
-  send(name: string, payload?: JobPayload): Promise<string | null>;
-  stop(): Promise<void>;
+  send: (name: string, payload?: JobPayload) => Promise<string | null>;
+  stop: () => Promise<void>;
 };
 
 /**
@@ -132,13 +132,13 @@ export async function startJobs(ctx: AppContext, logger: Logger, options: { sche
   logger.info({ event: 'jobs.started', jobs: Object.keys(table), is_scheduling: isScheduling }, 'jobs started');
   return {
     boss,
-    async send(name, payload = {}) {
+    send: async (name, payload = {}) => {
       const id = await boss.send(name, payload);
       const workerId = workerIds.get(name);
       if (workerId) boss.notifyWorker(workerId);
       return id;
     },
-    async stop() {
+    stop: async () => {
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
       await connection.close();
     },

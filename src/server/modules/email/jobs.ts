@@ -159,7 +159,7 @@ export async function startEmailSender(ctx: EmailContext, logger: Logger, option
   kick(); // whatever was left from before this process started
   return {
     kick,
-    async stop() {
+    stop: async () => {
       isStopped = true;
       clearTimeout(wake);
       await unlisten();
