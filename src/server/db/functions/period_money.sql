@@ -1,6 +1,6 @@
 -- A billing period's money (SPEC §4, §6, §8): the creator pool and what a creator keeps from the period after refunds,
 -- disputes or a repricing. The one authority: record_copy counts against period_pool_cents and writes
--- period_net_cents; the rebalance after a refund (ledger repository, reapplyPeriodNet) rewrites every creator's net
+-- period_net_cents; the rebalance after a refund (ledger repository, reapplyEarningsFactor) rewrites every creator's net
 -- with period_net_cents; reconcile checks the pool with period_pool_cents. No TypeScript restates them; the parity
 -- test (test/record-copy-parity.test.ts) drives them through record_copy and the rebalance.
 -- Applied by migrate() after the migrations, every time (CREATE OR REPLACE): edit here, not in a migration.
