@@ -7,8 +7,18 @@ export type ReconcileReport = { isClean: boolean; checks: { check: string; failu
 
 export type ReconcileInput = { sharePercent: number; paidCap: number };
 
-/** One invariant as a query that returns the rows breaking it. */
-export type ReconcileCheck = { name: string; query: (input: ReconcileInput) => ReturnType<typeof sql>; describe: (row: any) => string };
+/** A row a check's query returned: the columns it selected, as the driver gives them. */
+export type ReconcileRow = Record<string, string | number | null>;
+
+/**
+ * One invariant as a query that returns the rows breaking it. (`describe` is a method so that a check may name the
+ * columns its own query selects: `(r: { id: string; total: string }) => …`.)
+ */
+export type ReconcileCheck = {
+  name: string;
+  query: (input: ReconcileInput) => ReturnType<typeof sql>;
+  describe(row: ReconcileRow): string;
+};
 
 /**
  * The ledger's invariants of SPEC §4. Other modules keep their own (payouts: payoutReconcileChecks); the list that
@@ -119,7 +129,7 @@ export async function reconcileLedger(db: Db, input: ReconcileInput, checks: rea
   const failures: ReconcileFailure[] = [];
   const results = [];
   for (const check of checks) {
-    const rows = rowsOf<Record<string, unknown>>(await db.execute(check.query(input)));
+    const rows = rowsOf<ReconcileRow>(await db.execute(check.query(input)));
     results.push({ check: check.name, failures: rows.length });
     for (const row of rows.slice(0, 20)) failures.push({ check: check.name, detail: check.describe(row) });
   }

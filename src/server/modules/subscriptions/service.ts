@@ -190,7 +190,7 @@ async function fetchStateOf(
       endedElsewhere.push(await fetchStateOf(db, stripe, remote, { withLatestInvoice: false, seen: options.seen }));
     }
   }
-  const latestInvoiceId = options.withLatestInvoice ? idOf(subscription.latest_invoice as string | { id: string } | null) : undefined;
+  const latestInvoiceId = options.withLatestInvoice ? idOf(subscription.latest_invoice) : undefined;
   const latestInvoice = latestInvoiceId ? await stripe.retrieveInvoice(latestInvoiceId) : undefined;
   return { subscription, endedElsewhere, latestInvoice };
 }
@@ -216,7 +216,7 @@ export async function fetchChargeState(stripe: StripeGateway, chargeId: string):
 
 export async function fetchCheckoutState(db: Db, stripe: StripeGateway, sessionId: string): Promise<CheckoutState> {
   const session = await stripe.retrieveCheckoutSession(sessionId);
-  const subscriptionId = idOf(session.subscription as string | Stripe.Subscription | null);
+  const subscriptionId = idOf(session.subscription);
   const memberId = session.client_reference_id ?? session.metadata?.user_id;
   const subscription = subscriptionId
     ? await fetchSubscriptionState(db, stripe, subscriptionId, { withLatestInvoice: true, memberId: isMemberId(memberId) ? memberId : undefined })
@@ -362,7 +362,7 @@ async function recordInvoice(tx: Tx, invoice: Stripe.Invoice, subscription: Subs
   const stored = await storeInvoiceAmounts(tx, { ...invoiceAmountsOf(invoice, subscriptionId, subscription.userId), billingPeriodId: period.id });
   const basisCents = poolBasisOf(stored);
   await updateBillingPeriodInvoice(tx, period.id, {
-    invoiceId: invoice.id!,
+    invoiceId: invoice.id,
     basisCents,
     amountPaidCents: invoice.amount_paid,
     paymentIntentId: paymentIntentOf(invoice),
@@ -386,7 +386,7 @@ async function recordInvoice(tx: Tx, invoice: Stripe.Invoice, subscription: Subs
   }
   if (period.basisCents !== basisCents) await rebalancePeriodEarnings(tx, period.id, sharePercent);
   await noticeInvoiceState(tx, {
-    id: invoice.id!,
+    id: invoice.id,
     userId: subscription.userId,
     status: invoice.status,
     billingReason: invoice.billing_reason,
@@ -401,7 +401,7 @@ async function recordInvoice(tx: Tx, invoice: Stripe.Invoice, subscription: Subs
 function invoiceAmountsOf(invoice: Stripe.Invoice, subscriptionId: string, userId: string): Omit<InvoiceAmounts, 'billingPeriodId'> {
   const { paid_at: paidAt, finalized_at: finalizedAt } = invoice.status_transitions ?? {};
   return {
-    id: invoice.id!,
+    id: invoice.id,
     subscriptionId,
     customerId: idOf(invoice.customer)!,
     userId,
