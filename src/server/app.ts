@@ -69,8 +69,9 @@ const V1_ROUTES = [
 
 /** The app, in three layers: external plugins, then our own (errors, input, observability, the viewer), then the modules. */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = options.logger ?? pino({ level: 'silent' });
   const app = Fastify({
-    loggerInstance: (options.logger ?? pino({ level: 'silent' })) as FastifyBaseLogger,
+    loggerInstance: logger,
     bodyLimit: 256 * 1024,
     // request.ip (rate limits, logs): the socket's address, or with TRUST_PROXY hops the client those proxies saw.
     trustProxy: trustedHops(ctx.config.trustProxyHops),

@@ -45,10 +45,11 @@ export function registerInputGuard(app: FastifyInstance) {
 }
 
 /** Fastify's `frameworkErrors`: a path that is not valid percent-encoded UTF-8, or a too long path parameter. */
-export function rejectBadUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+export function rejectBadUrl(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const [status, message] =
     error.code === 'FST_ERR_BAD_URL' ? [400, UTF8_MESSAGE] : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 'a segment is too long'] : [400, error.message];
-  return sendProblem(reply, {
+  // The reply is sent here; a framework error handler returns nothing (the reply is a thenable, not a result).
+  void sendProblem(reply, {
     type: 'https://flowtab.pro/problems/validation',
     title: 'Invalid request',
     status,

@@ -24,11 +24,13 @@ export type TokenLookup = (
 ) => Promise<{ userId: string; sessionId: string; scopes: readonly TokenScope[]; role: Role; status: 'active' | 'suspended' } | undefined>;
 
 declare module 'fastify' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- augmenting Fastify's interface: only an interface merges
   interface FastifyRequest {
     viewer: Viewer | undefined;
     /** The verified token's claims; on routes that check the session in their own statement, the only identity. */
     sessionClaims: SessionClaims | undefined;
   }
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- augmenting Fastify's interface: only an interface merges
   interface FastifyContextConfig {
     /** The route's own database statement checks the session (the copy: one round trip), so the hook does not. */
     checksSessionInStatement?: boolean;

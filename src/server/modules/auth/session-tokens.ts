@@ -42,7 +42,7 @@ export function createTokenService(secret: string): TokenService {
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
       let claims: { sub?: unknown; sid?: unknown; op?: unknown; iss?: unknown; exp?: unknown };
       try {
-        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
       } catch {
         return undefined;
       }

@@ -31,7 +31,7 @@ export async function enqueueEmail<T extends EmailTemplate>(tx: Tx, input: Email
     userId: input.userId,
     toAddress: input.to,
     template: input.template,
-    data: input.data as Record<string, unknown>,
+    data: input.data,
     subject: subjectOf(input.template, input.data),
   });
   if (id) await notifyOutbox(tx);

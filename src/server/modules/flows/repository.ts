@@ -61,7 +61,7 @@ export async function findFlowByRef(db: Db, ref: string): Promise<FlowWithAuthor
     .from(flows)
     .innerJoin(users, eq(users.id, flows.authorId))
     .where(isUuid ? eq(flows.id, ref) : eq(flows.slug, ref.toLowerCase()));
-  return row as FlowWithAuthor | undefined;
+  return row;
 }
 
 /**
@@ -120,7 +120,7 @@ export async function listPublishedFlows(
       .offset((query.page - 1) * query.page_size),
     db.select({ total: sql<number>`count(*)::int` }).from(flows).innerJoin(users, eq(users.id, flows.authorId)).where(where),
   ]);
-  return { rows: rows as FlowWithAuthor[], total: count?.total ?? 0 };
+  return { rows, total: count?.total ?? 0 };
 }
 
 export async function listTags(db: Db): Promise<{ tag: string; count: number }[]> {

@@ -41,6 +41,7 @@ const httpsUrl = z
 
 // Control characters (other than a bio's line breaks and tabs) never belong in profile text.
 const CONTROL = /\p{Cc}/u;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: the bio refuses them
 const BIO_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 export const profilePatch = z.strictObject({
