@@ -3,9 +3,8 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/client.js';
 import { NotFoundError } from '../../errors.js';
 import { problems } from '../../http/schemas.js';
-import { findOutboxEmail, listOutboxEmails, type OutboxRow } from './repository.js';
 import { htmlPage, outboxIdParams, unsubscribeQuery } from './schemas.js';
-import { findUnsubscribingUser, renderOutboxEmail, unsubscribeFromSummaries } from './service.js';
+import { findDevOutboxEmail, findUnsubscribingUser, listDevOutbox, type OutboxRow, renderOutboxEmail, unsubscribeFromSummaries } from './service.js';
 import { escapeHtml } from './templates.js';
 
 /** The signed unsubscribe link of the optional mails. GET only asks (link scanners follow links); POST unsubscribes. */
@@ -69,7 +68,7 @@ export function emailRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 export function devMailRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/dev/mail', { schema: { hide: true, response: { 200: htmlPage } } }, async (_request, reply) => {
-      const rows = await listOutboxEmails(ctx.db, 200);
+      const rows = await listDevOutbox(ctx.db, 200);
       const mode = ctx.mailer
         ? 'SMTP_URL is set: mails are sent over SMTP; this page lists the outbox.'
         : 'SMTP_URL is not set: mails stay here, in the local outbox (marked “sent” once the sender has handled them); nothing leaves this machine.';
@@ -82,7 +81,7 @@ export function devMailRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     });
 
     app.get('/dev/mail/:id', { schema: { hide: true, params: outboxIdParams, response: { 200: htmlPage } } }, async (request, reply) => {
-      const row = await findOutboxEmail(ctx.db, request.params.id);
+      const row = await findDevOutboxEmail(ctx.db, request.params.id);
       if (!row) throw new NotFoundError('This mail');
       const mail = renderOutboxEmail(row, ctx.config);
       const facts: [string, string][] = [

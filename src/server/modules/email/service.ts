@@ -6,7 +6,7 @@ import { isErasedEmail } from '../users/erasure.js';
 import { findUserById } from '../users/repository.js';
 import { InvalidUnsubscribeTokenError } from './errors.js';
 import { openLinkToken, sealLinkToken } from './link-tokens.js';
-import { insertOutboxEmail, notifyOutbox, type OutboxRow, setWantsSummaryEmails } from './repository.js';
+import { findOutboxEmail, insertOutboxEmail, listOutboxEmails, notifyOutbox, type OutboxRow, setWantsSummaryEmails } from './repository.js';
 import { type EmailData, type EmailTemplate, emailTemplates, isOptionalEmail, type RenderedEmail, renderEmail, subjectOf } from './templates.js';
 
 export type EmailInput<T extends EmailTemplate> = {
@@ -249,6 +249,18 @@ export function isEmailTemplate(name: string): name is EmailTemplate {
 }
 
 /** What a queued mail looks like now: its template and stored data, with this server's links. */
+export type { OutboxRow };
+
+/** The development outbox page (/dev/mail): the latest mails queued, newest first. */
+export async function listDevOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
+  return listOutboxEmails(db, limit);
+}
+
+/** One mail of the development outbox, or undefined. */
+export async function findDevOutboxEmail(db: Db, id: string): Promise<OutboxRow | undefined> {
+  return findOutboxEmail(db, id);
+}
+
 export function renderOutboxEmail(row: OutboxRow, env: EmailEnvironment): RenderedEmail & { headers: Record<string, string> } {
   if (!isEmailTemplate(row.template)) throw new Error(`unknown email template "${row.template}"`);
   const unsubscribeUrl = isOptionalEmail(row.template) && row.userId ? unsubscribeUrlFor(env, row.userId) : undefined;
