@@ -235,7 +235,7 @@ describe('the earnings lifecycle', () => {
       inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
       inTransaction(t.database.db, (tx) => releaseHeldEarnings(tx, { asOf: holdEnds, holdDays: t.config.holdDays })),
     ]);
-    expect(first! + second!).toBeGreaterThanOrEqual(1);
+    expect(first + second).toBeGreaterThanOrEqual(1);
     expect(await creatorBalances(t.database.db, creator.id)).toEqual({ creator_held: 0, creator_available: 14 });
     const [row] = await t.database.db.select().from(periodEarnings).where(and(eq(periodEarnings.creatorId, creator.id)));
     expect(row?.state).toBe('available');

@@ -4,6 +4,7 @@ import { type Logger, pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/server/db/client.js';
 import { findDatabaseUnavailable } from '../src/server/db/errors.js';
+import { rowsOf } from '../src/server/db/rows.js';
 import { copies } from '../src/server/db/schema.js';
 import { jobDefinitions } from '../src/server/jobs/definitions.js';
 import { type JobRunner, runJob, startJobs } from '../src/server/jobs/runner.js';
@@ -178,7 +179,7 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     const opened = await openDatabase({ databaseUrl: server.url, poolSize: 10 });
     await opened.migrate();
     // Closed once by the test itself (to prove no connection leaked), once more by t.close().
-    const close = once(opened.close);
+    const close = once(() => opened.close());
     const database = { ...opened, close };
     // With the Stripe emulator: the webhook sweep asks Stripe for events, as in a real deployment.
     t = await createTestApp({}, { database, stripe: true });
@@ -346,8 +347,8 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     expect(logs.some((l) => l.event === 'payouts.run_enqueued' && l.time > restartedAt)).toBe(true);
     await waitUntil(
       async () => {
-        const listeners = (await t.database.db.execute(sql`select 1 from pg_stat_activity where query ilike 'listen %'`)) as unknown as { rows: unknown[] };
-        return listeners.rows.length > 0;
+        const listeners = rowsOf(await t.database.db.execute(sql`select 1 from pg_stat_activity where query ilike 'listen %'`));
+        return listeners.length > 0;
       },
       { message: 'the outbox listener reconnecting', timeoutMs: 20_000 },
     );

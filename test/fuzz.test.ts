@@ -138,7 +138,7 @@ describe('generated bad input', () => {
           { seed, numRuns: RUNS },
         );
       } catch (error) {
-        throw new Error(`${operation.key}: ${(error as Error).message}\nReplay with FUZZ_SEED=${SEED} (this operation's seed is ${seed}).`);
+        throw new Error(`${operation.key}: ${(error as Error).message}\nReplay with FUZZ_SEED=${SEED} (this operation's seed is ${seed}).`, { cause: error });
       }
       durations.set(operation.key, Date.now() - operationStarted);
     }
@@ -275,7 +275,7 @@ const unknownRef = fc
   .map(({ raw }) => raw);
 
 /** Values no JSON Schema type would confuse: used where a schema accepts none of their types. */
-const TYPED_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -9_007_199_254_740_993, '', 'x', '9'.repeat(400), [], [null], ['a', 1], {}, { nested: { deep: [1] } }];
+const TYPED_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -9_007_199_254_740_992, '', 'x', '9'.repeat(400), [], [null], ['a', 1], {}, { nested: { deep: [1] } }];
 
 function jsonType(value: unknown): string {
   if (value === null) return 'null';

@@ -59,7 +59,7 @@ describe('withdrawal availability', () => {
 });
 
 describe('what a Stripe failure means for the money', () => {
-  const stripeError = (fields: Record<string, unknown>) => Object.assign(new Error(String(fields.message ?? 'x')), fields);
+  const stripeError = (fields: Record<string, unknown> & { message?: string }) => Object.assign(new Error(fields.message ?? 'x'), fields);
 
   it('rejected: Stripe said it did not do it (400, 402, 403, 404)', () => {
     for (const statusCode of [400, 402, 403, 404]) {

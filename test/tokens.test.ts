@@ -169,10 +169,10 @@ describe('personal access tokens', () => {
     const [first, second] = [await createFlow(t, author), await createFlow(t, author)];
     const { token } = await createToken(member, ['flows:copy']);
     // The first use looks the token up (and records its use); then the process remembers it for up to 4 s.
-    expect((await copy(first!.slug, token)).status).toBe(200);
+    expect((await copy(first.slug, token)).status).toBe(200);
     const query = vi.spyOn(t.database.pglite!, 'query');
     try {
-      const copied = await copy(second!.slug, token);
+      const copied = await copy(second.slug, token);
       expect(copied.status).toBe(200);
       const statements = query.mock.calls.map(([text]) => String(text));
       expect(statements).toHaveLength(1);

@@ -85,6 +85,7 @@ export function formatError(error: unknown): string {
   for (let depth = 0; isSerialized(current) && depth <= MAX_CAUSES; depth++) {
     const { type, message, stack, cause, ...fields } = current;
     lines.push(`${depth > 0 ? 'Caused by: ' : ''}${typeof stack === 'string' ? stack : `${type}: ${message}`}`);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- not an object here (those are JSON): a primitive, printed as itself
     for (const [field, fieldValue] of Object.entries(fields)) lines.push(`  ${field}: ${typeof fieldValue === 'object' ? JSON.stringify(fieldValue) : String(fieldValue)}`);
     current = cause;
   }

@@ -52,7 +52,7 @@ export async function startPostgresServer(bin: string): Promise<PostgresServer> 
       await step;
     } catch (error) {
       const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '(no log)';
-      throw new Error(`${what} failed: ${(error as Error).message}\n${log}`);
+      throw new Error(`${what} failed: ${(error as Error).message}\n${log}`, { cause: error });
     }
   };
   const start = () => withLog(pgCommand('pg_ctl', ['start', '-w', '-t', '30', '-D', dataDir, '-l', logFile, '-o', options]), 'pg_ctl start');

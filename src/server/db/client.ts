@@ -78,7 +78,7 @@ function releaseBrokenClients(pool: pg.Pool) {
   const connect = pool.connect.bind(pool);
   const connectAndGuard = async (): Promise<pg.PoolClient> => {
     const client = await connect();
-    const release = client.release;
+    const release = client.release.bind(client);
     let isReleased = false;
     const onBroken = (error?: Error) => client.release(error ?? new Error('Connection ended'));
     client.once('error', onBroken);

@@ -22,7 +22,7 @@ export type StripeLogger = { info(fields: object, message: string): void };
 export function createStripeGateway(settings: StripeSettings, logger?: StripeLogger) {
   const connection = settings.apiBase ? connectionFor(settings.apiBase) : {};
   const stripe = new Stripe(settings.secretKey, {
-    apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion,
+    apiVersion: STRIPE_API_VERSION,
     maxNetworkRetries: settings.maxNetworkRetries ?? 2,
     timeout: settings.timeoutMs ?? 20_000,
     telemetry: false,
@@ -215,7 +215,7 @@ export function idOf(value: string | { id: string } | null | undefined): string 
 
 /** Since 2025 the period lives on the subscription items; older shapes had it on the subscription. */
 export function currentPeriodOf(subscription: Stripe.Subscription): { start: number; end: number } {
-  const item = subscription.items.data[0] as (Stripe.SubscriptionItem & { current_period_start?: number; current_period_end?: number }) | undefined;
+  const item = subscription.items.data[0];
   const legacy = subscription as unknown as { current_period_start?: number; current_period_end?: number };
   const start = item?.current_period_start ?? legacy.current_period_start;
   const end = item?.current_period_end ?? legacy.current_period_end;
