@@ -17,6 +17,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFromEnv(20, 1),
+  DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(2_000, 100),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -55,6 +56,8 @@ export type Config = Readonly<{
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** How long a request waits for a pooled connection before it answers 503. */
+  databaseConnectTimeoutMs: number;
   jwtSecret: string;
   stripe: Readonly<{
     secretKey: string | undefined;
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     dataDir,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir, 'jwt-secret'),
     stripe: Object.freeze({
       secretKey: e.STRIPE_SECRET_KEY,
