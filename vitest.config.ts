@@ -9,5 +9,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // expect.poll waits for a condition (a page showing what the API just did); vitest's default of 1 s is shorter
+    // than a page load on a busy 2-core CI machine running two test files at once.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
   },
 });

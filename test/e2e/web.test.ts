@@ -190,7 +190,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       const [premium] = await api.premiumFlows('maya_research');
       await page.goto(`${stack.url}/flows/${premium!.slug}`);
       await expect.poll(() => page.getByRole('button', { name: /Copy flow/ }).isVisible()).toBe(true);
-      expect(await page.getByTestId('flow-body').evaluate((element) => getComputedStyle(element).userSelect)).toBe('none');
+      // Polled: the body is rendered again once the member's subscription has loaded (a replaced node has no style).
+      await expect.poll(() => page.getByTestId('flow-body').evaluate((element) => getComputedStyle(element).userSelect)).toBe('none');
 
       await page.getByRole('button', { name: /Copy flow/ }).click();
       await expect.poll(() => page.getByTestId('copy-status').textContent()).toBe('Copied · the creator earned $0.07 · 99 paid copies left');
