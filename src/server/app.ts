@@ -20,6 +20,7 @@ import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerWebApp } from './http/web.js';
+import { adminRoutes } from './modules/admin/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { copyRoutes } from './modules/copies/routes.js';
 import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
@@ -65,6 +66,7 @@ const V1_ROUTES = [
   webhookRoutes,
   emailRoutes,
   tokenRoutes,
+  adminRoutes,
 ] as const satisfies readonly ((ctx: AppContext) => FastifyPluginAsyncZod)[];
 
 /** The app, in three layers: external plugins, then our own (errors, input, observability, the viewer), then the modules. */

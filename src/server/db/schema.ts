@@ -43,6 +43,8 @@ export const users = pgTable(
     bio: text('bio'),
     links: jsonb('links').$type<string[]>().notNull().default([]),
     avatarUrl: text('avatar_url'),
+    /** Set by an operator (SPEC §14): payout runs skip the creator and withdrawals are refused (409). */
+    payoutsPaused: boolean('payouts_paused').notNull().default(false),
     /** Set when the member deleted the account: personal data erased, copies and ledger kept (pseudonymous). */
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     ...timestamps,
@@ -143,6 +145,11 @@ export const flows = pgTable(
     /** What callers who may not read the body search: for a premium flow only its title, tags, summary and preview. */
     publicSearchVector: tsvector('public_search_vector').notNull().default(sql`''::tsvector`),
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    /**
+     * Set when an operator took the flow down (SPEC §14): it is not published, and its author cannot publish it
+     * again until an operator restores it.
+     */
+    takenDownAt: timestamp('taken_down_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -154,6 +161,80 @@ export const flows = pgTable(
     index('flows_works_with_idx').using('gin', t.worksWith),
     index('flows_status_created_idx').on(t.status, t.createdAt),
     index('flows_author_idx').on(t.authorId),
+    check('flows_taken_down_check', sql`${t.takenDownAt} is null or ${t.status} <> 'published'`),
+  ],
+);
+
+/** A member's like of a flow (SPEC §15): once per member and flow; flows.like_count follows it. */
+export const flowLikes = pgTable(
+  'flow_likes',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.userId] }), index('flow_likes_user_idx').on(t.userId, t.createdAt)],
+);
+
+export const reportReasons = ['spam', 'copyright', 'harmful', 'broken', 'other'] as const;
+export const reportStatuses = ['open', 'resolved', 'dismissed'] as const;
+export const reportActions = ['none', 'unpublish', 'archive'] as const;
+
+/** A member's report of a flow (SPEC §14): once per member and flow, worked through by operators. */
+export const flowReports = pgTable(
+  'flow_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id),
+    reporterId: uuid('reporter_id')
+      .notNull()
+      .references(() => users.id),
+    reason: text('reason', { enum: reportReasons }).notNull(),
+    details: text('details').notNull().default(''),
+    status: text('status', { enum: reportStatuses }).notNull().default('open'),
+    action: text('action', { enum: reportActions }),
+    resolvedBy: uuid('resolved_by').references(() => users.id),
+    resolution: text('resolution'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('flow_reports_once_per_member_key').on(t.flowId, t.reporterId),
+    index('flow_reports_status_idx').on(t.status, t.createdAt),
+    check('flow_reports_reason_check', sql`${t.reason} in ('spam', 'copyright', 'harmful', 'broken', 'other')`),
+    check('flow_reports_status_check', sql`${t.status} in ('open', 'resolved', 'dismissed')`),
+    check('flow_reports_action_check', sql`${t.action} is null or ${t.action} in ('none', 'unpublish', 'archive')`),
+    check('flow_reports_resolved_check', sql`(${t.status} = 'open') = (${t.resolvedAt} is null)`),
+  ],
+);
+
+/**
+ * What operators did (SPEC §14): written in the same transaction as the change, immutable (a trigger refuses UPDATE
+ * and DELETE). `actor_id` is null for the system (the daily reconcile).
+ */
+export const auditEntries = pgTable(
+  'audit_entries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    actorId: uuid('actor_id').references(() => users.id),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    reason: text('reason').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('audit_entries_created_idx').on(t.createdAt),
+    index('audit_entries_actor_idx').on(t.actorId, t.createdAt),
+    index('audit_entries_target_idx').on(t.targetType, t.targetId, t.createdAt),
   ],
 );
 
@@ -270,6 +351,102 @@ export const invoices = pgTable(
       sql`${t.amountPaidCents} >= 0 and ${t.appliedBalanceCents} >= 0 and ${t.earningsCreditCents} >= 0 and ${t.earningsCreditCents} <= ${t.appliedBalanceCents} and ${t.collectedCents} = ${t.amountPaidCents} + ${t.earningsCreditCents}`,
     ),
   ],
+);
+
+/**
+ * A subscription charge as Stripe last told it (written with the period's losses, SPEC §4): the refunds and disputes
+ * below are what the finance summary reports per month, by Stripe's time.
+ */
+export const charges = pgTable(
+  'charges',
+  {
+    id: text('id').primaryKey(),
+    paymentIntentId: text('payment_intent_id'),
+    invoiceId: text('invoice_id'),
+    billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
+    customerId: text('customer_id'),
+    amountCents: cents('amount_cents').notNull(),
+    refundedCents: cents('refunded_cents').notNull().default(0),
+    stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [index('charges_invoice_idx').on(t.invoiceId), index('charges_period_idx').on(t.billingPeriodId)],
+);
+
+/** One refund of a charge, from Stripe (made in the console, in Stripe's dashboard or by the duplicate rule). */
+export const chargeRefunds = pgTable(
+  'charge_refunds',
+  {
+    id: text('id').primaryKey(),
+    chargeId: text('charge_id')
+      .notNull()
+      .references(() => charges.id),
+    amountCents: cents('amount_cents').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [index('charge_refunds_charge_idx').on(t.chargeId), index('charge_refunds_created_idx').on(t.stripeCreatedAt)],
+);
+
+/** One dispute of a charge, from Stripe. */
+export const chargeDisputes = pgTable(
+  'charge_disputes',
+  {
+    id: text('id').primaryKey(),
+    chargeId: text('charge_id')
+      .notNull()
+      .references(() => charges.id),
+    amountCents: cents('amount_cents').notNull(),
+    status: text('status').notNull(),
+    stripeCreatedAt: timestamp('stripe_created_at', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [index('charge_disputes_charge_idx').on(t.chargeId), index('charge_disputes_created_idx').on(t.stripeCreatedAt)],
+);
+
+/**
+ * A refund asked for in the operator console (SPEC §14). The idempotency key makes a repeated request return the
+ * first result; the Stripe refund is created with the key `admin-refund-<id>`.
+ */
+export const adminRefunds = pgTable(
+  'admin_refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    actorId: uuid('actor_id')
+      .notNull()
+      .references(() => users.id),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    chargeId: text('charge_id').notNull(),
+    amountCents: cents('amount_cents').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+    stripeRefundId: text('stripe_refund_id').unique(),
+    failureReason: text('failure_reason'),
+    ...timestamps,
+  },
+  (t) => [
+    index('admin_refunds_invoice_idx').on(t.invoiceId),
+    index('admin_refunds_created_idx').on(t.createdAt),
+    check('admin_refunds_amount_check', sql`${t.amountCents} > 0`),
+    check('admin_refunds_status_check', sql`${t.status} in ('pending', 'succeeded', 'failed')`),
+  ],
+);
+
+/** Each run of `flowtab reconcile` by the daily job (SPEC §14): the finance summary shows the newest. */
+export const reconcileRuns = pgTable(
+  'reconcile_runs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    isOk: boolean('is_ok').notNull(),
+    failures: jsonb('failures').$type<string[]>().notNull().default([]),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('reconcile_runs_checked_idx').on(t.checkedAt)],
 );
 
 /** How far Stripe's event list has been read and stored (SPEC §6): the sweep always fetches from here. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AccountSuspendedError, SessionEndedError, UnauthorizedError } from '../errors.js';
+import { AccountSuspendedError, ForbiddenError, SessionEndedError, UnauthorizedError } from '../errors.js';
 import {
   hashPersonalToken,
   isPersonalTokenBearer,
@@ -160,4 +160,11 @@ export function requireViewer(request: FastifyRequest): Viewer {
 export function requireSessionClaims(request: FastifyRequest): SessionClaims {
   if (!request.sessionClaims) throw new UnauthorizedError();
   return request.sessionClaims;
+}
+
+/** For the operator console (SPEC §14): guests 401, members 403. */
+export function requireAdmin(request: FastifyRequest): Viewer {
+  const viewer = requireViewer(request);
+  if (viewer.role !== 'admin') throw new ForbiddenError('Only admins can do this.', 'admin-only', 'Admins only');
+  return viewer;
 }
