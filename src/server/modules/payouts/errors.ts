@@ -19,6 +19,13 @@ export class PayoutsNotEnabledError extends ConflictError {
   }
 }
 
+/** An operator paused the creator's payouts (SPEC §14): runs skip them and withdrawals are refused until resumed. */
+export class PayoutsPausedError extends ConflictError {
+  constructor() {
+    super('payouts-paused', 'Payouts are paused', 'Payouts are paused on your account; contact support.');
+  }
+}
+
 export class BelowMinimumError extends ConflictError {
   constructor(availableCents: number, minPayoutCents: number) {
     super('below-minimum', 'Below the payout minimum', `Your available balance (${availableCents} ¢) is below the minimum payout (${minPayoutCents} ¢).`, {

@@ -14,7 +14,8 @@ const uuidList = (ids: string[]): SQL => sql`(${sql.join(
 // ---------------------------------------------------------------------------------------------------------------
 // Creators and their connected accounts
 
-export type PayoutCreator = Pick<typeof users.$inferSelect, 'id' | 'email' | 'username' | 'connectAccountId' | 'payoutsEnabled' | 'stripeCustomerId'>;
+export type PayoutCreator = Pick<typeof users.$inferSelect, 'id' | 'email' | 'username' | 'connectAccountId' | 'payoutsEnabled' | 'payoutsPaused' | 'stripeCustomerId'
+>;
 
 export async function findPayoutCreator(db: Db, userId: string): Promise<PayoutCreator | undefined> {
   const [row] = await db
@@ -24,6 +25,7 @@ export async function findPayoutCreator(db: Db, userId: string): Promise<PayoutC
       username: users.username,
       connectAccountId: users.connectAccountId,
       payoutsEnabled: users.payoutsEnabled,
+      payoutsPaused: users.payoutsPaused,
       stripeCustomerId: users.stripeCustomerId,
     })
     .from(users)
@@ -58,13 +60,14 @@ export async function setPayoutsEnabledByAccount(db: Db, accountId: string, isEn
 
 /**
  * Serializes every movement out of a creator's available balance (payouts, withdrawals, credits). FOR NO KEY UPDATE
- * does not block inserts that reference the user (copies, ledger entries), so copy traffic never waits on it.
+ * does not block inserts that reference the user (copies, ledger entries), so copy traffic never waits on it. A
+ * creator whose payouts an operator paused is not payable (the pause's UPDATE and this lock wait on each other).
  */
 export async function lockPayableCreators(db: Db, creatorIds: string[], options: { skipLocked: boolean }): Promise<string[]> {
   if (creatorIds.length === 0) return [];
   const result = await db.execute(sql`
     select id from users
-     where id in ${uuidList(creatorIds)} and payouts_enabled and connect_account_id is not null
+     where id in ${uuidList(creatorIds)} and payouts_enabled and connect_account_id is not null and not payouts_paused
      order by id
      for no key update ${options.skipLocked ? sql`skip locked` : sql``}`);
   return rowsOf<{ id: string }>(result).map((row) => row.id);
@@ -81,7 +84,8 @@ export async function lockCreator(db: Db, creatorId: string): Promise<boolean> {
 export type PayoutCandidate = { creatorId: string; availableCents: number };
 
 /**
- * Who a run pays: creators with payouts enabled and available ≥ the minimum, one aggregate over the ledger. With
+ * Who a run pays: creators with payouts enabled (and not paused by an operator) and available ≥ the minimum, one
+ * aggregate over the ledger. With
  * `dueHeldAsOf` (dry runs) held earnings whose hold ends by then are counted as if released.
  */
 export async function findPayoutCandidates(
@@ -108,7 +112,7 @@ export async function findPayoutCandidates(
       join users u on u.id = b.creator_id
      where b.available_cents >= ${input.minCents}
        ${input.creatorIds ? sql`and b.creator_id in ${uuidList(input.creatorIds)}` : sql``}
-       and u.payouts_enabled and u.connect_account_id is not null
+       and u.payouts_enabled and u.connect_account_id is not null and not u.payouts_paused
      order by b.creator_id`);
   return rowsOf<{ creator_id: string; available_cents: string | number }>(result).map((row) => ({
     creatorId: row.creator_id,
@@ -139,7 +143,7 @@ export async function reservePayouts(
       insert into payouts (creator_id, amount_cents, kind, run_key, destination_account_id)
       select b.creator_id, b.available, ${input.kind}, ${input.runKey}, u.connect_account_id
         from balance b join users u on u.id = b.creator_id
-       where u.payouts_enabled and u.connect_account_id is not null
+       where u.payouts_enabled and u.connect_account_id is not null and not u.payouts_paused
       on conflict do nothing
       returning id, creator_id, amount_cents
     ),
@@ -281,6 +285,7 @@ export async function raiseReversedCents(db: Db, payoutId: string, reversedTotal
 export type PayoutState = {
   connectAccountId: string | null;
   payoutsEnabled: boolean;
+  payoutsPaused: boolean;
   availableCents: number;
   openPayoutId: string | null;
   hasWithdrawnToday: boolean;
@@ -289,7 +294,7 @@ export type PayoutState = {
 /** Everything the summary decides from, read in one statement. */
 export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKey: string): Promise<PayoutState | undefined> {
   const result = await db.execute(sql`
-    select u.connect_account_id, u.payouts_enabled,
+    select u.connect_account_id, u.payouts_enabled, u.payouts_paused,
            creator_available_cents(u.id) as available,
            (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
            exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today
@@ -297,6 +302,7 @@ export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKe
   const [row] = rowsOf<{
     connect_account_id: string | null;
     payouts_enabled: boolean;
+    payouts_paused: boolean;
     available: string | number;
     open_payout_id: string | null;
     has_withdrawn_today: boolean;
@@ -305,6 +311,7 @@ export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKe
   return {
     connectAccountId: row.connect_account_id,
     payoutsEnabled: row.payouts_enabled,
+    payoutsPaused: row.payouts_paused,
     availableCents: Number(row.available),
     openPayoutId: row.open_payout_id,
     hasWithdrawnToday: row.has_withdrawn_today,

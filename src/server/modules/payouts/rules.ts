@@ -28,6 +28,8 @@ export function connectStatusOf(user: { connectAccountId: string | null; payouts
 export type WithdrawalState = {
   connectAccountId: string | null;
   payoutsEnabled: boolean;
+  /** An operator paused the creator's payouts (SPEC §14). */
+  payoutsPaused?: boolean;
   availableCents: number;
   openPayoutId: string | null;
   hasWithdrawnToday: boolean;
@@ -38,7 +40,8 @@ export function withdrawalAvailability(
   minPayoutCents: number,
   now: Date,
 ): Pick<PayoutSummary, 'can_withdraw' | 'next_withdrawal_at'> {
-  const isEligible = state.payoutsEnabled && state.connectAccountId !== null && state.availableCents >= minPayoutCents && state.openPayoutId === null;
+  const isEligible =
+    state.payoutsEnabled && !state.payoutsPaused && state.connectAccountId !== null && state.availableCents >= minPayoutCents && state.openPayoutId === null;
   return {
     can_withdraw: isEligible && !state.hasWithdrawnToday,
     next_withdrawal_at: state.hasWithdrawnToday ? startOfNextUtcDay(now).toISOString() : null,

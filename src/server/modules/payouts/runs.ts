@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { creatorAccountBalance } from '../ledger/repository.js';
 import { releaseAllHeldEarnings } from '../ledger/service.js';
 import { resumePendingCredits } from './credits.js';
-import { BelowMinimumError, PayoutInProgressError, PayoutsNotEnabledError, WithdrawalLimitError } from './errors.js';
+import { BelowMinimumError, PayoutInProgressError, PayoutsNotEnabledError, PayoutsPausedError, WithdrawalLimitError } from './errors.js';
 import {
   claimPayout,
   findOpenPayout,
@@ -278,6 +278,7 @@ export async function payCreator(ctx: AppContext, input: { creatorId: string; ru
 export async function withdrawNow(ctx: AppContext, viewer: Viewer, log: PayoutLogger = silentLogger): Promise<PayoutView> {
   const user = await findPayoutCreator(ctx.db, viewer.id);
   if (!user) throw new NotFoundError('Your account');
+  if (user.payoutsPaused) throw new PayoutsPausedError();
   const connect = connectStatusOf(user);
   if (connect !== 'enabled') throw new PayoutsNotEnabledError(connect);
   const now = new Date();
@@ -290,6 +291,7 @@ export async function withdrawNow(ctx: AppContext, viewer: Viewer, log: PayoutLo
     const open = await findOpenPayout(ctx.db, user.id);
     if (open) throw new PayoutInProgressError(open.id);
     const fresh = await findPayoutCreator(ctx.db, user.id);
+    if (fresh?.payoutsPaused) throw new PayoutsPausedError();
     if (!fresh?.payoutsEnabled) throw new PayoutsNotEnabledError(fresh?.connectAccountId ? 'onboarding' : 'not_connected');
     throw new BelowMinimumError(await creatorAccountBalance(ctx.db, user.id, 'creator_available'), ctx.config.minPayoutCents);
   }

@@ -20,7 +20,8 @@ export type ConnectStatus = z.infer<typeof connectStatus>;
 export const payoutSummary = z.object({
   connect: z.object({ status: connectStatus, account_id: z.string().nullable() }),
   payouts: z.array(payoutView).describe('newest first, at most 50'),
-  can_withdraw: z.boolean().describe('payouts enabled, available ≥ the minimum, nothing in flight and no withdrawal today'),
+  can_withdraw: z.boolean().describe('payouts enabled and not paused, available ≥ the minimum, nothing in flight and no withdrawal today'),
+  payouts_paused: z.boolean().describe('an operator paused your payouts: runs skip you and withdrawals are refused (contact support)'),
   next_withdrawal_at: isoDate.nullable().describe('when today’s withdrawal is used up: the start of the next UTC day'),
   min_payout_cents: z.number().int(),
 });

@@ -39,6 +39,7 @@ export async function getPayoutSummary(
     connect: { status: connectStatusOf(state), account_id: state.connectAccountId },
     payouts: rows.map(toPayoutView),
     ...withdrawalAvailability(state, minPayoutCents, now),
+    payouts_paused: state.payoutsPaused,
     min_payout_cents: minPayoutCents,
   };
 }
