@@ -104,6 +104,15 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
         )
         .then(logged('stripe.refund.created', { subscription_id: input.subscriptionId, reason: 'duplicate' })),
 
+    /** A refund asked for in the operator console (SPEC §14), once: the key is our admin_refunds row's id. */
+    createAdminRefund: (input: { adminRefundId: string; chargeId: string; amountCents: number }) =>
+      stripe.refunds
+        .create(
+          { charge: input.chargeId, amount: input.amountCents, reason: 'requested_by_customer', metadata: { admin_refund_id: input.adminRefundId } },
+          { idempotencyKey: `admin-refund-${input.adminRefundId}` },
+        )
+        .then(logged('stripe.refund.created', { admin_refund_id: input.adminRefundId, amount_cents: input.amountCents })),
+
     /** Deleting an account ends its live subscription at once (SPEC §13); the key names the account and the subscription. */
     cancelSubscriptionOfDeletedAccount: (input: { userId: string; subscriptionId: string }) =>
       stripe.subscriptions
@@ -124,6 +133,10 @@ export function createStripeGateway(settings: StripeSettings, logger?: StripeLog
     listSubscriptions: (customerId: string) => stripe.subscriptions.list({ customer: customerId, status: 'all', limit: 10 }),
     retrieveInvoice: (id: string) => stripe.invoices.retrieve(id, { expand: ['payments'] }),
     retrieveCharge: (id: string) => stripe.charges.retrieve(id),
+    /** A charge's refunds (the charge object no longer carries them). */
+    listRefundsOfCharge: (chargeId: string) => stripe.refunds.list({ charge: chargeId, limit: 100 }),
+    /** The charges of an invoice's payment intent, newest first (the succeeded one is what a refund takes from). */
+    listChargesOfPaymentIntent: (paymentIntentId: string) => stripe.charges.list({ payment_intent: paymentIntentId, limit: 10 }),
     retrieveDispute: (id: string) => stripe.disputes.retrieve(id),
     listDisputesOfCharge: (chargeId: string) => stripe.disputes.list({ charge: chargeId, limit: 100 }),
     retrieveCheckoutSession: (id: string) => stripe.checkout.sessions.retrieve(id),

@@ -25,6 +25,7 @@ import {
   updateBillingPeriodInvoice,
 } from '../periods/repository.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
+import { upsertCharge, upsertChargeDisputes, upsertChargeRefunds } from './charges-repository.js';
 import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError, NotReadyError } from './errors.js';
 import {
   claimCheckoutSession,
@@ -159,6 +160,8 @@ export type ChargeState = {
   charge: Stripe.Charge;
   /** Its disputes; only a subscription's charge (one with a payment intent) has them asked for. */
   disputes: Stripe.Dispute[];
+  /** Its refunds (the charge object does not carry them); asked for as its disputes are. */
+  refunds: Stripe.Refund[];
 };
 
 export type CheckoutState = { session: Stripe.Checkout.Session; subscription: SubscriptionState | undefined };
@@ -210,8 +213,10 @@ export async function fetchInvoiceState(db: Db, stripe: StripeGateway, invoiceId
 
 export async function fetchChargeState(stripe: StripeGateway, chargeId: string): Promise<ChargeState> {
   const charge = await stripe.retrieveCharge(chargeId);
-  const disputes = idOf(charge.payment_intent) ? (await stripe.listDisputesOfCharge(charge.id)).data : [];
-  return { charge, disputes };
+  const isSubscriptionCharge = idOf(charge.payment_intent) !== undefined;
+  const disputes = isSubscriptionCharge ? (await stripe.listDisputesOfCharge(charge.id)).data : [];
+  const refunds = isSubscriptionCharge ? (await stripe.listRefundsOfCharge(charge.id)).data : [];
+  return { charge, disputes, refunds };
 }
 
 export async function fetchCheckoutState(db: Db, stripe: StripeGateway, sessionId: string): Promise<CheckoutState> {
@@ -442,7 +447,10 @@ function poolBasisOf(invoice: InvoiceRow): number {
 
 const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
 
-/** Refunds and disputes of a period's charge lower its pool; a won dispute gives it back. */
+/**
+ * Refunds and disputes of a period's charge lower its pool; a won dispute gives it back. The charge, its refunds and
+ * its disputes are recorded as Stripe has them now (the finance summary's losses by month).
+ */
 export async function applyChargeState(tx: Tx, state: ChargeState, sharePercent: number) {
   const { charge } = state;
   const paymentIntentId = idOf(charge.payment_intent);
@@ -451,9 +459,13 @@ export async function applyChargeState(tx: Tx, state: ChargeState, sharePercent:
     if (!paymentIntentId) return; // not a subscription charge
     // A duplicate subscription's payment, refunded on purpose: it belongs to no period (SPEC §3).
     const invoice = await findInvoiceByPaymentIntent(tx, paymentIntentId);
-    if (invoice && !invoice.billingPeriodId && (await findSubscription(tx, invoice.subscriptionId))?.duplicateOf) return;
+    if (invoice && !invoice.billingPeriodId && (await findSubscription(tx, invoice.subscriptionId))?.duplicateOf) {
+      await recordCharge(tx, state, { invoiceId: invoice.id, billingPeriodId: null });
+      return;
+    }
     throw new NotReadyError(`no billing period for payment intent ${paymentIntentId} yet`);
   }
+  await recordCharge(tx, state, { invoiceId: period.invoiceId ?? (await findInvoiceByPaymentIntent(tx, paymentIntentId!))?.id ?? null, billingPeriodId: period.id });
   const disputedCents = state.disputes.filter((d) => DISPUTE_LOST_OR_OPEN.has(d.status)).reduce((sum, d) => sum + d.amount, 0);
   const lostCents = Math.min(charge.amount, charge.amount_refunded + disputedCents);
   // Scaled to the period's basis (a charge can be smaller than the invoice total when credit paid part of it),
@@ -461,6 +473,31 @@ export async function applyChargeState(tx: Tx, state: ChargeState, sharePercent:
   const refundedCents = charge.amount > 0 ? Math.min(period.basisCents, Math.ceil((period.basisCents * lostCents) / charge.amount)) : 0;
   await setRefundedCents(tx, period.id, refundedCents);
   await rebalancePeriodEarnings(tx, period.id, sharePercent);
+}
+
+/** The charge with every refund and dispute Stripe has for it (upserts: a replayed event changes nothing). */
+async function recordCharge(tx: Tx, state: ChargeState, link: { invoiceId: string | null; billingPeriodId: string | null }) {
+  const { charge } = state;
+  await upsertCharge(tx, {
+    id: charge.id,
+    paymentIntentId: idOf(charge.payment_intent) ?? null,
+    invoiceId: link.invoiceId,
+    billingPeriodId: link.billingPeriodId,
+    customerId: idOf(charge.customer) ?? null,
+    amountCents: charge.amount,
+    refundedCents: charge.amount_refunded,
+    stripeCreatedAt: new Date(charge.created * 1000),
+  });
+  await upsertChargeRefunds(
+    tx,
+    charge.id,
+    state.refunds.map((r) => ({ id: r.id, amountCents: r.amount, status: r.status ?? 'pending', reason: r.reason ?? null, stripeCreatedAt: new Date(r.created * 1000) })),
+  );
+  await upsertChargeDisputes(
+    tx,
+    charge.id,
+    state.disputes.map((d) => ({ id: d.id, amountCents: d.amount, status: d.status, stripeCreatedAt: new Date(d.created * 1000) })),
+  );
 }
 
 /** The member a subscription's customer belongs to, read only (the customer's link, else the metadata's member). */
