@@ -16,6 +16,13 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return constraint === undefined || (pg.constraint ?? pg.constraint_name) === constraint;
 }
 
+/** A CHECK constraint refused the row (SQLSTATE 23514), optionally a named one. */
+export function isCheckViolation(error: unknown, constraint?: string): boolean {
+  const pg = pgError(error);
+  if (pg?.code !== '23514') return false;
+  return constraint === undefined || (pg.constraint ?? pg.constraint_name) === constraint;
+}
+
 /**
  * SQLSTATE class 22 (data exception: NUL or bad UTF-8 in text, a malformed uuid, a value too long or out of range):
  * the database refused a value, which means input reached it unchecked. Returns the SQLSTATE, or undefined.

@@ -28,7 +28,7 @@ export async function monthlyEarnings(db: Db, creatorId: string) {
 /** Each of the creator's flows with its copies and what they earned (gross, before any refund reversal). */
 export async function flowStats(db: Db, creatorId: string) {
   const result = await db.execute(sql`
-    select f.id, f.slug, f.title, f.status, f.is_premium,
+    select f.id, f.slug, f.title, f.status, f.is_premium, (f.taken_down_at is not null) as taken_down, f.like_count,
            (select coalesce(sum(copies), 0) from flow_copy_counters fc where fc.flow_id = f.id)::bigint as copy_count,
            count(c.id) filter (where c.is_counted)::int as counted_copies,
            coalesce(sum(c.payout_cents), 0)::bigint as earnings_cents
@@ -43,6 +43,8 @@ export async function flowStats(db: Db, creatorId: string) {
     title: row.title as string,
     status: row.status as 'draft' | 'published' | 'archived',
     is_premium: row.is_premium as boolean,
+    taken_down: row.taken_down as boolean,
+    like_count: Number(row.like_count),
     copy_count: Number(row.copy_count),
     counted_copies: Number(row.counted_copies),
     earnings_cents: Number(row.earnings_cents),

@@ -30,6 +30,8 @@ export const creatorFlowsResponse = z.object({
       title: z.string(),
       status: z.enum(['draft', 'published', 'archived']),
       is_premium: z.boolean(),
+      taken_down: z.boolean().describe('an operator took the flow down (SPEC §14): it cannot be published again until an operator restores it'),
+      like_count: z.number().int(),
       copy_count: z.number().int(),
       counted_copies: z.number().int(),
       earnings_cents: z.number().int(),

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 
 export class FlowNotFoundError extends NotFoundError {
   constructor() {
@@ -15,5 +15,16 @@ export class NotFlowAuthorError extends ForbiddenError {
 export class FeatureRequiresAdminError extends ForbiddenError {
   constructor() {
     super('Only admins can feature a flow.', 'admin-only', 'Admins only');
+  }
+}
+
+/** SPEC §14: a flow an operator took down stays unpublished until an operator restores it. */
+export class FlowTakenDownError extends ConflictError {
+  constructor() {
+    super(
+      'flow-taken-down',
+      'Flow taken down',
+      'An operator took this flow down, so it cannot be published again. You can still edit it or keep it as a draft; contact support to have it reviewed and restored.',
+    );
   }
 }

@@ -1,11 +1,12 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
-import { flows, users } from '../../db/schema.js';
+import { flowLikes, flows, users } from '../../db/schema.js';
 import type { FlowListQuery } from './schemas.js';
 
 export type FlowRow = typeof flows.$inferSelect;
-export type FlowWithAuthor = Omit<FlowRow, 'searchVector' | 'publicSearchVector'> & { authorUsername: string; bodyPreview: string };
+export type FlowWithAuthor = Omit<FlowRow, 'searchVector' | 'publicSearchVector'> & { authorUsername: string; bodyPreview: string; likedByMe: boolean };
 
 /** Words become prefix terms ("linked" finds LinkedIn); everything but letters and digits is dropped. */
 export function toPrefixQuery(q: string): string | undefined {
@@ -20,6 +21,28 @@ const exactCopyCount = sql<number>`(select coalesce(sum(c.copies), 0)::bigint fr
 // definition, shared with the public search document.
 const bodyPreview = sql<string>`flow_preview(${flows.body})`;
 const withAuthor = { ...flowColumns, copyCount: exactCopyCount, authorUsername: users.username, bodyPreview };
+
+/**
+ * The flow's columns for a viewer (`viewerId` undefined: a guest): `likedByMe` comes from a LEFT JOIN on the
+ * flow_likes primary key (flow_id, user_id), one index probe per row, never a scan.
+ */
+function selectFlowsFor(db: Db, viewerId: string | undefined) {
+  if (!viewerId) {
+    return db.select({ ...withAuthor, likedByMe: sql<boolean>`false` }).from(flows).innerJoin(users, eq(users.id, flows.authorId)).$dynamic();
+  }
+  return db
+    .select({ ...withAuthor, likedByMe: sql<boolean>`(${flowLikes.userId} is not null)` })
+    .from(flows)
+    .innerJoin(users, eq(users.id, flows.authorId))
+    .leftJoin(flowLikes, and(eq(flowLikes.flowId, flows.id), eq(flowLikes.userId, viewerId)))
+    .$dynamic();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A flow reference is its id or its slug (slugs are lower case). */
+function refersTo(ref: string): SQL {
+  return UUID.test(ref) ? eq(flows.id, ref) : eq(flows.slug, ref.toLowerCase());
+}
 
 export async function insertFlowWithFreeSlug(
   db: Db,
@@ -39,14 +62,23 @@ export async function insertFlowWithFreeSlug(
   throw new Error(`no free slug for ${baseSlug}`);
 }
 
-/** The search documents follow the columns by themselves (a trigger, migration 0005). */
-export async function updateFlow(db: Db, id: string, values: Partial<typeof flows.$inferInsert>): Promise<FlowRow | undefined> {
-  const [row] = await db
-    .update(flows)
-    .set({ ...values, updatedAt: new Date() })
-    .where(eq(flows.id, id))
-    .returning();
-  return row;
+/**
+ * The search documents follow the columns by themselves (a trigger, migration 0005). A flow an operator took down
+ * cannot be published (the CHECK flows_taken_down_check, SPEC §14): that refusal is the answer 'taken_down' (the
+ * statement failed, so the caller's transaction is aborted and must end).
+ */
+export async function updateFlow(db: Db, id: string, values: Partial<typeof flows.$inferInsert>): Promise<FlowRow | 'taken_down' | undefined> {
+  try {
+    const [row] = await db
+      .update(flows)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(flows.id, id))
+      .returning();
+    return row;
+  } catch (error) {
+    if (isCheckViolation(error, 'flows_taken_down_check')) return 'taken_down';
+    throw error;
+  }
 }
 
 /** Dates a flow as if made, edited and published at `at` (demo history: updateFlow would stamp now). */
@@ -54,13 +86,8 @@ export async function setFlowDates(db: Db, id: string, at: Date): Promise<void> 
   await db.update(flows).set({ createdAt: at, updatedAt: at, publishedAt: at }).where(eq(flows.id, id));
 }
 
-export async function findFlowByRef(db: Db, ref: string): Promise<FlowWithAuthor | undefined> {
-  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
-  const [row] = await db
-    .select(withAuthor)
-    .from(flows)
-    .innerJoin(users, eq(users.id, flows.authorId))
-    .where(isUuid ? eq(flows.id, ref) : eq(flows.slug, ref.toLowerCase()));
+export async function findFlowByRef(db: Db, ref: string, viewerId?: string): Promise<FlowWithAuthor | undefined> {
+  const [row] = await selectFlowsFor(db, viewerId).where(refersTo(ref));
   return row;
 }
 
@@ -104,17 +131,17 @@ export async function listPublishedFlows(
         return matched ? [sql`ts_rank(${document}, ${matched}) desc`, desc(flows.createdAt)] : [desc(flows.createdAt)];
       case 'popular':
         return [desc(flows.copyCount), desc(flows.createdAt)];
+      case 'liked':
+        return [desc(flows.likeCount), desc(flows.createdAt)];
       case 'new':
         return [desc(flows.createdAt)];
     }
   })();
 
   const [rows, [count]] = await Promise.all([
-    db
-      .select(withAuthor)
-      .from(flows)
-      .innerJoin(users, eq(users.id, flows.authorId))
+    selectFlowsFor(db, scope.authorId)
       .where(where)
+      // The id last: pages stay stable when every other key ties (equal like counts and times).
       .orderBy(...orderBy, desc(flows.id))
       .limit(query.page_size)
       .offset((query.page - 1) * query.page_size),
@@ -149,4 +176,41 @@ export async function archiveFlowsOfAuthor(db: Db, authorId: string): Promise<nu
     .where(and(eq(flows.authorId, authorId), sql`${flows.status} <> 'archived'`))
     .returning({ id: flows.id });
   return rows.length;
+}
+
+/**
+ * The member likes the flow, if it is published: one row per member and flow (the primary key), so liking twice, or
+ * twenty times at once, is one like; the trigger of migration 0013 keeps flows.like_count in step. Undefined when no
+ * published flow has that reference.
+ */
+export async function insertLike(db: Db, ref: string, userId: string): Promise<{ flowId: string } | undefined> {
+  const [flow] = await db
+    .select({ id: flows.id })
+    .from(flows)
+    .where(and(refersTo(ref), eq(flows.status, 'published')));
+  if (!flow) return undefined;
+  // Insert or nothing, never read-then-write: a second like of the same flow waits for the first and then does nothing.
+  await db.insert(flowLikes).values({ flowId: flow.id, userId }).onConflictDoNothing();
+  return { flowId: flow.id };
+}
+
+/** The member's like goes, if there was one (the trigger lowers like_count); undefined when no published flow has that reference. */
+export async function deleteLike(db: Db, ref: string, userId: string): Promise<{ flowId: string } | undefined> {
+  const [flow] = await db
+    .select({ id: flows.id })
+    .from(flows)
+    .where(and(refersTo(ref), eq(flows.status, 'published')));
+  if (!flow) return undefined;
+  await db.delete(flowLikes).where(and(eq(flowLikes.flowId, flow.id), eq(flowLikes.userId, userId)));
+  return { flowId: flow.id };
+}
+
+/** The flow's like count and whether this member likes it, as the caller's transaction sees them. */
+export async function findLikeState(db: Db, flowId: string, userId: string): Promise<{ likeCount: number; likedByMe: boolean }> {
+  const [row] = await db
+    .select({ likeCount: flows.likeCount, likedByMe: sql<boolean>`(${flowLikes.userId} is not null)` })
+    .from(flows)
+    .leftJoin(flowLikes, and(eq(flowLikes.flowId, flows.id), eq(flowLikes.userId, userId)))
+    .where(eq(flows.id, flowId));
+  return { likeCount: row?.likeCount ?? 0, likedByMe: row?.likedByMe ?? false };
 }

@@ -3,8 +3,8 @@ import type { AppContext } from '../../context.js';
 import { inTransaction } from '../../db/client.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
-import { flowInput, flowListQuery, flowListResponse, flowPatch, flowRefParams, flowSchema, tagsResponse } from './schemas.js';
-import { archiveFlow, createFlow, editFlow, getFlow, getTags, listFlows } from './service.js';
+import { flowInput, flowListQuery, flowListResponse, flowPatch, flowRefParams, flowSchema, likeResponse, tagsResponse } from './schemas.js';
+import { archiveFlow, createFlow, editFlow, getFlow, getTags, likeFlow, listFlows, unlikeFlow } from './service.js';
 
 export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -65,7 +65,8 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security: bearerAuth,
           params: flowRefParams,
           body: flowPatch,
-          response: { 200: flowSchema, ...problems(400, 401, 403, 404) },
+          description: 'Publishing a flow an operator took down (`taken_down`) is 409 `flow-taken-down`.',
+          response: { 200: flowSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
       async (request) => {
@@ -90,6 +91,46 @@ export function flowRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const flow = await inTransaction(ctx.db, (tx) => archiveFlow(tx, viewer, request.params.ref));
         request.log.info({ event: 'flow.archived', flow_id: flow.id }, 'flow archived');
         return flow;
+      },
+    );
+
+    // Likes (SPEC §15) are a member's own act: a login session only. Personal access tokens (flows:read, flows:copy)
+    // are refused with 403 `login-required`, as on every route without a token scope.
+    const likeDescription =
+      'Members only (a login session; personal access tokens are refused). Published flows only: any other reference is 404. Idempotent; answers the flow’s like count and your like after the change.';
+    app.put(
+      '/flows/:ref/like',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Like a flow',
+          description: likeDescription,
+          security: bearerAuth,
+          params: flowRefParams,
+          response: { 200: likeResponse, ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const viewer = requireViewer(request);
+        return inTransaction(ctx.db, (tx) => likeFlow(tx, viewer, request.params.ref));
+      },
+    );
+
+    app.delete(
+      '/flows/:ref/like',
+      {
+        schema: {
+          tags: ['flows'],
+          summary: 'Take back your like',
+          description: likeDescription,
+          security: bearerAuth,
+          params: flowRefParams,
+          response: { 200: likeResponse, ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const viewer = requireViewer(request);
+        return inTransaction(ctx.db, (tx) => unlikeFlow(tx, viewer, request.params.ref));
       },
     );
 

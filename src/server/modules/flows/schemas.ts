@@ -72,6 +72,11 @@ export const flowSchema = z.object({
   status: z.enum(['draft', 'published', 'archived']),
   author: z.object({ id: z.uuid(), username: z.string() }),
   copy_count: z.number().int(),
+  like_count: z.number().int().describe('members who like the flow'),
+  liked_by_me: z.boolean().describe('whether the caller likes it (false for guests)'),
+  taken_down: z
+    .boolean()
+    .describe('an operator took the flow down (SPEC §14): only its author and admins still see it, and it cannot be published again until an operator restores it'),
   created_at: isoDate,
   updated_at: isoDate,
   locked: z.boolean().describe('true when the body is a preview: premium flow, and the caller is not a subscriber'),
@@ -89,8 +94,11 @@ export const flowListQuery = z.strictObject({
   works_with: csv.optional().describe('comma-separated; a flow must work with one of them'),
   premium: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   featured: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  author: z.string().max(32).optional().describe('username'),
-  sort: z.enum(['new', 'popular', 'relevance']).optional().describe('default: relevance with q, otherwise new'),
+  author: z.string().max(32).optional().describe('username (any case): that member’s published flows'),
+  sort: z
+    .enum(['new', 'popular', 'liked', 'relevance'])
+    .optional()
+    .describe('default: relevance with q, otherwise new; liked: most liked first, then newest'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -106,3 +114,10 @@ export const flowListResponse = z.object({
 
 export const flowRefParams = z.object({ ref: z.string().min(1).max(200).describe('flow id or slug') });
 export const tagsResponse = z.object({ items: z.array(z.object({ tag: z.string(), count: z.number().int() })) });
+
+export const likeResponse = z
+  .object({
+    like_count: z.number().int().describe('members who like the flow, after this change'),
+    liked_by_me: z.boolean().describe('true after PUT, false after DELETE'),
+  })
+  .describe('Idempotent: PUT twice is one like, DELETE without a like changes nothing; both answer the current state');

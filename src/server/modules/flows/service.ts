@@ -2,10 +2,13 @@ import type { Db, Tx } from '../../db/client.js';
 import type { Viewer } from '../auth/viewer.js';
 import { requireVerifiedEmail } from '../auth/service.js';
 import { findGoodStandingSubscription } from '../subscriptions/repository.js';
-import { FeatureRequiresAdminError, FlowNotFoundError, NotFlowAuthorError } from './errors.js';
+import { FeatureRequiresAdminError, FlowNotFoundError, FlowTakenDownError, NotFlowAuthorError } from './errors.js';
 import {
+  deleteLike,
   type FlowWithAuthor,
   findFlowByRef,
+  findLikeState,
+  insertLike,
   insertFlowWithFreeSlug,
   listPublishedFlows,
   listTags,
@@ -61,6 +64,9 @@ export function toFlowView(flow: FlowWithAuthor, access: Access): FlowView {
     status: flow.status,
     author: { id: flow.authorId, username: flow.authorUsername },
     copy_count: flow.copyCount,
+    like_count: flow.likeCount,
+    liked_by_me: flow.likedByMe,
+    taken_down: flow.takenDownAt !== null,
     created_at: flow.createdAt.toISOString(),
     updated_at: flow.updatedAt.toISOString(),
     locked: isLocked,
@@ -78,7 +84,7 @@ function isVisibleTo(flow: FlowWithAuthor, viewer: Viewer | undefined): boolean 
 }
 
 export async function getFlow(db: Db, ref: string, viewer: Viewer | undefined): Promise<FlowView> {
-  const flow = await findFlowByRef(db, ref);
+  const flow = await findFlowByRef(db, ref, viewer?.id);
   if (!flow || !isVisibleTo(flow, viewer)) throw new FlowNotFoundError();
   return toFlowView(flow, await resolveAccess(db, viewer));
 }
@@ -125,6 +131,8 @@ export async function createFlow(tx: Tx, viewer: Viewer, input: FlowInput): Prom
 export async function editFlow(tx: Tx, viewer: Viewer, ref: string, patch: FlowPatch): Promise<FlowView> {
   const flow = await findEditableFlow(tx, viewer, ref);
   if (patch.featured !== undefined && viewer.role !== 'admin') throw new FeatureRequiresAdminError();
+  // A taken-down flow is restored by an operator (the admin console), never republished here (SPEC §14).
+  if (patch.status === 'published' && flow.takenDownAt !== null) throw new FlowTakenDownError();
   // Publishing needs the author's proven address (SPEC §13); an admin publishing someone else's flow is moderation.
   if (patch.status === 'published' && flow.status !== 'published' && viewer.id === flow.authorId) {
     await requireVerifiedEmail(tx, viewer.id, 'publish flows');
@@ -143,7 +151,8 @@ export async function editFlow(tx: Tx, viewer: Viewer, ref: string, patch: FlowP
     status: patch.status,
     publishedAt: patch.status === 'published' && !flow.publishedAt ? new Date() : undefined,
   };
-  await updateFlow(tx, flow.id, changes);
+  // The CHECK flows_taken_down_check decides when an operator takes the flow down while this edit runs.
+  if ((await updateFlow(tx, flow.id, changes)) === 'taken_down') throw new FlowTakenDownError();
   return getFlow(tx, flow.id, viewer);
 }
 
@@ -164,6 +173,24 @@ async function findEditableFlow(db: Db, viewer: Viewer, ref: string): Promise<Fl
   if (!flow || !isVisibleTo(flow, viewer)) throw new FlowNotFoundError();
   if (viewer.role !== 'admin' && viewer.id !== flow.authorId) throw new NotFlowAuthorError();
   return flow;
+}
+
+/** PUT /v1/flows/{ref}/like: members like published flows, once each (SPEC §15). */
+export async function likeFlow(tx: Tx, viewer: Viewer, ref: string) {
+  const liked = await insertLike(tx, ref, viewer.id);
+  if (!liked) throw new FlowNotFoundError();
+  return toLikeView(await findLikeState(tx, liked.flowId, viewer.id));
+}
+
+/** DELETE /v1/flows/{ref}/like: the like goes, if there was one. */
+export async function unlikeFlow(tx: Tx, viewer: Viewer, ref: string) {
+  const unliked = await deleteLike(tx, ref, viewer.id);
+  if (!unliked) throw new FlowNotFoundError();
+  return toLikeView(await findLikeState(tx, unliked.flowId, viewer.id));
+}
+
+function toLikeView(state: { likeCount: number; likedByMe: boolean }) {
+  return { like_count: state.likeCount, liked_by_me: state.likedByMe };
 }
 
 export async function getTags(db: Db) {
