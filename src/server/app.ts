@@ -20,7 +20,9 @@ import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerWebApp } from './http/web.js';
+import { registerReconcileMetrics } from './modules/admin/finance/metrics.js';
 import { adminRoutes } from './modules/admin/routes.js';
+import { flowReportRoutes } from './modules/admin/moderation/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { copyRoutes } from './modules/copies/routes.js';
 import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
@@ -59,6 +61,7 @@ const V1_ROUTES = [
   authRoutes,
   userRoutes,
   flowRoutes,
+  flowReportRoutes,
   copyRoutes,
   creatorRoutes,
   payoutRoutes,
@@ -123,6 +126,7 @@ function registerOwnPlugins(app: App, ctx: AppContext) {
   // Before the viewer: /metrics reads its own bearer token (see registerObservability).
   const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerWebhookMetrics(metrics, ctx.db);
+  registerReconcileMetrics(metrics, ctx.db);
   registerViewer(app, {
     tokens: ctx.tokens,
     sessions: ctx.sessions,

@@ -54,6 +54,14 @@ export type EmailData = {
     /** Why, in words a creator can act on (Stripe's failure message); null when unknown. */
     reason: string | null;
   };
+  /** An operator took the author's flow down (SPEC §14): what, why (the report's category, never the reporter), how to appeal. */
+  flow_taken_down: {
+    username: string;
+    flowTitle: string;
+    outcome: 'unpublished' | 'archived';
+    /** The report category it was taken down for; null when an operator acted without a report. */
+    reason: 'spam' | 'copyright' | 'harmful' | 'broken' | 'other' | null;
+  };
   monthly_summary: {
     username: string;
     /** The calendar month summarized, `YYYY-MM` (UTC). */
@@ -65,6 +73,15 @@ export type EmailData = {
     heldCents: number;
     availableCents: number;
     paidCents: number;
+  };
+  /** To every admin when the daily reconcile (or one run from the console) finds broken ledger invariants (SPEC §14). */
+  reconcile_failed: {
+    username: string;
+    runId: number;
+    checkedAt: string;
+    failures: number;
+    /** The first failures, `<check>: <detail>`. */
+    details: string[];
   };
 };
 
@@ -79,11 +96,13 @@ export const emailTemplates = [
   'payout_sent',
   'payout_failed',
   'monthly_summary',
+  'reconcile_failed',
   'verify_email',
   'password_reset',
   'email_change',
   'email_changed',
   'account_deleted',
+  'flow_taken_down',
 ] as const satisfies readonly EmailTemplate[];
 
 /** Mails a member may switch off (with the signed link in their footer). Everything else is transactional. */
@@ -99,11 +118,13 @@ export function isOptionalEmail(template: EmailTemplate): boolean {
     case 'subscription_duplicate_refunded':
     case 'payout_sent':
     case 'payout_failed':
+    case 'reconcile_failed':
     case 'verify_email':
     case 'password_reset':
     case 'email_change':
     case 'email_changed':
     case 'account_deleted':
+    case 'flow_taken_down':
       return false;
   }
 }
@@ -236,6 +257,29 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
             hi(d.username),
             p('As you asked, we deleted your Flowtab.Pro account: your sessions are ended, your flows are archived, your subscription is cancelled and your email address, username and profile are erased.'),
             p('We keep the accounting records the law and our creators need (copies, earnings and payouts), without your name or address. This is the last mail we send you.'),
+          ],
+        },
+      };
+    }
+    case 'flow_taken_down': {
+      const d = mail.data;
+      const why: Record<NonNullable<typeof d.reason>, string> = {
+        spam: 'it was reported as spam',
+        copyright: 'it was reported as copying someone else’s work without permission',
+        harmful: 'it was reported as harmful',
+        broken: 'it was reported as not working',
+        other: 'it was reported for breaking the library’s rules',
+      };
+      const state = d.outcome === 'archived' ? 'archived it' : 'moved it back to your drafts';
+      return {
+        subject: `Your flow “${d.flowTitle}” was taken down`,
+        body: {
+          heading: 'Your flow was taken down',
+          blocks: [
+            hi(d.username),
+            p(`An operator reviewed your flow “${d.flowTitle}” and took it off the library: ${d.reason ? why[d.reason] : 'it does not follow the library’s rules'}. We ${state}.`),
+            p('It stays in your account, with its copies and the earnings they made, but it cannot be published again until an operator restores it.'),
+            p('If you think this is a mistake, reply to this mail: support reads every reply and will look at the flow again.'),
           ],
         },
       };
@@ -402,6 +446,23 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
               ],
             },
             { kind: 'button', label: 'See your earnings', url: url('/creator') },
+          ],
+        },
+      };
+    }
+    case 'reconcile_failed': {
+      const d = mail.data;
+      const shown = d.details.length < d.failures ? ` (the first ${d.details.length} below)` : '';
+      return {
+        subject: `Flowtab.Pro reconcile failed: ${d.failures} broken ${d.failures === 1 ? 'invariant' : 'invariants'}`,
+        body: {
+          heading: 'The ledger does not reconcile',
+          blocks: [
+            hi(d.username),
+            p(`The reconcile run of ${day(d.checkedAt)} (run ${d.runId}) found ${d.failures} broken ${d.failures === 1 ? 'invariant' : 'invariants'}${shown}. Payouts and balances may be wrong until it is fixed.`),
+            { kind: 'list', items: d.details },
+            p('Run `flowtab reconcile` for the full report. Once it is fixed, run reconcile again from the console: the finance page shows the newest run.'),
+            { kind: 'button', label: 'Open the finance console', url: url('/admin/finance') },
           ],
         },
       };
