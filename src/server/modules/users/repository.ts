@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rowsOf } from '../../db/rows.js';
 import {
   billingPeriods,
   copies,
@@ -33,6 +34,50 @@ export async function findUserByLogin(db: Db, login: string): Promise<UserRow | 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row;
+}
+
+/**
+ * A member's public profile (SPEC §15) by username, in any case, with the totals of their published flows; undefined
+ * for an unknown, deleted or suspended account. The copies are the exact sum of the sharded counters, as on a flow.
+ */
+export async function findPublicProfile(db: Db, username: string) {
+  const result = await db.execute(sql`
+    select u.username, u.display_name, u.bio, u.links, u.avatar_url, u.created_at,
+           coalesce(p.flows_count, 0)::int as flows_count,
+           coalesce(p.total_copies, 0)::bigint as total_copies,
+           coalesce(p.total_likes, 0)::bigint as total_likes
+      from ${users} u
+      left join lateral (
+        select count(*) as flows_count,
+               sum((select coalesce(sum(c.copies), 0) from flow_copy_counters c where c.flow_id = f.id)) as total_copies,
+               sum(f.like_count) as total_likes
+          from ${flows} f
+         where f.author_id = u.id and f.status = 'published'
+      ) p on true
+     where lower(u.username) = lower(${username}) and u.deleted_at is null and u.status = 'active'`);
+  const [row] = rowsOf<{
+    username: string;
+    display_name: string | null;
+    bio: string | null;
+    links: string[];
+    avatar_url: string | null;
+    created_at: Date | string;
+    flows_count: number;
+    total_copies: number | string;
+    total_likes: number | string;
+  }>(result);
+  if (!row) return undefined;
+  return {
+    username: row.username,
+    displayName: row.display_name,
+    bio: row.bio,
+    links: row.links,
+    avatarUrl: row.avatar_url,
+    joinedAt: new Date(row.created_at),
+    flowsCount: Number(row.flows_count),
+    totalCopies: Number(row.total_copies),
+    totalLikes: Number(row.total_likes),
+  };
 }
 
 export async function hasPublishedFlow(db: Db, userId: string): Promise<boolean> {

@@ -12,9 +12,11 @@ import {
   emailChangeResponse,
   passwordChangeBody,
   profilePatch,
+  publicProfileSchema,
+  usernameParams,
   userSchema,
 } from './schemas.js';
-import { deleteAccount, exportAccount, getCurrentUser, prepareAccountDeletion, updateMyProfile } from './service.js';
+import { deleteAccount, exportAccount, getCurrentUser, getPublicProfile, prepareAccountDeletion, updateMyProfile } from './service.js';
 
 export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   // Routes that check a password or send mail: per client address, like logging in.
@@ -31,6 +33,23 @@ export function userRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => getCurrentUser(ctx.db, requireViewer(request)),
+    );
+
+    // Registered after /users/me: Fastify prefers the static route, so "me" is never looked up as a username.
+    app.get(
+      '/users/:username',
+      {
+        config: { tokenScope: 'flows:read' },
+        schema: {
+          tags: ['accounts'],
+          summary: 'A member’s public profile, with the totals of their published flows',
+          description:
+            'Public. The username matches in any case. Unknown, deleted and suspended accounts are 404 alike. Their flows: GET /v1/flows?author={username}.',
+          params: usernameParams,
+          response: { 200: publicProfileSchema, ...problems(404) },
+        },
+      },
+      async (request) => getPublicProfile(ctx.db, request.params.username),
     );
 
     app.patch(

@@ -21,6 +21,22 @@ export const userSchema = z.object({
 });
 export type UserView = z.input<typeof userSchema>;
 
+export const usernameParams = z.object({ username: z.string().min(1).max(64).describe('username, in any case') });
+
+/** GET /v1/users/{username} (SPEC §15): what anyone may see of a member. */
+export const publicProfileSchema = z.object({
+  username: z.string().describe('as the member spelled it'),
+  display_name: z.string().nullable(),
+  bio: z.string().nullable(),
+  links: z.array(z.string()).describe('https URLs'),
+  avatar_url: z.string().nullable(),
+  joined_at: isoDate,
+  flows_count: z.number().int().describe('published flows'),
+  total_copies: z.number().int().describe('copies of their published flows, ever'),
+  total_likes: z.number().int().describe('likes of their published flows'),
+});
+export type PublicProfileView = z.input<typeof publicProfileSchema>;
+
 /** https only (no javascript:, data: or http: in a profile), a host with a dot, no credentials, no spaces. */
 export function isHttpsUrl(value: string): boolean {
   if (/[\s\p{Cc}]/u.test(value)) return false;

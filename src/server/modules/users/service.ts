@@ -27,11 +27,12 @@ import {
   findUserById,
   hasPublishedFlow,
   lockUser,
+  findPublicProfile,
   redactMailsOf,
   updateProfile,
   type UserRow,
 } from './repository.js';
-import type { AccountExport, ProfilePatch, UserView } from './schemas.js';
+import type { AccountExport, ProfilePatch, PublicProfileView, UserView } from './schemas.js';
 
 export function toUserView(user: UserRow, isCreator: boolean, pendingEmail: string | null = null): UserView {
   return {
@@ -60,6 +61,23 @@ export async function getCurrentUser(db: Db, viewer: Viewer): Promise<UserView> 
   const user = await findLiveAccount(db, viewer.id);
   const [isCreator, pending] = await Promise.all([hasPublishedFlow(db, user.id), findPendingEmailChange(db, user.id)]);
   return toUserView(user, isCreator, pending?.newEmail ?? null);
+}
+
+/** The public profile; deleted and suspended accounts are hidden (404), as unknown ones are. */
+export async function getPublicProfile(db: Db, username: string): Promise<PublicProfileView> {
+  const profile = await findPublicProfile(db, username);
+  if (!profile) throw new NotFoundError('The member');
+  return {
+    username: profile.username,
+    display_name: profile.displayName,
+    bio: profile.bio,
+    links: profile.links,
+    avatar_url: profile.avatarUrl,
+    joined_at: profile.joinedAt.toISOString(),
+    flows_count: profile.flowsCount,
+    total_copies: profile.totalCopies,
+    total_likes: profile.totalLikes,
+  };
 }
 
 /** PATCH /v1/users/me: only the fields sent change; null removes one. */
