@@ -15,6 +15,7 @@ import type {
   FlowDraft,
   FlowList,
   FlowQuery,
+  FlowReport,
   HostedPage,
   MyCopies,
   NewApiToken,
@@ -23,6 +24,7 @@ import type {
   PendingEmailChange,
   ProfileChanges,
   RegisterResponse,
+  ReportInput,
   Subscription,
   TagCount,
   TokenResponse,
@@ -58,6 +60,7 @@ export const api = {
   archiveFlow: (id: string) => request<Flow>('DELETE', `/v1/flows/${ref(id)}`),
 
   copyFlow: (slugOrId: string) => request<CopyResult>('POST', `/v1/flows/${ref(slugOrId)}/copy`),
+  reportFlow: (slugOrId: string, body: ReportInput) => request<FlowReport>('POST', `/v1/flows/${ref(slugOrId)}/reports`, { body }),
   myCopies: ({ signal }: Signal = {}) => request<MyCopies>('GET', '/v1/copies/me', { signal }),
 
   subscription: ({ signal }: Signal = {}) => request<Subscription>('GET', '/v1/subscriptions/me', { signal }),

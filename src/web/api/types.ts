@@ -7,6 +7,7 @@ import type { registerResponse, tokenResponse } from '../../server/modules/auth/
 import type { copyResponse, myCopiesResponse } from '../../server/modules/copies/schemas.js';
 import type { creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
 import type { flowInput, flowListResponse, FlowPatch, FlowView } from '../../server/modules/flows/schemas.js';
+import type { reportBody, reportResponse } from '../../server/modules/admin/moderation/schemas.js';
 import type {
   applyToSubscriptionResponse,
   connectResponse,
@@ -79,3 +80,8 @@ export type Problem = {
 export type ApiToken = z.input<typeof tokenView>;
 export type NewApiToken = z.input<typeof createTokenBody>;
 export type CreatedApiToken = z.input<typeof createdTokenResponse>;
+
+/** A member's report of a flow (SPEC §14): once per member and flow (409 `already-reported` after that). */
+export type ReportInput = z.input<typeof reportBody>;
+export type ReportReason = ReportInput['reason'];
+export type FlowReport = z.input<typeof reportResponse>;

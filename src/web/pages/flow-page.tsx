@@ -4,6 +4,7 @@ import { CopyButton } from '../components/copy-button.js';
 import { LockIcon } from '../components/icons.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { PremiumBadge } from '../components/premium-badge.js';
+import { ReportFlowAction } from '../components/report-flow-dialog.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { formatDate, plural } from '../lib/format.js';
 import { Markdown } from '../lib/markdown.js';
@@ -97,6 +98,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
         <aside className="flow-aside">
           {!flow.locked && <CopyButton flow={flow} />}
           <FlowFacts flow={flow} />
+          <ReportFlowAction flow={flow} />
         </aside>
       </div>
     </article>
