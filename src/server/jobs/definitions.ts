@@ -1,3 +1,4 @@
+import { runDailyReconcile } from '../modules/admin/finance/jobs.js';
 import { refreshFlowCopyCounts } from '../modules/copies/repository.js';
 import { drainDueEmails, enqueueMonthlySummaries } from '../modules/email/jobs.js';
 import { releaseAllHeldEarnings } from '../modules/ledger/service.js';
@@ -93,6 +94,14 @@ export const jobDefinitions = {
     queue: periodic,
     pollingIntervalSeconds: 10,
     handler: (_, { ctx, logger }) => settleDuplicateSubscriptions(ctx, logger),
+  }),
+  // Every ledger invariant, daily (SPEC §14): a reconcile_runs row (the /metrics gauge flowtab_reconcile_failures and
+  // the console read the newest), admins mailed on failure. Twice: each run is its own row; mails keyed by day and checks.
+  'finance.reconcile': defineJob({
+    schedule: () => '17 5 * * *',
+    queue: periodic,
+    pollingIntervalSeconds: 60,
+    handler: (_, { ctx, logger }) => runDailyReconcile(ctx, logger),
   }),
   // Ended rate-limit windows (they count as absent anyway). Twice: delete ... FOR UPDATE SKIP LOCKED.
   'rate_limits.sweep': defineJob({
