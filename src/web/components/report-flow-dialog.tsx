@@ -115,7 +115,7 @@ function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Ou
       {result ? (
         <div className="report-dialog-body">
           <h2 id={`${id}-title`}>{result === 'reported' ? 'Thanks for the report' : 'Already reported'}</h2>
-          <p className="notice notice-success" role="status">
+          <p className={result === 'reported' ? 'notice notice-success' : 'notice notice-info'} role="status">
             {result === 'reported' ? 'Thanks — an operator will look at it.' : 'You already reported this flow. An operator will look at it.'}
           </p>
           <div className="actions report-dialog-actions">
@@ -134,7 +134,10 @@ function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Ou
               id={`${id}-reason`}
               value={reason}
               required
-              onChange={(event) => setReason(event.target.value as ReportReason | '')}
+              onChange={(event) => {
+                setReason(event.target.value as ReportReason | '');
+                setErrors({});
+              }}
               aria-invalid={reasonError ? true : undefined}
               aria-describedby={reasonError ? `${id}-reason-error` : undefined}
             >
@@ -159,7 +162,10 @@ function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Ou
               value={details}
               maxLength={MAX_DETAILS}
               required={reason === 'other'}
-              onChange={(event) => setDetails(event.target.value)}
+              onChange={(event) => {
+                setDetails(event.target.value);
+                if (detailsError) setErrors({ ...errors, details: undefined });
+              }}
               aria-invalid={detailsError ? true : undefined}
               aria-describedby={detailsError ? `${id}-details-error` : `${id}-details-hint`}
             />
