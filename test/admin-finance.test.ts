@@ -1,6 +1,7 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chargeDisputes, chargeRefunds, invoices, ledgerEntries } from '../src/server/db/schema.js';
+import { billingPeriods, chargeDisputes, chargeRefunds, invoices, ledgerEntries, subscriptions } from '../src/server/db/schema.js';
+import { toCsv } from '../src/server/modules/admin/finance/csv.js';
 import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createAdmin, createMember, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -203,6 +204,35 @@ describe('GET /v1/admin/finance/summary, months.csv and ledger.csv', () => {
     expect(parseCsv((await get(`/v1/admin/finance/ledger.csv?month=${previous}`, admin.token)).body)).toHaveLength(1);
   });
 
+  it('months.csv runs from the first month with data to the current one, each row the summary of its month', async () => {
+    // An unpaid period that started three months ago (Stripe's time): its pool counts in that month, nothing else.
+    const now = new Date();
+    const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 3, 5));
+    const id = `sub_old_${Date.now()}`;
+    await t.database.db.insert(subscriptions).values({
+      id,
+      userId: member.id,
+      customerId: `cus_old_${Date.now()}`,
+      status: 'incomplete_expired',
+      currentPeriodStart: periodStart,
+      currentPeriodEnd: new Date(periodStart.getTime() + 30 * 86_400_000),
+      planAmountCents: 1000,
+    });
+    await t.database.db
+      .insert(billingPeriods)
+      .values({ subscriptionId: id, userId: member.id, periodStart, periodEnd: new Date(periodStart.getTime() + 30 * 86_400_000), basisCents: 1000 });
+
+    const months = records((await get('/v1/admin/finance/months.csv', admin.token)).body);
+    const monthAt = (back: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString().slice(0, 7);
+    expect(months.map((r) => r.month)).toEqual([monthAt(3), monthAt(2), monthAt(1), monthAt(0)]);
+    expect(months[0]).toMatchObject({ pool_cap_cents: '700', creator_earnings_cents: '0', pool_utilization: '0', new_subscribers: '0', collected_cents: '0', platform_net_cents: '0' });
+    expect(months[1]).toMatchObject({ pool_cap_cents: '0', active_subscribers: '0', available_cents: '0' });
+    for (const row of months) {
+      const { liabilities, reconcile: _reconcile, ...figures } = (await get(`/v1/admin/finance/summary?month=${row.month}`, admin.token)).body;
+      expect(row).toEqual(Object.fromEntries(Object.entries({ ...figures, ...liabilities }).map(([k, v]) => [k, String(v)])));
+    }
+  });
+
   it('answers 400 for a month that is not YYYY-MM', async () => {
     for (const month of ['2026-13', '2026-00', '2026-1', 'december', '1969-12', '2026-12-01', '']) {
       for (const path of ['summary', 'ledger.csv']) {
@@ -224,5 +254,30 @@ describe('GET /v1/admin/finance/summary, months.csv and ledger.csv', () => {
       expect((await t.request(request)).status, request.url).toBe(401);
       expect((await t.request({ ...request, token: member.token })).status, request.url).toBe(403);
     }
+  });
+});
+
+describe('the CSV writer', () => {
+  it('quotes as RFC 4180 says and guards cells a spreadsheet would run as formulas', () => {
+    const csv = toCsv(['name', 'amount_cents'], [
+      ['=HYPERLINK("http://evil")', -500],
+      ['+1', 0],
+      ['-2', null],
+      ['@SUM(A1)', 7],
+      ['a,b', 1],
+      ['line\nbreak', 2],
+      ['plain', 3],
+    ]);
+    expect(csv).toBe(
+      'name,amount_cents\r\n' +
+        `"'=HYPERLINK(""http://evil"")",-500\r\n` +
+        "'+1,0\r\n" +
+        "'-2,\r\n" +
+        "'@SUM(A1),7\r\n" +
+        '"a,b",1\r\n' +
+        '"line\nbreak",2\r\n' +
+        'plain,3\r\n',
+    );
+    expect(parseCsv(csv)[1]).toEqual([`'=HYPERLINK("http://evil")`, '-500']);
   });
 });
