@@ -180,7 +180,7 @@ describe('GET /v1/admin/audit', () => {
   });
 
   it('answers 400 to a malformed date, page or unknown parameter (never 500)', async () => {
-    for (const query of ['?from=yesterday', '?to=2026-13-01', '?from=2026-01-01T10:00', '?page=0', '?page_size=101', '?user=x', '?actor=']) {
+    for (const query of ['?from=yesterday', '?to=2026-13-01', '?from=2026-01-01T10:00', '?from=0000-01-01', '?to=9999-12-31', '?from=2026-02-30', '?page=0', '?page_size=101', '?user=x', '?actor=']) {
       const response = await getAudit(query);
       expect(response.status, query).toBe(400);
     }

@@ -3,7 +3,13 @@ import { isoDate } from '../../../http/schemas.js';
 
 // The audit log (SPEC §14): GET /v1/admin/audit (paged, newest first) and GET /v1/admin/audit.csv (the same filters).
 
-const dateOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+/** A date or an instant the database can compare with (years 1970 to 9998, so a whole-day `to` stays in range). */
+const dateOrTime = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .refine((value) => {
+    const time = Date.parse(value);
+    return time >= 0 && time < Date.UTC(9999, 0, 1);
+  }, 'must be between 1970 and 9998');
 
 export const auditFilterQuery = z.strictObject({
   actor: z.string().trim().min(1).max(200).optional().describe('the acting admin: their id or username, or `system` for the jobs’ entries'),
