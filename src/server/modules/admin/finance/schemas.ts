@@ -61,5 +61,6 @@ export const reconcileBody = z
   .optional();
 
 export const reconcileResult = reconcileRunView.extend({ mailed: count.describe('Admins mailed by this run (0 when it passed or they were already told)') });
+export type ReconcileResult = z.infer<typeof reconcileResult>;
 
 export const csvFile = z.string().describe('text/csv (RFC 4180), with a header row');
