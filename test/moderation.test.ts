@@ -103,6 +103,18 @@ describe('POST /v1/flows/{ref}/reports', () => {
     expect(other.body.details).toHaveLength(2_000);
   });
 
+  it('limits a member to 20 reports a minute (429)', async () => {
+    const author = await createMember(t);
+    const targets = await Promise.all(Array.from({ length: 21 }, () => createFlow(t, author)));
+    const reporter = await createMember(t);
+    for (const target of targets.slice(0, 20)) expect((await report(reporter, target.id)).status).toBe(201);
+    const refused = await report(reporter, targets[20]!.id);
+    expect(refused.status).toBe(429);
+    expect(await reportRowsOf(targets[20]!.id)).toHaveLength(0);
+    // Another member still may.
+    expect((await report(member, targets[20]!.id)).status).toBe(201);
+  });
+
   it.runIf(process.env.DATABASE_URL)('ten reports at once by one member make exactly one row (PostgreSQL)', async () => {
     const { flow } = await publishedFlow();
     const reporter = await createMember(t);
@@ -191,6 +203,9 @@ describe('PATCH /v1/admin/reports/{id}', () => {
     expect(own.body.status).toBe('draft');
     const [row] = await t.database.db.select().from(flows).where(eq(flows.id, flow.id));
     expect(row!.takenDownAt).toBeInstanceOf(Date);
+    // Its author cannot publish it again (the flows module refuses; only an operator restores it).
+    const republish = await t.request({ method: 'PATCH', url: `/v1/flows/${flow.id}`, token: author.token, payload: { status: 'published' } });
+    expect(republish.status).toBe(409);
 
     // The other open report is resolved with it.
     const reports = await reportRowsOf(flow.id);
