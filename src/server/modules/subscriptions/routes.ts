@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
-import { checkoutResponse, mySubscriptionResponse, portalResponse } from './schemas.js';
+import { getPublicConfig } from './public-config-service.js';
+import { checkoutResponse, mySubscriptionResponse, portalResponse, publicConfigResponse } from './schemas.js';
 import { getMySubscription, openPortal, startCheckout } from './service.js';
 
 export function subscriptionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -36,6 +37,24 @@ export function subscriptionRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => openPortal(ctx, requireViewer(request)),
+    );
+
+    app.get(
+      '/config/public',
+      {
+        config: { tokenScope: 'flows:read' },
+        schema: {
+          tags: ['subscriptions'],
+          summary: 'The price and the economics the web app shows (never hard-coded there)',
+          description: 'Public and cacheable for 5 minutes (30 seconds while the price is unknown).',
+          response: { 200: publicConfigResponse },
+        },
+      },
+      async (request, reply) => {
+        const view = await getPublicConfig(ctx);
+        if (view.price_cents === null && ctx.billing.priceId) request.log.warn({ event: 'config.price_unavailable', price_id: ctx.billing.priceId }, 'price unavailable');
+        return reply.header('cache-control', view.price_cents === null ? 'public, max-age=30' : 'public, max-age=300').send(view);
+      },
     );
 
     app.get(

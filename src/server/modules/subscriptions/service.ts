@@ -121,6 +121,7 @@ export async function getMySubscription(ctx: AppContext, viewer: Viewer): Promis
     cancel_at_period_end: subscription?.cancelAtPeriodEnd ?? false,
     copies_this_month: period?.copiesCount ?? 0,
     copies_remaining: isSubscriber ? paidCopiesRemaining(economics, period?.countedCopies ?? 0) : 0,
+    paid_copies_used: isSubscriber ? (period?.countedCopies ?? 0) : 0,
     paid_copies_per_period: economics.paidCopiesPerPeriod,
     copy_limit_per_period: economics.copyLimitPerPeriod,
   };
