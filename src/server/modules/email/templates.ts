@@ -461,8 +461,8 @@ function contentOf<T extends EmailTemplate>(template: T, data: EmailData[T], lin
             hi(d.username),
             p(`The reconcile run of ${day(d.checkedAt)} (run ${d.runId}) found ${d.failures} broken ${d.failures === 1 ? 'invariant' : 'invariants'}${shown}. Payouts and balances may be wrong until it is fixed.`),
             { kind: 'list', items: d.details },
-            p('Run `flowtab reconcile` for the full report. Once it is fixed, run reconcile again from the console: the finance page shows the newest run.'),
-            { kind: 'button', label: 'Open the finance console', url: url('/admin/finance') },
+            p('Run `flowtab reconcile` for the full report. Once it is fixed, run reconcile again from the operator console, whose overview shows the newest run.'),
+            { kind: 'button', label: 'Open the operator console', url: url('/admin') },
           ],
         },
       };
