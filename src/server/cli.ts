@@ -58,7 +58,8 @@ async function main(argv: string[]) {
       refuseProduction('seed', 'create real accounts instead (`flowtab admin create` for an admin)');
       return withContext(async (ctx) => {
         await ctx.database.migrate();
-        const result = await seedDemoData(ctx.db, { economics: ctx.config.economics, force: values.force });
+        const payouts = { holdDays: ctx.config.holdDays, minPayoutCents: ctx.config.minPayoutCents };
+        const result = await seedDemoData(ctx.db, { economics: ctx.config.economics, payouts, force: values.force });
         console.log(result.created ? 'Demo data created.' : 'The database already has users: nothing seeded (use --force to add the demo anyway).');
         printLogins(result.logins);
       });

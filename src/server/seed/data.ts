@@ -50,6 +50,63 @@ export const demoSubscriber: { email: string; username: string; password: string
   password: 'flowtab-demo',
 };
 
+/** The operator: logs in to the console at /admin (SPEC §14). */
+export const demoAdmin: { email: string; username: string; password: string } = {
+  email: 'admin@demo.flowtab.pro',
+  username: 'demo_admin',
+  password: 'flowtab-demo',
+};
+
+export type SeedReport = {
+  flow: string; // a SeedFlow title
+  reporter: string; // a demo reader's username
+  reason: 'spam' | 'copyright' | 'harmful' | 'broken' | 'other';
+  details: string;
+  /** Decided by the demo admin; open when absent. */
+  decision?: { status: 'resolved' | 'dismissed'; reason: string };
+};
+
+/** Members' reports for the console's moderation queue: open ones of different kinds, and one already resolved. */
+export const demoReports: SeedReport[] = [
+  {
+    flow: 'Kayak Flexible Date Flight Search',
+    reporter: 'demo_reader04',
+    reason: 'broken',
+    details: 'Kayak moved the flexible-dates grid behind a "Flexible" tab; step 3 no longer finds it.',
+  },
+  {
+    flow: 'Personalized LinkedIn Outreach Drafts',
+    reporter: 'demo_reader09',
+    reason: 'spam',
+    details: 'The template pushes a paid course link in every message it drafts.',
+  },
+  {
+    flow: 'Google Docs Contract Change Summary',
+    reporter: 'demo_reader12',
+    reason: 'copyright',
+    details: 'Large parts of the prompt match a checklist from a law firm blog, word for word.',
+  },
+  {
+    flow: 'Rental Listing Scam and Value Check',
+    reporter: 'demo_reader17',
+    reason: 'other',
+    details: 'It tells the agent to message landlords without asking me first.',
+  },
+  {
+    flow: 'Reddit Sentiment Digest for a Product',
+    reporter: 'demo_reader02',
+    reason: 'broken',
+    details: 'Old Reddit links in step 2 redirect to the new site and the agent loops.',
+    decision: { status: 'resolved', reason: 'The author updated step 2 for the new Reddit layout; checked it works.' },
+  },
+];
+
+/** Console actions of the demo admin's past: each goes through the console's own service, with its audit entry. */
+export const demoConsoleActions = {
+  featured: { flow: 'Meeting Notes to Notion Action Items', reason: 'Staff pick for December: the most copied new flow this month.' },
+  suspended: { username: 'demo_reader21', reason: 'Shared their subscription login in a public Discord server (terms §4.2); two warnings sent.' },
+};
+
 export const demoFlows: SeedFlow[] = [
   // ---------------------------------------------------------------- maya_research
   {

@@ -1,37 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { type Db, inTransaction, type Tx } from '../db/client.js';
-import { createAccount, endAllSessions, openSession, withPasswordHash } from '../modules/auth/service.js';
-import { CopyLimitError } from '../modules/copies/errors.js';
-import { backdateCopiesOfPeriod, recordCopy } from '../modules/copies/service.js';
+import { type Db, inTransaction } from '../db/client.js';
+import { createAccount, withPasswordHash } from '../modules/auth/service.js';
 import { backdateFlow, createFlow } from '../modules/flows/service.js';
 import type { Economics } from '../modules/ledger/money.js';
-import { cancelDemoSubscription, recordDemoPaidPeriod } from '../modules/subscriptions/demo.js';
 import { hasNoAccountsForSeeding } from '../modules/users/service.js';
-import { demoCreators, demoFlows, demoSubscriber } from './data.js';
+import { seedConsoleHistory } from './console.js';
+import { demoAdmin, demoCreators, demoFlows, demoSubscriber } from './data.js';
+import { dateLedgerEntries } from './dating.js';
+import { type PayoutSettings, seedPayoutHistory, seedReadersAndCopies } from './history.js';
 
-// The demo data, made through the same services as the API and the webhooks (accounts, flows, sessions, copies
-// through record_copy, subscriptions), never by writing other modules' tables: what the seed makes is what the
-// product would have made.
+// The demo data, made through the same services as the API, the webhooks and the console (accounts, flows, sessions,
+// copies through record_copy, subscriptions, payout runs, reports and moderation), never by writing other modules'
+// tables: what the seed makes is what the product would have made. Only the dates of the history are set afterwards
+// (dating.ts), so that it has a past.
 
 export type SeedResult = { created: boolean; logins: { username: string; password: string; role: string }[] };
 
-const DEMO_READERS = 30;
-const DAY_MS = 86_400_000;
-// Seeding writes history, not live traffic: no per-minute copy limit (the largest int4).
-const UNLIMITED = 2_147_483_647;
+/** Defaults of HOLD_DAYS and MIN_PAYOUT_CENTS, for callers that do not pass the configured ones. */
+const DEFAULT_PAYOUTS: PayoutSettings = { holdDays: 14, minPayoutCents: 1000 };
+/** Whose first payout failed in the history (the console's failed payouts have one to show). */
+const FAILING_PAYOUT_CREATOR = 'priya_growth';
 
 /**
- * Demo creators, their flows, a member who can subscribe, and two months of history: readers whose past (paid,
- * now ended) periods copied premium flows, so creators have earnings to see, withdraw and be paid. Does nothing when
- * the database has users. One unit of work: the seed opens its transaction (`flowtab seed` and `flowtab start` call it).
+ * Demo creators, their flows, a member who can subscribe, an admin, and half a year of history: readers whose paid
+ * periods copied premium flows (a few are still subscribed), the monthly payout runs that paid creators (one payout
+ * failed), members' reports and the admin's console actions. Does nothing when the database has users. One unit of
+ * work: the seed opens its transaction (`flowtab seed` and `flowtab start` call it).
  */
-export async function seedDemoData(db: Db, options: { economics: Economics; force?: boolean }): Promise<SeedResult> {
+export async function seedDemoData(
+  db: Db,
+  options: { economics: Economics; payouts?: PayoutSettings; force?: boolean },
+): Promise<SeedResult> {
   const logins = [
     ...demoCreators.map((c) => ({ username: c.username, password: c.password, role: 'creator' })),
     { username: demoSubscriber.username, password: demoSubscriber.password, role: 'member (subscribe to try premium)' },
+    { username: demoAdmin.username, password: demoAdmin.password, role: 'admin (the operator console at /admin)' },
   ];
   // Hashed before the transaction: argon2 is slow on purpose.
-  const accounts = await Promise.all([...demoCreators, demoSubscriber].map((person) => withPasswordHash(person)));
+  const accounts = await Promise.all([...demoCreators, demoSubscriber, demoAdmin].map((person) => withPasswordHash(person)));
   const readerHash = (await withPasswordHash({ ...demoSubscriber, password: randomBytes(18).toString('base64url') })).passwordHash;
   return inTransaction(db, async (tx) => {
     // Two processes seeding at once must not both insert: the first takes the lock, the second sees its users.
@@ -41,60 +47,27 @@ export async function seedDemoData(db: Db, options: { economics: Economics; forc
     // Demo addresses count as verified (SPEC §13): the demo creators publish and connect without a mail round trip.
     const verifiedAt = new Date();
     for (const account of accounts) {
-      const user = await createAccount(tx, { ...account, emailVerifiedAt: verifiedAt });
+      const role = account.username === demoAdmin.username ? 'admin' : 'member';
+      const user = await createAccount(tx, { ...account, role, emailVerifiedAt: verifiedAt });
       ids.set(account.username, user.id);
     }
     // Oldest first, so "new" puts the last ones on top.
     const premiumFlowIds: string[] = [];
+    const flowIds = new Map<string, string>();
     for (const [index, flow] of demoFlows.entries()) {
       const authorId = ids.get(flow.author);
       if (!authorId) throw new Error(`seed flow "${flow.title}" names an unknown author ${flow.author}`);
       // Seeding stands in for an admin: demo flows may be featured.
       const view = await createFlow(tx, { id: authorId, role: 'admin', sessionId: undefined }, { ...flow, status: 'published' });
       await backdateFlow(tx, view.id, new Date(Date.now() - (demoFlows.length - index) * 3_600_000));
+      flowIds.set(flow.title, view.id);
       if (view.is_premium) premiumFlowIds.push(view.id);
     }
-    await seedCopyHistory(tx, premiumFlowIds, readerHash, options.economics);
+    const readers = await seedReadersAndCopies(tx, premiumFlowIds, readerHash, options.economics);
+    const creators = new Map(demoCreators.map((c) => [c.username, ids.get(c.username)!]));
+    await seedPayoutHistory(tx, creators, options.payouts ?? DEFAULT_PAYOUTS, FAILING_PAYOUT_CREATOR);
+    await dateLedgerEntries(tx);
+    await seedConsoleHistory(tx, { adminId: ids.get(demoAdmin.username)!, userIds: new Map([...ids, ...readers]), flowIds });
     return { created: true, logins };
   });
-}
-
-/**
- * Readers who subscribed for two months, ended half a month ago: each period paid, copying premium flows (some
- * more popular than others) through the same `record_copy` as the API. Their holds (period end + 14 days) have passed.
- */
-async function seedCopyHistory(tx: Tx, premiumFlowIds: string[], passwordHash: string, economics: Economics) {
-  const now = Date.now();
-  const periods = [
-    { start: new Date(now - 75 * DAY_MS), end: new Date(now - 45 * DAY_MS) },
-    { start: new Date(now - 45 * DAY_MS), end: new Date(now - 15 * DAY_MS) },
-  ];
-  for (let reader = 1; reader <= DEMO_READERS; reader++) {
-    const name = `reader${String(reader).padStart(2, '0')}`;
-    const user = await createAccount(tx, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash, emailVerifiedAt: new Date() });
-    const subscription = { id: `sub_demo_${name}`, userId: user.id, customerId: `cus_demo_${name}`, planAmountCents: 1000 };
-    // Copies are made in a session, as through the API; it is ended once the history is written.
-    const session = await openSession(tx, user.id, 'flowtab seed', new Date(now + DAY_MS));
-    for (const [index, period] of periods.entries()) {
-      const billingPeriod = await recordDemoPaidPeriod(tx, subscription, period, `in_demo_${name}_${index + 1}`);
-      for (const [flowIndex, flowId] of premiumFlowIds.entries()) {
-        // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
-        const popularity = 0.25 + (0.75 * ((flowIndex * 37 + index * 11) % 100)) / 100;
-        if (reader > DEMO_READERS * popularity) continue;
-        await copyForHistory(tx, { userId: user.id, sessionId: session.id }, flowId, economics);
-      }
-      await backdateCopiesOfPeriod(tx, billingPeriod.id, period.start, 28);
-    }
-    await endAllSessions(tx, user.id);
-    await cancelDemoSubscription(tx, subscription, periods[1]!, periods[1]!.end);
-  }
-}
-
-/** A reader's copy, as the API records it; past the period's copy limit (a small COPY_LIMIT_PER_PERIOD) it is left out. */
-async function copyForHistory(tx: Tx, session: { userId: string; sessionId: string }, flowId: string, economics: Economics) {
-  try {
-    await recordCopy(tx, session, flowId, { economics, copiesPerMinute: UNLIMITED });
-  } catch (error) {
-    if (!(error instanceof CopyLimitError)) throw error;
-  }
 }
