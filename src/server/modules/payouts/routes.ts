@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { BadRequestError, ForbiddenError } from '../../errors.js';
+import { BadRequestError } from '../../errors.js';
 import { bearerAuth, problems } from '../../http/schemas.js';
 import { requireViewer } from '../../http/viewer.js';
 import {
@@ -9,12 +9,10 @@ import {
   connectResponse,
   payoutsResponse,
   payoutView,
-  runPayoutsBody,
-  runSummary,
 } from './schemas.js';
 import { connectCreator } from './connect.js';
 import { applyEarningsToSubscription } from './credits.js';
-import { runPayouts, withdrawNow } from './runs.js';
+import { withdrawNow } from './runs.js';
 import { getMyPayouts } from './summary.js';
 
 export function payoutRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -85,26 +83,6 @@ export function payoutRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           request.log,
         );
         return reply.status(result.status === 'pending' ? 202 : 200).send(result);
-      },
-    );
-
-    app.post(
-      '/admin/payouts/run',
-      {
-        config: { acceptsOperatorToken: true },
-        schema: {
-          tags: ['admin'],
-          summary: 'Run the payouts now (admins; what `flowtab payouts run` asks a server on the embedded database)',
-          security: bearerAuth,
-          body: runPayoutsBody,
-          response: { 200: runSummary, ...problems(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const viewer = requireViewer(request);
-        if (viewer.role !== 'admin') throw new ForbiddenError('Only admins can run payouts.', 'admin-only', 'Admins only');
-        const asOf = request.body?.as_of ? new Date(request.body.as_of) : undefined;
-        return runPayouts(ctx, { asOf, isDryRun: request.body?.dry_run ?? false, log: request.log });
       },
     );
   };
