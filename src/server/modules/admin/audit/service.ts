@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../../db/client.js';
-import { csvRow } from './csv.js';
+import { type CsvCell, toCsv } from '../finance/csv.js';
 import {
   type AuditCursor,
   type AuditEntryRow,
@@ -121,27 +121,26 @@ const CSV_BATCH = 1_000;
  */
 export async function exportAuditCsv(db: Db, query: Pick<AuditListQuery, 'actor' | 'target' | 'from' | 'to' | 'action'>): Promise<string> {
   const filter = auditFilterOf(query);
-  const lines = [csvRow(AUDIT_CSV_COLUMNS)];
+  const lines: CsvCell[][] = [];
   let after: AuditCursor | undefined;
   for (;;) {
     const rows = await listAuditEntries(db, filter, { limit: CSV_BATCH, after });
     for (const entry of rows) {
-      lines.push(
-        csvRow([
-          entry.id,
-          entry.createdAt.toISOString(),
-          entry.actorId,
-          entry.actorUsername,
-          entry.action,
-          entry.targetType,
-          entry.targetId,
-          entry.reason,
-          entry.before === null ? null : JSON.stringify(entry.before),
-          entry.after === null ? null : JSON.stringify(entry.after),
-        ]),
-      );
+      lines.push([
+        entry.id,
+        entry.createdAt.toISOString(),
+        entry.actorId,
+        entry.actorUsername,
+        entry.action,
+        entry.targetType,
+        entry.targetId,
+        entry.reason,
+        entry.before === null ? null : JSON.stringify(entry.before),
+        entry.after === null ? null : JSON.stringify(entry.after),
+      ]);
     }
-    if (rows.length < CSV_BATCH) return lines.join('');
+    // The finance area's writer: RFC 4180, and text cells a spreadsheet would run as a formula get a leading '.
+    if (rows.length < CSV_BATCH) return toCsv(AUDIT_CSV_COLUMNS, lines);
     after = rows.at(-1)!.cursor;
   }
 }
