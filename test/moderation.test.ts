@@ -301,6 +301,32 @@ describe('PATCH /v1/admin/reports/{id}', () => {
   });
 });
 
+describe.runIf(process.env.DATABASE_URL)('a report decided while the flow is taken down (PostgreSQL)', () => {
+  it('never deadlocks: both lock the flow before its reports', async () => {
+    const cases = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const { author, flow } = await publishedFlow();
+        const { reportId } = await openReport(flow.slug);
+        return { author, flow, reportId };
+      }),
+    );
+    const responses = await Promise.all(
+      cases.flatMap(({ flow, reportId }) => [
+        decide(reportId, { status: 'resolved', action: 'unpublish', reason: 'race: report' }),
+        moderate(flow.id, { status: 'archived', reason: 'race: flow' }),
+      ]),
+    );
+    for (const response of responses) expect(response.status, JSON.stringify(response.body)).toBeLessThan(500);
+    for (const { author, flow, reportId } of cases) {
+      const [row] = await t.database.db.select().from(flows).where(eq(flows.id, flow.id));
+      expect(row!.takenDownAt).toBeInstanceOf(Date);
+      const [reportRow] = await t.database.db.select().from(flowReports).where(eq(flowReports.id, reportId));
+      expect(reportRow!.status).toBe('resolved');
+      expect((await takenDownMailsTo(author.email)).length).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
 describe('PATCH /v1/admin/flows/{id}', () => {
   it('takes a flow down without a report, then restores it', async () => {
     const { author, flow } = await publishedFlow();

@@ -91,9 +91,9 @@ export async function decideOpenReport(tx: Tx, id: string, values: ReportDecisio
   return row;
 }
 
-export async function findReportStatus(db: Db, id: string): Promise<ReportStatus | undefined> {
-  const [row] = await db.select({ status: flowReports.status }).from(flowReports).where(eq(flowReports.id, id));
-  return row?.status;
+export async function findReportState(db: Db, id: string): Promise<{ flowId: string; status: ReportStatus } | undefined> {
+  const [row] = await db.select({ flowId: flowReports.flowId, status: flowReports.status }).from(flowReports).where(eq(flowReports.id, id));
+  return row;
 }
 
 /** A flow taken down: its remaining open reports are resolved with the same action. Returns their ids. */
@@ -121,7 +121,11 @@ export type ModeratedFlow = {
   authorDeletedAt: Date | null;
 };
 
-/** The flow and its author, its row locked until the transaction ends: moderation decisions are made on it. */
+/**
+ * The flow and its author, its row locked until the transaction ends: moderation decisions are made on it. Every
+ * moderation transaction locks the flow before its reports (one order, no deadlock); NO KEY UPDATE leaves members
+ * free to insert reports meanwhile (their foreign key takes KEY SHARE).
+ */
 export async function lockModeratedFlow(tx: Tx, id: string): Promise<ModeratedFlow | undefined> {
   const [row] = await tx
     .select({
@@ -139,7 +143,7 @@ export async function lockModeratedFlow(tx: Tx, id: string): Promise<ModeratedFl
     .from(flows)
     .innerJoin(users, eq(users.id, flows.authorId))
     .where(eq(flows.id, id))
-    .for('update', { of: flows });
+    .for('no key update', { of: flows });
   return row;
 }
 

@@ -11,7 +11,7 @@ import {
   decideOpenReport,
   findAdminFlow,
   findReport,
-  findReportStatus,
+  findReportState,
   type FlowModerationState,
   insertReport,
   listAdminFlows,
@@ -112,12 +112,13 @@ export async function getReportQueue(db: Db, query: ReportListQuery) {
  * is nothing left for them to ask. All of it, audit entries and the mail included, in the caller's one transaction.
  */
 export async function decideReport(tx: Tx, admin: Viewer, id: string, decision: ReportDecision): Promise<ReportDecisionView> {
+  const known = await findReportState(tx, id);
+  if (!known) throw new ReportNotFoundError();
+  // The flow first, then its reports: the order moderateFlow locks them in.
+  const flow = await lockModeratedFlow(tx, known.flowId);
+  if (!flow) throw new ReportedFlowNotFoundError();
   const report = await decideOpenReport(tx, id, { status: decision.status, action: decision.action, resolution: decision.reason, resolvedBy: admin.id });
-  if (!report) {
-    const status = await findReportStatus(tx, id);
-    if (!status) throw new ReportNotFoundError();
-    throw new ReportAlreadyDecidedError(status);
-  }
+  if (!report) throw new ReportAlreadyDecidedError((await findReportState(tx, id))?.status ?? known.status);
   await recordAudit(tx, {
     actorId: admin.id,
     action: `report.${decision.status}`,
@@ -129,8 +130,6 @@ export async function decideReport(tx: Tx, admin: Viewer, id: string, decision: 
   let otherReportsResolved = 0;
   const takeDownStatus = takeDownStatusOf(decision.action);
   if (takeDownStatus) {
-    const flow = await lockModeratedFlow(tx, report.flowId);
-    if (!flow) throw new ReportedFlowNotFoundError();
     await takeDown(tx, admin, flow, takeDownStatus, decision.reason, report.reason);
     otherReportsResolved = await resolveRemainingReports(tx, admin, flow.id, decision.action, decision.reason);
   }
