@@ -20,6 +20,8 @@ const VerifyEmailPage = lazy(() => import('./pages/verify-email-page.js').then((
 const ForgotPasswordPage = lazy(() => import('./pages/forgot-password-page.js').then((m) => ({ default: m.ForgotPasswordPage })));
 const ResetPasswordPage = lazy(() => import('./pages/reset-password-page.js').then((m) => ({ default: m.ResetPasswordPage })));
 const AccountDeletedPage = lazy(() => import('./pages/account-deleted-page.js').then((m) => ({ default: m.AccountDeletedPage })));
+// The operator console is its own chunk: members never download it.
+const AdminPage = lazy(() => import('./pages/admin/admin-page.js').then((m) => ({ default: m.AdminPage })));
 
 type Route = { pattern: string; render: (params: Record<string, string>) => ReactNode };
 
@@ -38,6 +40,9 @@ const routes: Route[] = [
   { pattern: '/forgot-password', render: () => <ForgotPasswordPage /> },
   { pattern: '/reset-password', render: () => <ResetPasswordPage /> },
   { pattern: '/account/deleted', render: () => <AccountDeletedPage /> },
+  { pattern: '/admin', render: () => <AdminPage /> },
+  { pattern: '/admin/users/:id', render: ({ id }) => <AdminPage userId={id} /> },
+  { pattern: '/admin/:section', render: ({ section }) => <AdminPage section={section} /> },
 ];
 
 function CurrentPage() {

@@ -67,6 +67,8 @@ export type RequestOptions = {
   query?: Record<string, QueryValue>;
   body?: unknown;
   signal?: AbortSignal;
+  /** Extra request headers (an Idempotency-Key for a console refund). */
+  headers?: Record<string, string>;
 };
 
 export function toQueryString(query: Record<string, QueryValue> = {}): string {
@@ -86,7 +88,7 @@ export function toQueryString(query: Record<string, QueryValue> = {}): string {
 /** One call to the API: JSON in, JSON out, bearer token when logged in, problem+json errors as ApiError. */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const token = tokenStore.get();
-  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json, application/problem+json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
 

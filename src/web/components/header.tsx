@@ -36,6 +36,7 @@ export function Header() {
     { to: '/pricing', label: 'Pricing' },
     ...(session.status === 'member' ? [{ to: '/publish', label: 'Publish' }] : []),
     ...(session.user?.is_creator ? [{ to: '/creator', label: 'Creator' }] : []),
+    ...(session.user?.role === 'admin' ? [{ to: '/admin', label: 'Admin' }] : []),
   ];
 
   const logOut = () => {
