@@ -53,7 +53,7 @@ async function creatorWithFailedPayout() {
   return { creator, accountId, failed: failed! };
 }
 
-const retryPayout = (id: string, payload: unknown = { reason: 'account fixed' }, token = admin.token) =>
+const retryPayout = (id: string, payload: Record<string, unknown> = { reason: 'account fixed' }, token = admin.token) =>
   t.request({ method: 'POST', url: `/v1/admin/payouts/${id}/retry`, token, payload });
 
 describe('payouts', () => {
