@@ -84,6 +84,8 @@ async function devMailSubjects(baseUrl: string, to: string): Promise<string[]> {
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `admin-${name}.png`), fullPage: true });
+/** A dialog over the page: what the viewport shows (a full-page capture would draw the sticky header mid-page). */
+const shotDialog = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `admin-${name}.png`) });
 
 describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
   let context: BrowserContext;
@@ -171,7 +173,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     const reason = `Refund half: charged twice for the same week (${member.username})`;
     await refund.getByLabel('Amount (USD)').fill('5.00');
     await refund.getByLabel('Reason').fill(reason);
-    await shot(page, 'refund-dialog');
+    await shotDialog(page, 'refund-dialog');
     await refund.getByRole('button', { name: 'Confirm refund' }).click();
     await expect.poll(() => page.getByText(/Refund of \$5\.00 requested/).isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await refund.isVisible()).toBe(false);
@@ -221,7 +223,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     await expect.poll(() => report.isVisible()).toBe(true);
     await report.getByLabel('What is wrong?').selectOption({ label: 'Harmful, abusive or illegal' });
     await report.getByLabel(/^Details/).fill('It tells the agent to read mailboxes that are not mine.');
-    await shot(page, 'report-dialog');
+    await shotDialog(page, 'report-dialog');
     await report.getByRole('button', { name: 'Submit report' }).click();
     await expect.poll(() => report.getByText('Thanks for the report').isVisible()).toBe(true);
     await page.close();
@@ -241,7 +243,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     const takeDown = dialog(admin);
     await expect.poll(() => takeDown.isVisible()).toBe(true);
     await takeDown.getByLabel('Reason').fill('Instructs agents to read other people’s mail (reported as harmful).');
-    await shot(admin, 'take-down-dialog');
+    await shotDialog(admin, 'take-down-dialog');
     await takeDown.getByRole('button', { name: 'Confirm take down' }).click();
     await expect.poll(() => flowRow.textContent(), { timeout: 15_000 }).toContain('taken down');
     await shot(admin, 'moderation-taken-down');
