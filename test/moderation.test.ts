@@ -325,6 +325,20 @@ describe.runIf(process.env.DATABASE_URL)('a report decided while the flow is tak
       expect((await takenDownMailsTo(author.email)).length).toBeGreaterThanOrEqual(1);
     }
   });
+
+  it('a report filed while the flow is taken down is refused (404) or resolved with it, never left open', async () => {
+    const { flow } = await publishedFlow();
+    const reporters = await Promise.all(Array.from({ length: 8 }, () => createMember(t)));
+    const [down, ...reports] = await Promise.all([
+      moderate(flow.id, { status: 'draft', reason: 'race: reports' }),
+      ...reporters.map((reporter) => report(reporter, flow.id)),
+    ]);
+    expect(down.status).toBe(200);
+    for (const response of reports) expect([201, 404]).toContain(response.status);
+    const rows = await reportRowsOf(flow.id);
+    expect(rows).toHaveLength(reports.filter((r) => r.status === 201).length);
+    expect(rows.filter((r) => r.status === 'open')).toEqual([]);
+  });
 });
 
 describe('PATCH /v1/admin/flows/{id}', () => {

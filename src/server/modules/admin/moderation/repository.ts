@@ -15,6 +15,15 @@ export type FlowStatus = (typeof flows.$inferSelect)['status'];
 /** The unique key that allows one report per member and flow (migration 0013). */
 export const ONE_REPORT_PER_MEMBER_KEY = 'flow_reports_once_per_member_key';
 
+/**
+ * The flow's status, its row share-locked until the report commits: a take-down (which locks the flow NO KEY UPDATE)
+ * waits for the report and then resolves it too, or the report waits for the take-down and sees the new status.
+ */
+export async function shareLockFlowStatus(tx: Tx, flowId: string): Promise<FlowStatus | undefined> {
+  const [row] = await tx.select({ status: flows.status }).from(flows).where(eq(flows.id, flowId)).for('share');
+  return row?.status;
+}
+
 export async function insertReport(tx: Tx, values: { flowId: string; reporterId: string; reason: ReportReason; details: string }): Promise<FlowReportRow> {
   const [row] = await tx.insert(flowReports).values(values).returning();
   return row!;

@@ -25,6 +25,7 @@ import {
   resolveOpenReportsOfFlow,
   restoreFlowRow,
   setFlowFeatured,
+  shareLockFlowStatus,
   takeDownFlowRow,
 } from './repository.js';
 import type {
@@ -49,6 +50,8 @@ import type {
 export async function reportFlow(tx: Tx, viewer: Viewer, ref: string, body: ReportBody): Promise<ReportView> {
   const flow = await findVisibleFlow(tx, ref, viewer);
   if (flow.author.id === viewer.id) throw new OwnFlowReportError();
+  // Taken down (or otherwise changed) since it was read: the member no longer sees what they report.
+  if ((await shareLockFlowStatus(tx, flow.id)) !== flow.status) throw new ReportedFlowNotFoundError();
   try {
     const row = await insertReport(tx, { flowId: flow.id, reporterId: viewer.id, reason: body.reason, details: body.details });
     return { id: row.id, flow_id: row.flowId, reason: row.reason, details: row.details, status: row.status, created_at: row.createdAt.toISOString() };
