@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import type { EarningState } from '../../db/schema.js';
@@ -48,5 +48,133 @@ export async function flowStats(db: Db, creatorId: string) {
     copy_count: Number(row.copy_count),
     counted_copies: Number(row.counted_copies),
     earnings_cents: Number(row.earnings_cents),
+  }));
+}
+
+/**
+ * What each of the creator's counted copies keeps after its period's refunds, disputes or voiding: the creator-period's
+ * net (period_earnings.net_cents, the amount the ledger and the earnings balances hold) shared over that period's
+ * counted copies in copy order by cumulative floors, net_i = ⌊S_i·N/G⌋ − ⌊S_{i−1}·N/G⌋ (S the running gross, G the
+ * period's gross from those copies). The shares are whole cents, each at most the copy's gross, and a period's shares
+ * add up to exactly its net, so a series or a statement that covers the period agrees with the balances to the cent.
+ * Only periods with a counted copy in [fromTs, toTs) are shared out (index copies_creator_idx), each over all its copies.
+ */
+function netPerCopy(creatorId: string, fromTs: SQL, toTs: SQL): SQL {
+  return sql`
+    select c.id, c.flow_id, c.copied_at, c.payout_cents,
+           -- sum() of bigint is numeric: back to bigint, so that / is integer division (a floor: nothing is negative).
+           (sum(c.payout_cents) over running)::bigint * pe.net_cents / nullif((sum(c.payout_cents) over whole)::bigint, 0)
+         - ((sum(c.payout_cents) over running)::bigint - c.payout_cents) * pe.net_cents / nullif((sum(c.payout_cents) over whole)::bigint, 0) as net_cents
+      from copies c
+      join period_earnings pe on pe.creator_id = c.creator_id and pe.billing_period_id = c.billing_period_id
+     where c.creator_id = ${creatorId} and c.is_counted
+       and c.billing_period_id in (
+         select t.billing_period_id from copies t
+          where t.creator_id = ${creatorId} and t.is_counted and t.copied_at >= ${fromTs} and t.copied_at < ${toTs})
+    window whole as (partition by c.billing_period_id),
+           running as (partition by c.billing_period_id order by c.copied_at, c.id rows between unbounded preceding and current row)`;
+}
+
+/** The UTC midnight that starts a YYYY-MM-DD day, and the one after the last day of a range. */
+const utcStartOf = (day: string): SQL => sql`(${day}::date)::timestamp at time zone 'UTC'`;
+const utcEndOf = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone 'UTC')`;
+
+export type AnalyticsDay = { date: string; copies: number; countedCopies: number; grossCents: number; netCents: number };
+
+/**
+ * Every UTC day of [from, to] with the copies of the creator's flows (or of one of them), the counted ones, their
+ * gross and their net (netPerCopy), zeros included; one statement. No row at all when `flowId` is not the creator's.
+ */
+export async function dailyAnalytics(db: Db, creatorId: string, range: { from: string; to: string; flowId: string | undefined }): Promise<AnalyticsDay[]> {
+  const fromTs = utcStartOf(range.from);
+  const toTs = utcEndOf(range.to);
+  const flowFilter = (column: SQL) => (range.flowId ? sql`and ${column} = ${range.flowId}::uuid` : sql``);
+  const result = await db.execute(sql`
+    with days as (
+      select d::date as day
+        from generate_series(${range.from}::date, ${range.to}::date, interval '1 day') d
+       where ${range.flowId ?? null}::uuid is null
+          or exists (select 1 from flows f where f.id = ${range.flowId ?? null}::uuid and f.author_id = ${creatorId})
+    ),
+    copied as (
+      select (c.copied_at at time zone 'UTC')::date as day,
+             count(*) as copies,
+             count(*) filter (where c.is_counted) as counted_copies,
+             sum(c.payout_cents) as gross_cents
+        from copies c
+       where c.creator_id = ${creatorId} and c.copied_at >= ${fromTs} and c.copied_at < ${toTs} ${flowFilter(sql`c.flow_id`)}
+       group by 1
+    ),
+    kept as (
+      select (n.copied_at at time zone 'UTC')::date as day, sum(n.net_cents) as net_cents
+        from (${netPerCopy(creatorId, fromTs, toTs)}) n
+       where n.copied_at >= ${fromTs} and n.copied_at < ${toTs} ${flowFilter(sql`n.flow_id`)}
+       group by 1
+    )
+    select to_char(days.day, 'YYYY-MM-DD') as date,
+           coalesce(copied.copies, 0)::int as copies,
+           coalesce(copied.counted_copies, 0)::int as counted_copies,
+           coalesce(copied.gross_cents, 0)::bigint as gross_cents,
+           coalesce(kept.net_cents, 0)::bigint as net_cents
+      from days
+      left join copied on copied.day = days.day
+      left join kept on kept.day = days.day
+     order by days.day`);
+  return rowsOf<{ date: string; copies: number; counted_copies: number; gross_cents: string | number; net_cents: string | number }>(result).map((row) => ({
+    date: row.date,
+    copies: Number(row.copies),
+    countedCopies: Number(row.counted_copies),
+    grossCents: Number(row.gross_cents),
+    netCents: Number(row.net_cents),
+  }));
+}
+
+export type StatementFlow = { slug: string; title: string; copies: number; countedCopies: number; grossCents: number; netCents: number };
+
+/** Per flow, the copies made in the UTC month `[first, last]` (YYYY-MM-DD), their gross and their net (netPerCopy). */
+export async function statementFlows(db: Db, creatorId: string, month: { first: string; last: string }): Promise<StatementFlow[]> {
+  const fromTs = utcStartOf(month.first);
+  const toTs = utcEndOf(month.last);
+  const result = await db.execute(sql`
+    select f.slug, f.title,
+           count(c.id)::int as copies,
+           count(c.id) filter (where c.is_counted)::int as counted_copies,
+           coalesce(sum(c.payout_cents), 0)::bigint as gross_cents,
+           coalesce(sum(n.net_cents), 0)::bigint as net_cents
+      from copies c
+      join flows f on f.id = c.flow_id
+      left join (${netPerCopy(creatorId, fromTs, toTs)}) n on n.id = c.id
+     where c.creator_id = ${creatorId} and c.copied_at >= ${fromTs} and c.copied_at < ${toTs}
+     group by f.id, f.slug, f.title
+     order by gross_cents desc, f.slug`);
+  return rowsOf<{ slug: string; title: string; copies: number; counted_copies: number; gross_cents: string | number; net_cents: string | number }>(result).map(
+    (row) => ({
+      slug: row.slug,
+      title: row.title,
+      copies: Number(row.copies),
+      countedCopies: Number(row.counted_copies),
+      grossCents: Number(row.gross_cents),
+      netCents: Number(row.net_cents),
+    }),
+  );
+}
+
+export type StatementPayout = { date: string; amountCents: number; status: string; stripeTransferId: string | null };
+
+/** The creator's payouts dated in the UTC month: paid ones by when they were paid, the others by when they were made. */
+export async function statementPayouts(db: Db, creatorId: string, month: { first: string; last: string }): Promise<StatementPayout[]> {
+  const result = await db.execute(sql`
+    select to_char(coalesce(p.paid_at, p.created_at) at time zone 'UTC', 'YYYY-MM-DD') as date,
+           p.amount_cents, p.status, p.stripe_transfer_id
+      from payouts p
+     where p.creator_id = ${creatorId}
+       and coalesce(p.paid_at, p.created_at) >= ${utcStartOf(month.first)}
+       and coalesce(p.paid_at, p.created_at) < ${utcEndOf(month.last)}
+     order by coalesce(p.paid_at, p.created_at), p.id`);
+  return rowsOf<{ date: string; amount_cents: string | number; status: string; stripe_transfer_id: string | null }>(result).map((row) => ({
+    date: row.date,
+    amountCents: Number(row.amount_cents),
+    status: row.status,
+    stripeTransferId: row.stripe_transfer_id,
   }));
 }
