@@ -27,8 +27,9 @@ export function ReportFlowAction({ flow }: { flow: Flow }) {
   const [outcome, setOutcome] = useState<Outcome>();
   const openerRef = useRef<HTMLButtonElement>(null);
 
-  if (flow.status !== 'published' || user?.id === flow.author.id || status === 'loading') return null;
-  if (status === 'guest') {
+  if (flow.status !== 'published' || user?.id === flow.author.id) return null;
+  // While the session loads this is the guest's link, as the Copy button does (and as a page rendered on the server has it).
+  if (status !== 'member') {
     return (
       <div className="report-flow">
         <Link className="report-flow-link" to={`/login?next=${encodeURIComponent(`/flows/${flow.slug}`)}`}>
