@@ -101,12 +101,18 @@ describe('POST /v1/admin/refunds', () => {
     expect(await stripeRefundsOf(charge.id)).toHaveLength(1);
     // The key names that refund: another invoice or amount under it is refused.
     expect((await refund({ invoice_id: invoiceId, amount_cents: 300, reason: 'goodwill' }, 'same-key-1')).status).toBe(409);
+    // Keys are each admin's own: another admin's same key is another refund.
+    const otherAdmin = await createAdmin(t);
+    const others = await refund({ invoice_id: invoiceId, amount_cents: 50, reason: 'goodwill' }, 'same-key-1', otherAdmin.token);
+    expect(others.status).toBe(201);
+    expect(others.body).toMatchObject({ amount_cents: 50, actor: { id: otherAdmin.id } });
+    expect(others.body.id).not.toBe(first.body.id);
 
     const a = await refund({ invoice_id: invoiceId, amount_cents: 100, reason: 'goodwill' });
     const b = await refund({ invoice_id: invoiceId, amount_cents: 100, reason: 'goodwill' });
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.id).not.toBe(b.body.id);
-    expect(await stripeRefundsOf(charge.id)).toHaveLength(3);
+    expect((await stripeRefundsOf(charge.id)).map((r) => r.amount).sort()).toEqual([100, 100, 200, 50]);
     await flushWebhooks(t);
   });
 
@@ -173,11 +179,20 @@ describe('POST /v1/admin/refunds', () => {
     const { invoiceId, charge } = await paidInvoice();
     const gateway = t.ctx.stripe;
     t.ctx.stripe = createStripeGateway({ ...t.stripeSetup, maxNetworkRetries: 0 });
+    let pendingId: string;
     try {
       await t.emulator('/_emulator/faults', undefined, { json: { paths: { 'POST /v1/refunds': { error_after_rate: 1 } } } });
       const pending = await refund({ invoice_id: invoiceId, amount_cents: 300, reason: 'lost answer' }, 'lost-1');
       expect(pending.status).toBe(202);
       expect(pending.body).toMatchObject({ status: 'pending', stripe_refund_id: null });
+      pendingId = pending.body.id;
+      // Without a key nobody can ask again: the refund's webhook settles it.
+      const keyless = await refund({ invoice_id: invoiceId, amount_cents: 200, reason: 'lost answer, no key' });
+      expect(keyless.status).toBe(202);
+      await flushWebhooks(t);
+      const [settled] = await t.database.db.select().from(adminRefunds).where(eq(adminRefunds.id, keyless.body.id));
+      const keylessAtStripe = (await stripeRefundsOf(charge.id)).find((r) => r.metadata?.admin_refund_id === keyless.body.id);
+      expect(settled).toMatchObject({ status: 'succeeded', stripeRefundId: keylessAtStripe!.id, amountCents: 200 });
       await t.emulator('/_emulator/faults', undefined, { json: {} });
     } finally {
       t.ctx.stripe = gateway;
@@ -185,8 +200,9 @@ describe('POST /v1/admin/refunds', () => {
     const finished = await refund({ invoice_id: invoiceId, amount_cents: 300, reason: 'lost answer' }, 'lost-1');
     expect(finished.status).toBe(201);
     const refunds = await stripeRefundsOf(charge.id);
-    expect(refunds).toHaveLength(1);
-    expect(finished.body).toMatchObject({ status: 'succeeded', stripe_refund_id: refunds[0]!.id });
+    expect(refunds.map((r) => r.amount).sort()).toEqual([200, 300]);
+    const ours = refunds.find((r) => r.metadata?.admin_refund_id === finished.body.id)!;
+    expect(finished.body).toMatchObject({ id: pendingId, status: 'succeeded', stripe_refund_id: ours.id, amount_cents: 300 });
     await flushWebhooks(t);
   });
 

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { chargeDisputes, chargeRefunds, charges } from '../../db/schema.js';
+import { adminRefunds, chargeDisputes, chargeRefunds, charges } from '../../db/schema.js';
 
 // Subscription charges with their refunds and disputes, as Stripe last told them (SPEC §14's finance summary reports
 // them by Stripe's time). Written from the re-fetched charge on every charge event: upserts, so a replayed or
@@ -67,4 +67,33 @@ export async function upsertChargeDisputes(db: Db, chargeId: string, disputes: C
       set: { amountCents: sql`excluded.amount_cents`, status: sql`excluded.status`, updatedAt: sql`now()` },
       setWhere: sql`(${chargeDisputes.amountCents}, ${chargeDisputes.status}) is distinct from (excluded.amount_cents, excluded.status)`,
     });
+}
+
+/** A refund made from the operator console, as its charge's event reports it (its metadata names our request). */
+export type ConsoleRefundState = { adminRefundId: string; stripeRefundId: string; isFailed: boolean; failureReason: string | null };
+
+/**
+ * The charge's event settles a console refund whose request is still pending (Stripe's answer was lost, and no retry
+ * with its Idempotency-Key came): succeeded with its Stripe id; and one Stripe failed later (a refund to a closed
+ * card) becomes failed. Conditional updates: a replay changes nothing.
+ */
+export async function settleConsoleRefunds(db: Db, refunds: ConsoleRefundState[]): Promise<void> {
+  for (const refund of refunds) {
+    if (refund.isFailed) {
+      await db
+        .update(adminRefunds)
+        .set({ status: 'failed', stripeRefundId: refund.stripeRefundId, failureReason: refund.failureReason, updatedAt: new Date() })
+        .where(
+          and(
+            eq(adminRefunds.id, refund.adminRefundId),
+            or(eq(adminRefunds.status, 'pending'), and(eq(adminRefunds.status, 'succeeded'), eq(adminRefunds.stripeRefundId, refund.stripeRefundId))),
+          ),
+        );
+    } else {
+      await db
+        .update(adminRefunds)
+        .set({ status: 'succeeded', stripeRefundId: refund.stripeRefundId, failureReason: null, updatedAt: new Date() })
+        .where(and(eq(adminRefunds.id, refund.adminRefundId), eq(adminRefunds.status, 'pending')));
+    }
+  }
 }

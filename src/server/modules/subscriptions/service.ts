@@ -25,7 +25,7 @@ import {
   updateBillingPeriodInvoice,
 } from '../periods/repository.js';
 import { findUserById, findUserByStripeCustomer, setStripeCustomerId, type UserRow } from '../users/repository.js';
-import { upsertCharge, upsertChargeDisputes, upsertChargeRefunds } from './charges-repository.js';
+import { settleConsoleRefunds, upsertCharge, upsertChargeDisputes, upsertChargeRefunds } from './charges-repository.js';
 import { AlreadySubscribedError, BillingNotConfiguredError, NoBillingAccountError, NotReadyError } from './errors.js';
 import {
   claimCheckoutSession,
@@ -498,6 +498,16 @@ async function recordCharge(tx: Tx, state: ChargeState, link: { invoiceId: strin
     tx,
     charge.id,
     state.disputes.map((d) => ({ id: d.id, amountCents: d.amount, status: d.status, stripeCreatedAt: new Date(d.created * 1000) })),
+  );
+  // Refunds asked for in the operator console carry our request's id: their event settles a request left pending.
+  await settleConsoleRefunds(
+    tx,
+    state.refunds.flatMap((r) => {
+      const adminRefundId = r.metadata?.admin_refund_id;
+      if (!adminRefundId || !/^[0-9a-f-]{36}$/i.test(adminRefundId)) return [];
+      const isFailed = r.status === 'failed' || r.status === 'canceled';
+      return [{ adminRefundId, stripeRefundId: r.id, isFailed, failureReason: isFailed ? (r.failure_reason ?? `the refund is ${r.status} at Stripe`) : null }];
+    }),
   );
 }
 

@@ -26,7 +26,8 @@ import type { AdminRefundListQuery, AdminRefundListView, AdminRefundView } from 
 // open: (1) the request row (pending) and its audit entry in one transaction; (2) refunds.create at Stripe with the
 // key `admin-refund-<id>`; (3) the row settled (succeeded + the Stripe refund id, or failed) in a second transaction.
 // A crash between (1) and (3) leaves a pending row that a retry with the same Idempotency-Key finishes: Stripe's
-// idempotency key (and, past its 24 hours, the refund's metadata) makes that safe. The ledger is not touched here: the
+// idempotency key (and, past its 24 hours, the refund's metadata) makes that safe; without a key, the refund's own
+// webhook settles it (its metadata names the row: subscriptions' applyChargeState). The ledger is not touched here: the
 // refund's `charge.refunded` webhook reverses the period's earnings as for any refund.
 
 export type AdminRefundInput = { invoiceId: string; amountCents: number | undefined; reason: string; idempotencyKey: string | undefined };
@@ -37,8 +38,10 @@ export type AdminRefundResult = { httpStatus: 201 | 202; refund: AdminRefundView
 export type RefundLogger = { info(fields: object, message: string): void; warn(fields: object, message: string): void };
 
 export async function createAdminRefund(ctx: AppContext, viewer: Viewer, input: AdminRefundInput, log?: RefundLogger): Promise<AdminRefundResult> {
-  if (input.idempotencyKey) {
-    const existing = await findAdminRefundByKey(ctx.db, input.idempotencyKey);
+  // Each admin's keys are their own: two operators who happen to pick the same key do not share a refund.
+  const scopedKey = input.idempotencyKey ? `${viewer.id}:${input.idempotencyKey}` : undefined;
+  if (scopedKey) {
+    const existing = await findAdminRefundByKey(ctx.db, scopedKey);
     if (existing) return replay(ctx, existing, input, log);
   }
   const invoice = await findInvoiceToRefund(ctx.db, input.invoiceId);
@@ -54,7 +57,7 @@ export async function createAdminRefund(ctx: AppContext, viewer: Viewer, input: 
   const amountCents = input.amountCents ?? refundableCents;
   if (refundableCents <= 0 || amountCents > refundableCents) throw new RefundExceedsRefundableError(refundableCents, amountCents);
 
-  const idempotencyKey = input.idempotencyKey ?? `console-${randomUUID()}`;
+  const idempotencyKey = scopedKey ?? `console-${randomUUID()}`;
   const created = await inTransaction(ctx.db, async (tx) => {
     const row = await insertAdminRefund(tx, { idempotencyKey, actorId: viewer.id, invoiceId: invoice.id, chargeId: charge.id, amountCents, reason: input.reason });
     // The same key, sent twice at once: the other request made the row (and its audit entry).
