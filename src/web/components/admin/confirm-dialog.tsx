@@ -25,12 +25,15 @@ export type ConfirmDialogProps = {
  */
 export function ConfirmDialog({ title, description, confirmLabel, isDestructive = true, children, validate, onConfirm, onClose }: ConfirmDialogProps) {
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string>();
   const [formError, setFormError] = useState<string>();
   const [error, setError] = useState<ApiError>();
   const [isBusy, setBusy] = useState(false);
+  // A second submit before the disabled button has rendered (a fast double click) is dropped here.
+  const isSending = useRef(false);
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -40,12 +43,14 @@ export function ConfirmDialog({ title, description, confirmLabel, isDestructive 
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (isBusy) return;
+    if (isSending.current) return;
     const trimmed = reason.trim();
     const fieldMessage = validate?.();
     setFormError(fieldMessage);
     setReasonError(trimmed ? undefined : 'Give a reason: it is kept in the audit log.');
+    if (!trimmed && !fieldMessage) reasonRef.current?.focus();
     if (!trimmed || fieldMessage) return;
+    isSending.current = true;
     setBusy(true);
     setError(undefined);
     try {
@@ -54,6 +59,7 @@ export function ConfirmDialog({ title, description, confirmLabel, isDestructive 
     } catch (caught) {
       setError(toApiError(caught));
       setBusy(false);
+      isSending.current = false;
     }
   };
 
@@ -79,6 +85,7 @@ export function ConfirmDialog({ title, description, confirmLabel, isDestructive 
         <div className={reasonError ? 'field field-invalid' : 'field'}>
           <label htmlFor={`${id}-reason`}>Reason</label>
           <textarea
+            ref={reasonRef}
             id={`${id}-reason`}
             rows={3}
             value={reason}

@@ -69,7 +69,9 @@ export function MonthChart({ title, months, series }: { title: string; months: s
         ))}
         {months.map((month, index) => {
           const center = PAD.left + slot * index + slot / 2;
-          const showLabel = !isNarrow || index % 2 === months.length % 2 || index === months.length - 1;
+          // Narrow: every other month, counted back from the newest, which always has its label.
+          const showLabel = !isNarrow || (months.length - 1 - index) % 2 === 0;
+          const isFirstLabel = index === (isNarrow ? (months.length - 1) % 2 : 0);
           return (
             <g key={month}>
               {bars.map((s, b) => {
@@ -84,7 +86,7 @@ export function MonthChart({ title, months, series }: { title: string; months: s
               })}
               {showLabel && (
                 <text x={center} y={HEIGHT - 8} textAnchor="middle" className="chart-label">
-                  {index === 0 || month.endsWith('-01') ? formatMonth(month).replace(/ (\d{2})(\d{2})$/, " '$2") : formatMonth(month).replace(/ \d{4}$/, '')}
+                  {isFirstLabel || month.endsWith('-01') ? formatMonth(month).replace(/ (\d{2})(\d{2})$/, " '$2") : formatMonth(month).replace(/ \d{4}$/, '')}
                 </text>
               )}
             </g>

@@ -40,6 +40,8 @@ export function UsersSection() {
           { header: 'Email', cell: (user) => <span className="admin-break">{user.email}</span> },
           { header: 'Role', cell: (user) => (user.role === 'admin' ? <span className="badge badge-featured">admin</span> : 'member') },
           { header: 'Status', cell: (user) => <UserStatusBadges user={user} /> },
+          { header: 'Subscription', cell: (user) => user.subscription_status ?? <span className="muted">never</span> },
+          { header: 'Creator', cell: (user) => (user.is_creator ? 'yes' : 'no') },
           { header: 'Joined', cell: (user) => formatDate(user.created_at) },
         ]}
       />
@@ -47,10 +49,10 @@ export function UsersSection() {
   );
 }
 
-export function UserStatusBadges({ user }: { user: Pick<AdminUser, 'status' | 'payouts_paused' | 'deleted_at'> }) {
+export function UserStatusBadges({ user }: { user: Pick<AdminUser, 'status' | 'payouts_paused' | 'deleted'> }) {
   return (
     <span className="admin-badges">
-      {user.deleted_at ? (
+      {user.deleted ? (
         <span className="badge">deleted</span>
       ) : user.status === 'suspended' ? (
         <span className="badge admin-badge-bad">suspended</span>
