@@ -1,7 +1,7 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriods, chargeDisputes, chargeRefunds, invoices, ledgerEntries, subscriptions } from '../src/server/db/schema.js';
-import { toCsv } from '../src/server/modules/admin/finance/csv.js';
+import { toCsv } from '../src/server/csv.js';
 import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createAdmin, createMember, flushWebhooks, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';

@@ -4,7 +4,7 @@ import { FlowNotFoundError } from '../flows/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { creatorBalances } from '../ledger/repository.js';
 import { getPayoutSummary } from '../payouts/summary.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../../csv.js';
 import { dailyAnalytics, flowStats, monthlyEarnings, statementFlows, statementPayouts } from './repository.js';
 import type { AnalyticsQuery, AnalyticsView } from './schemas.js';
 
@@ -88,21 +88,26 @@ export async function getStatement(db: Db, viewer: Viewer, month: string): Promi
   const range = { first: `${month}-01`, last: dayOf(Date.UTC(year, monthNumber, 0)) };
   const [flows, payouts] = await Promise.all([statementFlows(db, viewer.id, range), statementPayouts(db, viewer.id, range)]);
   const total = (pick: (flow: (typeof flows)[number]) => number) => flows.reduce((sum, flow) => sum + pick(flow), 0);
-  const csv = toCsv([
+  const flowRows = toCsv(
     ['flow_slug', 'flow_title', 'copies', 'counted_copies', 'gross_cents', 'reversals_cents', 'net_cents'],
-    ...flows.map((f) => [f.slug, f.title, f.copies, f.countedCopies, f.grossCents, f.grossCents - f.netCents, f.netCents]),
     [
-      'TOTAL',
-      null,
-      total((f) => f.copies),
-      total((f) => f.countedCopies),
-      total((f) => f.grossCents),
-      total((f) => f.grossCents - f.netCents),
-      total((f) => f.netCents),
+      ...flows.map((f) => [f.slug, f.title, f.copies, f.countedCopies, f.grossCents, f.grossCents - f.netCents, f.netCents]),
+      [
+        'TOTAL',
+        null,
+        total((f) => f.copies),
+        total((f) => f.countedCopies),
+        total((f) => f.grossCents),
+        total((f) => f.grossCents - f.netCents),
+        total((f) => f.netCents),
+      ],
     ],
-    [],
+  );
+  const payoutRows = toCsv(
     ['payout_date', 'amount_cents', 'status', 'stripe_transfer_id'],
-    ...payouts.map((p) => [p.date, p.amountCents, p.status, p.stripeTransferId]),
-  ]);
+    payouts.map((p) => [p.date, p.amountCents, p.status, p.stripeTransferId]),
+  );
+  // Two tables in one file, an empty record between them.
+  const csv = `${flowRows}\r\n${payoutRows}`;
   return { filename: `flowtab-statement-${month}.csv`, csv };
 }

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../../db/client.js';
-import { type CsvCell, toCsv } from '../finance/csv.js';
+import { type CsvCell, toCsv } from '../../../csv.js';
 import {
   type AuditCursor,
   type AuditEntryRow,

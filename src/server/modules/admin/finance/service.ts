@@ -4,7 +4,7 @@ import { RECONCILE_CHECKS } from '../../../reconcile-checks.js';
 import { enqueueEmail } from '../../email/service.js';
 import { type ReconcileInput, type ReconcileReport, reconcileLedger } from '../../ledger/reconcile.js';
 import { recordAudit } from '../audit/service.js';
-import { type CsvCell, toCsv } from './csv.js';
+import { type CsvCell, toCsv } from '../../../csv.js';
 import {
   findFirstActivity,
   findNewestReconcileRun,

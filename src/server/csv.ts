@@ -1,3 +1,5 @@
+// CSV for people's spreadsheets: operators' finance and audit exports, creators' statements.
+
 /** A CSV cell: text is quoted as needed and guarded; numbers and null are written as they are (null: empty). */
 export type CsvCell = string | number | null;
 
