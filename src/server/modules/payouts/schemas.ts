@@ -52,13 +52,6 @@ export const applyToSubscriptionResponse = z.object({
 });
 export type ApplyToSubscriptionView = z.infer<typeof applyToSubscriptionResponse>;
 
-export const runPayoutsBody = z
-  .object({
-    as_of: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().describe('release earnings held until then first; default now'),
-    dry_run: z.boolean().default(false),
-  })
-  .nullish();
-
 export const runSummary = z.object({
   run_key: z.string(),
   as_of: isoDate,
