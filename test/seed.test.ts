@@ -64,7 +64,7 @@ describe('demo data', () => {
   it('records the admin’s past console actions in the audit log, with reasons', async () => {
     const entries = await query<{ action: string; username: string; reason: string }>(sql`
       select a.action, u.username, a.reason from audit_entries a join users u on u.id = a.actor_id order by a.id`);
-    expect(entries.map((entry) => entry.action)).toEqual(expect.arrayContaining(['report.resolved', 'flow.featured', 'user.suspended']));
+    expect(entries.map((entry) => entry.action)).toEqual(expect.arrayContaining(['report.resolved', 'flow.featured', 'user.suspended', 'refund.created']));
     for (const entry of entries) {
       expect(entry.username).toBe('demo_admin');
       expect(entry.reason.length).toBeGreaterThan(10);
@@ -72,6 +72,24 @@ describe('demo data', () => {
     const [suspended] = await query<{ status: string }>(sql`
       select u.status from audit_entries a join users u on u.id::text = a.target_id where a.action = 'user.suspended'`);
     expect(suspended?.status).toBe('suspended');
+  });
+
+  it('has a console refund of half a subscriber’s invoice, applied as its charge.refunded webhook would', async () => {
+    const admin = await logIn('demo_admin');
+    const refunds = await t.request({ method: 'GET', url: '/v1/admin/refunds', token: admin });
+    expect(refunds.status, JSON.stringify(refunds.body)).toBe(200);
+    expect(refunds.body.items).toHaveLength(1);
+    expect(refunds.body.items[0]).toMatchObject({ amount_cents: 500, status: 'succeeded' });
+    const [period] = await query<{ refunded_cents: number; charge_refunded: number }>(sql`
+      select bp.refunded_cents::int, c.refunded_cents::int as charge_refunded
+        from admin_refunds r join invoices i on i.id = r.invoice_id join billing_periods bp on bp.id = i.billing_period_id
+        join charges c on c.id = r.charge_id`);
+    expect(period).toEqual({ refunded_cents: 500, charge_refunded: 500 });
+    // The period's creators keep half of what its copies earned (the reversal is in the ledger, reconciled above).
+    const [reversed] = await query<{ count: number }>(sql`select count(*)::int as count from ledger_transactions where kind = 'earnings.reversed'`);
+    expect(reversed!.count).toBeGreaterThan(0);
+    const entries = await query<{ action: string }>(sql`select action from audit_entries where action = 'refund.created'`);
+    expect(entries).toHaveLength(1);
   });
 
   it('has paid payouts and one failed with its reason, and leaves the demo creators free to connect', async () => {

@@ -105,6 +105,8 @@ export const demoReports: SeedReport[] = [
 export const demoConsoleActions = {
   featured: { flow: 'Meeting Notes to Notion Action Items', reason: 'Staff pick for December: the most copied new flow this month.' },
   suspended: { username: 'demo_reader21', reason: 'Shared their subscription login in a public Discord server (terms §4.2); two warnings sent.' },
+  /** Half of a still-subscribed reader's current invoice. */
+  refund: { amountCents: 500, reason: 'Could not use the library for two weeks (our outage on the 20th): half of this month back.' },
 };
 
 export const demoFlows: SeedFlow[] = [

@@ -40,10 +40,19 @@ function readerSlots(index: number): { first: number; count: number } {
   return { first, count: Math.min(SLOTS - first, 1 + ((index * 5) % 4)) };
 }
 
-/** The readers (their ids by username) and their copy history; returns the first slot's start (the history's beginning). */
-export async function seedReadersAndCopies(tx: Tx, premiumFlowIds: string[], passwordHash: string, economics: Economics): Promise<Map<string, string>> {
+/** A still-subscribed reader's current invoice, paid by a demo payment (`pi_demo_*`) that a demo charge can name. */
+export type CurrentInvoice = { userId: string; username: string; customerId: string; invoiceId: string; paymentIntentId: string; amountCents: number };
+
+/** The readers (their ids by username), their copy history, and the current invoices of those still subscribed. */
+export async function seedReadersAndCopies(
+  tx: Tx,
+  premiumFlowIds: string[],
+  passwordHash: string,
+  economics: Economics,
+): Promise<{ readers: Map<string, string>; currentInvoices: CurrentInvoice[] }> {
   const now = Date.now();
   const readers = new Map<string, string>();
+  const currentInvoices: CurrentInvoice[] = [];
   for (let index = 0; index < DEMO_READERS; index++) {
     const name = `reader${String(index + 1).padStart(2, '0')}`;
     const user = await createAccount(tx, { email: `${name}@demo.flowtab.pro`, username: `demo_${name}`, passwordHash, emailVerifiedAt: new Date() });
@@ -56,7 +65,14 @@ export async function seedReadersAndCopies(tx: Tx, premiumFlowIds: string[], pas
     for (let slot = first; slot < first + count; slot++) {
       const period = slotPeriod(slot, now);
       last = period;
-      const billingPeriod = await recordDemoPaidPeriod(tx, subscription, period, `in_demo_${name}_${slot + 1}`);
+      const invoiceId = `in_demo_${name}_${slot + 1}`;
+      const isCurrent = period.end.getTime() > now;
+      const paymentIntentId = isCurrent ? `pi_demo_${name}_${slot + 1}` : undefined;
+      const billingPeriod = await recordDemoPaidPeriod(tx, subscription, period, invoiceId, paymentIntentId);
+      if (paymentIntentId) {
+        const { customerId, planAmountCents: amountCents } = subscription;
+        currentInvoices.push({ userId: user.id, username: user.username, customerId, invoiceId, paymentIntentId, amountCents });
+      }
       for (const [flowIndex, flowId] of premiumFlowIds.entries()) {
         // Some flows are popular, some are not: a fixed share of readers (15% to 85%) copies each one.
         const popularity = 0.15 + (0.7 * ((flowIndex * 37 + slot * 11) % 100)) / 100;
@@ -72,7 +88,7 @@ export async function seedReadersAndCopies(tx: Tx, premiumFlowIds: string[], pas
     if (last.end.getTime() <= now) await cancelDemoSubscription(tx, subscription, last, last.end);
   }
   await dateCopyHistory(tx);
-  return readers;
+  return { readers, currentInvoices };
 }
 
 /** A reader's copy, as the API records it; past the period's copy limit (a small COPY_LIMIT_PER_PERIOD) it is left out. */

@@ -63,11 +63,18 @@ export async function seedDemoData(
       flowIds.set(flow.title, view.id);
       if (view.is_premium) premiumFlowIds.push(view.id);
     }
-    const readers = await seedReadersAndCopies(tx, premiumFlowIds, readerHash, options.economics);
+    const { readers, currentInvoices } = await seedReadersAndCopies(tx, premiumFlowIds, readerHash, options.economics);
     const creators = new Map(demoCreators.map((c) => [c.username, ids.get(c.username)!]));
     await seedPayoutHistory(tx, creators, options.payouts ?? DEFAULT_PAYOUTS, FAILING_PAYOUT_CREATOR);
     await dateLedgerEntries(tx);
-    await seedConsoleHistory(tx, { adminId: ids.get(demoAdmin.username)!, userIds: new Map([...ids, ...readers]), flowIds });
+    await seedConsoleHistory(tx, {
+      adminId: ids.get(demoAdmin.username)!,
+      userIds: new Map([...ids, ...readers]),
+      flowIds,
+      // The longest-standing subscriber of those still subscribed (one whose current period has copies to reverse).
+      refundable: currentInvoices[0],
+      sharePercent: options.economics.creatorSharePercent,
+    });
     return { created: true, logins };
   });
 }

@@ -24,6 +24,8 @@ export async function recordDemoPaidPeriod(
   subscription: DemoSubscription,
   period: { start: Date; end: Date },
   invoiceId: string,
+  /** The invoice's payment (`pi_demo_*`), for a demo charge to name (a seeded console refund); none by default. */
+  paymentIntentId?: string,
 ): Promise<BillingPeriodRow> {
   const amountCents = subscription.planAmountCents;
   await upsertSubscription(tx, {
@@ -43,7 +45,7 @@ export async function recordDemoPaidPeriod(
     invoiceId,
     basisCents: amountCents,
     amountPaidCents: amountCents,
-    paymentIntentId: undefined,
+    paymentIntentId,
     periodEnd: period.end,
   });
   await transitionBillingPeriod(tx, billingPeriod.id, 'paid', period.start);
@@ -56,7 +58,7 @@ export async function recordDemoPaidPeriod(
     status: 'paid',
     currency: 'usd',
     billingReason: null,
-    paymentIntentId: null,
+    paymentIntentId: paymentIntentId ?? null,
     subtotalCents: amountCents,
     discountCents: 0,
     totalCents: amountCents,
