@@ -7,7 +7,7 @@ import type { Problem } from './types.js';
 
 /*
  * The shapes the console receives, taken from the server's zod schemas (type-only imports: nothing from the server
- * reaches the browser bundle). Payouts and dead webhooks follow SPEC §14 until the operations area's schemas land.
+ * reaches the browser bundle).
  */
 import type { z } from 'zod';
 import type { auditEntry, auditFilterQuery } from '../../server/modules/admin/audit/schemas.js';
@@ -19,6 +19,7 @@ import type {
   reportDecisionBody,
   reportDecisionResponse,
 } from '../../server/modules/admin/moderation/schemas.js';
+import type { adminPayoutView, deadLetterView, payoutRetryResponse, webhookRetryResponse } from '../../server/modules/admin/operations/schemas.js';
 import type { adminRefundBody, adminRefundView } from '../../server/modules/admin/refunds/schemas.js';
 import type { runSummary } from '../../server/modules/payouts/schemas.js';
 import type { adminUser, userDetailResponse, userPatchBody, userPatchResponse } from '../../server/modules/admin/users/schemas.js';
@@ -45,41 +46,11 @@ export type AdminFlowChanges = z.input<typeof adminFlowPatch>;
 export type AdminRefund = z.input<typeof adminRefundView>;
 export type NewAdminRefund = z.input<typeof adminRefundBody>;
 
-// Mirrors of the operations area's adminPayoutView, payoutRetryResponse, deadLetterView and webhookRetryResponse.
-export type AdminPayout = {
-  id: string;
-  creator: { id: string; username: string };
-  amount_cents: number;
-  kind: 'scheduled' | 'withdrawal';
-  status: 'pending' | 'processing' | 'paid' | 'failed';
-  failure_reason: string | null;
-  attempts: number;
-  stripe_transfer_id: string | null;
-  destination_account_id: string;
-  reversed_cents: number;
-  created_at: string;
-  paid_at: string | null;
-};
-export type PayoutRetried = { retried: AdminPayout; payout: AdminPayout };
+export type AdminPayout = z.input<typeof adminPayoutView>;
+export type PayoutRetried = z.input<typeof payoutRetryResponse>;
 export type PayoutRunSummary = z.input<typeof runSummary>;
-
-export type AdminDeadWebhook = {
-  id: string;
-  type: string;
-  object_id: string | null;
-  attempts: number;
-  last_error: string | null;
-  dead_at: string | null;
-  received_at: string;
-};
-export type WebhookRetried = {
-  id: string;
-  type: string;
-  outcome: 'processed' | 'failed' | 'already_processed';
-  attempts: number;
-  is_dead: boolean;
-  error: string | null;
-};
+export type AdminDeadWebhook = z.input<typeof deadLetterView>;
+export type WebhookRetried = z.input<typeof webhookRetryResponse>;
 
 export type AdminFinanceSummary = z.input<typeof financeSummary>;
 export type ReconcileResult = z.input<typeof reconcileResult>;
@@ -105,7 +76,7 @@ export const adminApi = {
   /** The key makes a repeated request (a double click, a retry after a lost answer) return the first refund. */
   refund: (body: NewAdminRefund, idempotencyKey: string) =>
     request<AdminRefund>('POST', '/v1/admin/refunds', { body, headers: { 'idempotency-key': idempotencyKey } }),
-  refunds: (query: { page?: number; page_size?: number }, { signal }: Signal = {}) =>
+  refunds: (query: PageQuery & { invoice_id?: string; user_id?: string }, { signal }: Signal = {}) =>
     request<AdminPage<AdminRefund>>('GET', '/v1/admin/refunds', { query, signal }),
 
   payouts: (query: { status?: string; page?: number; page_size?: number }, { signal }: Signal = {}) =>

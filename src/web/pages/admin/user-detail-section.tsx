@@ -163,6 +163,9 @@ function UserDetail({ detail, notice, onDone }: { detail: AdminUserDetail; notic
               { header: 'Reason', cell: (refund) => <span className="admin-break">{refund.reason}</span> },
             ]}
           />
+          <p className="small admin-gap">
+            <Link to={`/admin/refunds?user_id=${encodeURIComponent(user.id)}`}>All console refunds for this member</Link>
+          </p>
         </Panel>
       )}
 
