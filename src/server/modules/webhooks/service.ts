@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppContext } from '../../context.js';
-import { type Db, inTransaction } from '../../db/client.js';
+import { type Db, inTransaction, type Tx } from '../../db/client.js';
 import { isStripeUnavailable } from '../../integrations/stripe/availability.js';
 import type { Stripe } from '../../integrations/stripe/client.js';
 import { createRateLimitGate, isStripeRateLimitError, type RateLimitWait, withRateLimitBackoff } from '../../integrations/stripe/rate-limit.js';
@@ -22,6 +22,15 @@ import {
 
 export type ProcessOutcome = 'processed' | 'duplicate' | 'failed' | 'dead';
 export type ProcessResult = { outcome: ProcessOutcome; error?: unknown; attempts?: number; isDead?: boolean };
+export type ProcessOptions = {
+  /** A dead letter is processed only when retried by hand. */
+  isManualRetry?: boolean;
+  /**
+   * Runs inside the transaction that settles the event (applied, or its failure recorded), with the result: the
+   * operator console writes its audit entry there, so the entry and the change commit together.
+   */
+  onSettled?: (tx: Tx, result: ProcessResult) => Promise<unknown>;
+};
 
 /**
  * Applies one stored event from the *current* Stripe objects (re-fetched), so late, reordered or repeated events
@@ -34,7 +43,7 @@ export type ProcessResult = { outcome: ProcessOutcome; error?: unknown; attempts
  *    or, after WEBHOOK_MAX_ATTEMPTS failures that were the event's own (not Stripe being unavailable), becomes a dead
  *    letter. A dead letter is processed again only by hand (`isManualRetry`).
  */
-export async function processStoredEvent(ctx: AppContext, eventId: string, options: { isManualRetry?: boolean } = {}): Promise<ProcessResult> {
+export async function processStoredEvent(ctx: AppContext, eventId: string, options: ProcessOptions = {}): Promise<ProcessResult> {
   const stored = await findEvent(ctx.db, eventId);
   if (!stored || stored.processedAt) return { outcome: 'duplicate' };
   if (stored.deadAt && !options.isManualRetry) return { outcome: 'dead', attempts: stored.attempts, isDead: true };
@@ -48,7 +57,9 @@ export async function processStoredEvent(ctx: AppContext, eventId: string, optio
       // Anything we do not handle is stored and marked processed.
       await apply?.(tx);
       await markEventProcessed(tx, eventId);
-      return { outcome: 'processed', attempts: locked.attempts + 1, isDead: false };
+      const result: ProcessResult = { outcome: 'processed', attempts: locked.attempts + 1, isDead: false };
+      await options.onSettled?.(tx, result);
+      return result;
     });
   } catch (error) {
     return inTransaction(ctx.db, async (tx): Promise<ProcessResult> => {
@@ -59,7 +70,9 @@ export async function processStoredEvent(ctx: AppContext, eventId: string, optio
         maxAttempts: ctx.config.webhookMaxAttempts,
         mayDie: !isStripeUnavailable(error),
       });
-      return { outcome: 'failed', error, ...failure };
+      const result: ProcessResult = { outcome: 'failed', error, ...failure };
+      await options.onSettled?.(tx, result);
+      return result;
     });
   }
 }
@@ -231,10 +244,10 @@ export type RetryOutcome = {
  * Retries one event by hand, dead letter or not (`flowtab webhooks retry`, the operator console): processes it now
  * from the current Stripe objects. Success clears its dead mark; a failure that is the event's own leaves it dead.
  */
-export async function retryDeadEvent(ctx: AppContext, eventId: string): Promise<RetryOutcome> {
+export async function retryDeadEvent(ctx: AppContext, eventId: string, options: Pick<ProcessOptions, 'onSettled'> = {}): Promise<RetryOutcome> {
   const stored = await findEvent(ctx.db, eventId);
   if (!stored) throw new StoredEventNotFoundError(eventId);
-  const result = await processStoredEvent(ctx, eventId, { isManualRetry: true });
+  const result = await processStoredEvent(ctx, eventId, { isManualRetry: true, onSettled: options.onSettled });
   const after = await findEvent(ctx.db, eventId);
   const outcome = retryOutcomeOf(result.outcome);
   return {

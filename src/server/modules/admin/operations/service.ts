@@ -157,24 +157,29 @@ export async function listDeadWebhooks(db: Db, query: DeadLetterListQuery): Prom
 }
 
 /**
- * Retries a dead letter by hand: processed now from the current Stripe objects (webhooks' retryDeadEvent, which opens
- * its own transactions and calls Stripe), then audited with its outcome, so the entry says what the retry did.
+ * Retries a dead letter by hand: processed now from the current Stripe objects (webhooks' retryDeadEvent, which calls
+ * Stripe before its transaction), audited with its outcome inside the transaction that settles the event.
  */
 export async function retryDeadWebhook(ctx: AppContext, viewer: Viewer, eventId: string, reason: string): Promise<WebhookRetryView> {
   const stored = await findEvent(ctx.db, eventId);
   if (!stored) throw new StoredEventNotFoundError(eventId);
   if (stored.processedAt) throw new EventNotDeadError(eventId, 'processed');
   if (!stored.deadAt) throw new EventNotDeadError(eventId, 'pending');
-  const result = await retryDeadEvent(ctx, eventId);
-  await inTransaction(ctx.db, (tx) =>
-    recordAudit(tx, {
-      actorId: actorOf(viewer),
-      action: 'webhook.retried',
-      target: { type: 'webhook_event', id: eventId },
-      before: { type: stored.type, attempts: stored.attempts, last_error: stored.lastError, dead_at: stored.deadAt?.toISOString() ?? null },
-      after: { outcome: result.outcome, attempts: result.attempts, is_dead: result.isDead, error: result.error ?? null },
-      reason,
-    }),
-  );
+  const result = await retryDeadEvent(ctx, eventId, {
+    onSettled: (tx, settled) =>
+      recordAudit(tx, {
+        actorId: actorOf(viewer),
+        action: 'webhook.retried',
+        target: { type: 'webhook_event', id: eventId },
+        before: { type: stored.type, attempts: stored.attempts, last_error: stored.lastError, dead_at: stored.deadAt?.toISOString() ?? null },
+        after: {
+          outcome: settled.outcome,
+          attempts: settled.attempts ?? null,
+          is_dead: settled.isDead ?? false,
+          error: settled.error instanceof Error ? settled.error.message : null,
+        },
+        reason,
+      }),
+  });
   return { id: eventId, type: result.type, outcome: result.outcome, attempts: result.attempts, is_dead: result.isDead, error: result.error ?? null };
 }
