@@ -47,6 +47,7 @@ import {
 } from './repository.js';
 import type { MySubscriptionView } from './schemas.js';
 import { isGoodStanding, LIVE_STATUSES } from './standing.js';
+import { isDisputeLostOrOpen } from './disputes.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Member-facing: checkout, portal, status. Stripe is called outside any database transaction.
@@ -446,8 +447,6 @@ function poolBasisOf(invoice: InvoiceRow): number {
   }
 }
 
-const DISPUTE_LOST_OR_OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost']);
-
 /**
  * Refunds and disputes of a period's charge lower its pool; a won dispute gives it back. The charge, its refunds and
  * its disputes are recorded as Stripe has them now (the finance summary's losses by month).
@@ -467,7 +466,7 @@ export async function applyChargeState(tx: Tx, state: ChargeState, sharePercent:
     throw new NotReadyError(`no billing period for payment intent ${paymentIntentId} yet`);
   }
   await recordCharge(tx, state, { invoiceId: period.invoiceId ?? (await findInvoiceByPaymentIntent(tx, paymentIntentId!))?.id ?? null, billingPeriodId: period.id });
-  const disputedCents = state.disputes.filter((d) => DISPUTE_LOST_OR_OPEN.has(d.status)).reduce((sum, d) => sum + d.amount, 0);
+  const disputedCents = state.disputes.filter((d) => isDisputeLostOrOpen(d.status)).reduce((sum, d) => sum + d.amount, 0);
   const lostCents = Math.min(charge.amount, charge.amount_refunded + disputedCents);
   // Scaled to the period's basis (a charge can be smaller than the invoice total when credit paid part of it),
   // rounded up so that a partial refund never leaves a creator a cent more than the rule allows.

@@ -2,6 +2,7 @@ import { desc, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../../db/client.js';
 import { rowsOf } from '../../../db/rows.js';
 import { reconcileRuns } from '../../../db/schema.js';
+import { DISPUTE_STATUSES_LOST_OR_OPEN } from '../../subscriptions/disputes.js';
 
 // The finance area's SQL (SPEC §14). Every figure is read from the stored rows themselves (ledger entries, invoices,
 // charges and their refunds and disputes, billing periods, subscriptions), never from a counter that could drift;
@@ -9,12 +10,6 @@ import { reconcileRuns } from '../../../db/schema.js';
 
 /** A month's bounds: [start, end) in UTC, and `asOf`, the instant the point-in-time figures are taken at. */
 export type MonthWindow = { start: Date; end: Date; asOf: Date };
-
-/**
- * Dispute statuses whose amount Stripe has taken and not given back: the same set the subscriptions module lowers a
- * period's pool for (subscriptions/service.ts DISPUTE_LOST_OR_OPEN). `won` and `warning_closed` are not losses.
- */
-const DISPUTE_LOST_OR_OPEN = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'lost'] as const;
 
 type FiguresRow = {
   active_subscribers: string | number;
@@ -53,7 +48,7 @@ export async function sumMonth(db: Db, window: MonthWindow, sharePercent: number
   const e = sql`${end.toISOString()}::timestamptz`;
   const t = sql`${asOf.toISOString()}::timestamptz`;
   const disputeStatuses = sql.join(
-    DISPUTE_LOST_OR_OPEN.map((status) => sql`${status}`),
+    DISPUTE_STATUSES_LOST_OR_OPEN.map((status) => sql`${status}`),
     sql`, `,
   );
   const result = await db.execute(sql`
