@@ -294,10 +294,19 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     await expect.poll(() => page.getByRole('table', { name: 'Reports (open)' }).locator('tbody tr').count()).toBeGreaterThanOrEqual(4);
     await page.goto(`${stack.url}/admin/payouts`);
     await expect.poll(() => page.locator('tbody tr', { hasText: 'account_closed' }).count()).toBeGreaterThanOrEqual(1);
+    await page.goto(`${stack.url}/admin/refunds`);
+    await expect.poll(() => page.locator('tbody tr', { hasText: 'demo_reader' }).count()).toBeGreaterThanOrEqual(1);
     await page.goto(`${stack.url}/admin/audit`);
-    for (const action of ['user.suspended', 'flow.featured', 'report.resolved']) {
+    for (const action of ['user.suspended', 'flow.featured', 'report.resolved', 'refund.created']) {
       await expect.poll(() => page.locator('tbody tr', { hasText: action }).count(), { message: action }).toBeGreaterThanOrEqual(1);
     }
+    // The finance chart has months to draw: collections in at least five, payouts paid in at least two.
+    const csv = await fetch(`${stack.url}/v1/admin/finance/months.csv`, { headers: { authorization: `Bearer ${await api.logIn('demo_admin')}` } });
+    expect(csv.status).toBe(200);
+    const [header, ...rows] = (await csv.text()).trim().split(/\r?\n/).map((line) => line.split(','));
+    const column = (name: string) => header!.indexOf(name);
+    expect(rows.filter((row) => Number(row[column('collected_cents')]) > 0).length).toBeGreaterThanOrEqual(5);
+    expect(rows.filter((row) => Number(row[column('payouts_paid_cents')]) > 0).length).toBeGreaterThanOrEqual(2);
     await page.close();
   });
 
