@@ -162,9 +162,17 @@ export function FilterField({ label, id, children }: FilterFieldProps) {
 /** A message after an action ("Payout retried."), or its error, announced politely. */
 export function useActionNotice() {
   const [message, setMessage] = useState<string>();
+  // Sticky under the header, so the answer is in view wherever the action was (a row far down a list, a phone).
   const notice = (
     <div role="status" aria-live="polite" className="admin-notice">
-      {message && <p className="notice notice-success">{message}</p>}
+      {message && (
+        <div className="notice notice-success admin-notice-body">
+          <p>{message}</p>
+          <button type="button" className="button button-ghost" onClick={() => setMessage(undefined)} aria-label="Dismiss message">
+            ✕
+          </button>
+        </div>
+      )}
     </div>
   );
   return { notice, announce: setMessage };

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from '../../lib/router.js';
+import { useDocumentTitle } from '../../lib/use-document-title.js';
 import { NotFoundPage } from '../not-found-page.js';
 import { AuditSection } from './audit-section.js';
 import { ModerationSection } from './moderation-section.js';
@@ -26,6 +27,8 @@ const SECTIONS: Section[] = [
 /** The console itself: its navigation and the current section (only admins get this far). */
 export function AdminConsole({ section, userId }: { section: string; userId?: string }) {
   const current = userId ? SECTIONS[1] : SECTIONS.find((s) => s.slug === section);
+  // A user's page renames itself with their username once it has loaded.
+  useDocumentTitle(`${userId ? 'User' : (current?.label ?? 'Not found')} · Operator console`);
   return (
     <div className="admin">
       <header className="admin-head">

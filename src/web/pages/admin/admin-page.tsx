@@ -9,7 +9,6 @@ const AdminConsole = lazy(() => import('./admin-console.js').then((m) => ({ defa
 
 /** `/admin`, `/admin/<section>` and `/admin/users/<id>`: the operator console (SPEC §14), for admins only. */
 export function AdminPage({ section = '', userId }: { section?: string; userId?: string }) {
-  useDocumentTitle('Operator console');
   return (
     <RequireMember>
       <AdminsOnly>
@@ -21,16 +20,18 @@ export function AdminPage({ section = '', userId }: { section?: string; userId?:
 
 function AdminsOnly({ children }: { children: ReactNode }) {
   const { user } = useSession();
-  if (user?.role !== 'admin') {
-    return (
-      <div className="card narrow centered" role="alert">
-        <h1>Admins only</h1>
-        <p>The operator console is for Flowtab.Pro administrators. Your account is a member account.</p>
-        <Link to="/" className="button">
-          Back to the library
-        </Link>
-      </div>
-    );
-  }
-  return <>{children}</>;
+  return user?.role === 'admin' ? <>{children}</> : <AdminsOnlyNotice />;
+}
+
+function AdminsOnlyNotice() {
+  useDocumentTitle('Admins only');
+  return (
+    <div className="card narrow centered" role="alert">
+      <h1>Admins only</h1>
+      <p>The operator console is for Flowtab.Pro administrators. Your account is a member account.</p>
+      <Link to="/" className="button">
+        Back to the library
+      </Link>
+    </div>
+  );
 }

@@ -16,7 +16,7 @@ import { UserStatusBadges } from './users-section.js';
 export function UserDetailSection({ userId }: { userId: string }) {
   const detail = useResource((signal) => adminApi.user(userId, { signal }), [userId]);
   const { notice, announce } = useActionNotice();
-  useDocumentTitle(detail.status === 'ready' ? `${detail.data.account.username} · Operator console` : 'Operator console');
+  useDocumentTitle(detail.status === 'ready' ? `${detail.data.account.username} · Operator console` : 'User · Operator console');
   const done = (message: string | undefined) => {
     announce(message);
     detail.reload();
