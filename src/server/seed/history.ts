@@ -32,12 +32,12 @@ function slotPeriod(slot: number, now: number): { start: Date; end: Date } {
 }
 
 /**
- * Reader `index` (0-based) subscribes in slot ⌊index/5⌋ for 1 to 4 periods (a few are still subscribed now): five
+ * Reader `index` (0-based) subscribes in slot ⌊index/5⌋ for 1 to 3 periods (a few are still subscribed now): five
  * new subscribers a month, a growing number active, some leaving each month.
  */
 function readerSlots(index: number): { first: number; count: number } {
   const first = Math.floor((index * (SLOTS - 1)) / DEMO_READERS);
-  return { first, count: Math.min(SLOTS - first, 1 + ((index * 5) % 4)) };
+  return { first, count: Math.min(SLOTS - first, 1 + ((index * 7) % 3)) };
 }
 
 /** A still-subscribed reader's current invoice, paid by a demo payment (`pi_demo_*`) that a demo charge can name. */
@@ -74,8 +74,8 @@ export async function seedReadersAndCopies(
         currentInvoices.push({ userId: user.id, username: user.username, customerId, invoiceId, paymentIntentId, amountCents });
       }
       for (const [flowIndex, flowId] of premiumFlowIds.entries()) {
-        // Some flows are popular, some are not: a fixed share of readers (15% to 85%) copies each one.
-        const popularity = 0.15 + (0.7 * ((flowIndex * 37 + slot * 11) % 100)) / 100;
+        // Some flows are popular, some are not: a fixed share of readers (25% to 100%) copies each one.
+        const popularity = 0.25 + (0.75 * ((flowIndex * 37 + slot * 11) % 100)) / 100;
         if (index + 1 > DEMO_READERS * popularity) continue;
         await copyForHistory(tx, { userId: user.id, sessionId: session.id }, flowId, economics);
       }
