@@ -125,6 +125,8 @@ export type AdminInvoiceRow = {
   collectedCents: number;
   refundedCents: number;
   periodRefundedCents: number | null;
+  /** Paid with a card payment that a refund can go back to (demo invoices and fully credited ones have none). */
+  hasCardPayment: boolean;
   paidAt: Date | null;
   createdAt: Date;
 };
@@ -134,6 +136,7 @@ export async function listUserInvoices(db: Db, userId: string, limit: number): P
   const result = await db.execute(sql`
     select i.id, i.subscription_id, i.billing_period_id, i.status, i.billing_reason, i.currency, i.total_cents, i.discount_cents,
            i.amount_paid_cents, i.earnings_credit_cents, i.collected_cents, i.paid_at, i.created_at,
+           i.payment_intent_id is not null as has_card_payment,
            coalesce((select sum(c.refunded_cents) from charges c where c.invoice_id = i.id), 0) as refunded_cents,
            bp.refunded_cents as period_refunded_cents
       from invoices i
@@ -155,6 +158,7 @@ export async function listUserInvoices(db: Db, userId: string, limit: number): P
     collected_cents: string | number;
     refunded_cents: string | number;
     period_refunded_cents: string | number | null;
+    has_card_payment: boolean;
     paid_at: string | Date | null;
     created_at: string | Date;
   };
@@ -172,6 +176,7 @@ export async function listUserInvoices(db: Db, userId: string, limit: number): P
     collectedCents: Number(row.collected_cents),
     refundedCents: Number(row.refunded_cents),
     periodRefundedCents: row.period_refunded_cents === null ? null : Number(row.period_refunded_cents),
+    hasCardPayment: row.has_card_payment,
     paidAt: dateOrNull(row.paid_at),
     createdAt: new Date(row.created_at),
   }));

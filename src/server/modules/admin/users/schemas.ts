@@ -64,7 +64,7 @@ const adminInvoice = z.object({
   collected_cents: cents.describe('cash + own earnings credit: the basis of the period’s creator pool'),
   refunded_cents: cents.describe('refunded at Stripe (its charges’ refunds)'),
   period_refunded_cents: cents.nullable().describe('what lowers the period’s pool: refunds plus open or lost disputes; null without a period'),
-  refundable_cents: cents.describe('what a console refund can still take back: amount paid − refunded'),
+  refundable_cents: cents.describe('what a console refund can still take back: amount paid − refunded; 0 without a card payment to refund'),
   paid_at: isoDate.nullable(),
   created_at: isoDate,
 });
