@@ -2,7 +2,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.js';
 import { createContext } from '../src/server/context.js';
+import { inTransaction } from '../src/server/db/client.js';
 import { adminRefunds, auditEntries, users } from '../src/server/db/schema.js';
+import { recordAudit } from '../src/server/modules/admin/audit/service.js';
 import { runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createAdmin, createMember, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -200,7 +202,7 @@ describe('GET /v1/admin/users/{id}', () => {
     expect(before.body.balances).toMatchObject({ paid_cents: 0, available_cents: 0 });
     expect(before.body.connect).toEqual({ status: 'not_connected', account_id: null, payouts_enabled: false });
     // A console refund that Stripe refused (the refunds area writes these): listed with who asked for it.
-    await t.database.db.insert(adminRefunds).values({
+    const [refused] = await t.database.db.insert(adminRefunds).values({
       idempotencyKey: `test-${invoiceId}`,
       actorId: admin.id,
       invoiceId,
@@ -209,11 +211,16 @@ describe('GET /v1/admin/users/{id}', () => {
       reason: 'customer asked',
       status: 'failed',
       failureReason: 'charge already refunded',
-    });
+    }).returning();
+    // Its audit entry targets the refund, and still shows on the member's page (entries about the member).
+    await inTransaction(t.database.db, (tx) =>
+      recordAudit(tx, { actorId: admin.id, action: 'refund.created', target: { type: 'refund', id: refused!.id }, reason: 'customer asked' }),
+    );
     const after = await getUser(subscriber.id);
     expect(after.body.admin_refunds).toEqual([
       expect.objectContaining({ invoice_id: invoiceId, amount_cents: 300, status: 'failed', actor: { id: admin.id, username: admin.username } }),
     ]);
+    expect(after.body.audit).toEqual([expect.objectContaining({ action: 'refund.created', target_type: 'refund', target_id: refused!.id })]);
   });
 
   it('a member who never subscribed has no subscription, usage, invoices or Stripe ids', async () => {

@@ -91,7 +91,10 @@ export function ConfirmDialog({ title, description, confirmLabel, isDestructive 
             value={reason}
             required
             maxLength={1000}
-            onChange={(event) => setReason(event.target.value)}
+            onChange={(event) => {
+              setReason(event.target.value);
+              if (event.target.value.trim()) setReasonError(undefined);
+            }}
             aria-invalid={reasonError ? true : undefined}
             aria-describedby={reasonError ? `${id}-reason-error` : `${id}-reason-hint`}
           />

@@ -93,7 +93,7 @@ function UserDetail({ detail, notice, onDone }: { detail: AdminUserDetail; notic
                 ['Worth', formatCents(detail.usage.basis_cents)],
                 ['Collected', detail.usage.collected_cents === null ? 'not yet known' : formatCents(detail.usage.collected_cents)],
                 ['Refunded or disputed', formatCents(detail.usage.refunded_cents)],
-                ['Creators earned', formatCents(detail.usage.earned_cents)],
+                ['Creators earned (before refunds)', formatCents(detail.usage.earned_cents)],
               ]}
             />
           ) : (

@@ -21,6 +21,8 @@ export async function insertAuditEntry(tx: Tx, entry: NewAuditEntry): Promise<Au
 export type AuditFilter = {
   actor?: { id: string } | { username: string } | { system: true };
   target?: { type?: string; id: string };
+  /** Entries about a member: the account itself, and refunds of their invoices, their payouts and their flows. */
+  aboutUserId?: string;
   from?: Date;
   to?: Date;
   action?: string;
@@ -38,6 +40,18 @@ function whereOf(filter: AuditFilter): SQL {
   if (actor && 'system' in actor) conditions.push(sql`a.actor_id is null`);
   if (target?.type !== undefined) conditions.push(sql`a.target_type = ${target.type}`);
   if (target) conditions.push(sql`a.target_id = ${target.id}`);
+  if (filter.aboutUserId !== undefined) {
+    const userId = filter.aboutUserId;
+    conditions.push(sql`(
+      (a.target_type = 'user' and a.target_id = ${userId})
+      or (a.target_type = 'refund' and a.target_id in (
+            select r.id::text from admin_refunds r
+              join invoices i on i.id = r.invoice_id
+              join subscriptions s on s.id = i.subscription_id
+             where s.user_id = ${userId}::uuid))
+      or (a.target_type = 'payout' and a.target_id in (select p.id::text from payouts p where p.creator_id = ${userId}::uuid))
+      or (a.target_type = 'flow' and a.target_id in (select f.id::text from flows f where f.author_id = ${userId}::uuid)))`);
+  }
   if (filter.from) conditions.push(sql`a.created_at >= ${filter.from}`);
   if (filter.to) conditions.push(sql`a.created_at < ${filter.to}`);
   if (filter.action !== undefined) conditions.push(sql`a.action = ${filter.action}`);

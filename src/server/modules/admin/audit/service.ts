@@ -95,9 +95,9 @@ export async function listAudit(db: Db, query: AuditListQuery): Promise<AuditLis
   };
 }
 
-/** The entries of the user's console page: the newest about this user. */
-export async function listAuditOfTarget(db: Db, target: { type: AuditTargetType; id: string }, limit: number): Promise<AuditEntryView[]> {
-  return (await listAuditEntries(db, { target }, { limit })).map(toAuditEntryView);
+/** The newest entries about a member (their account, refunds of their invoices, their payouts and flows). */
+export async function listAuditAboutUser(db: Db, userId: string, limit: number): Promise<AuditEntryView[]> {
+  return (await listAuditEntries(db, { aboutUserId: userId }, { limit })).map(toAuditEntryView);
 }
 
 export const AUDIT_CSV_COLUMNS = [

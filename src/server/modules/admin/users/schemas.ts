@@ -156,7 +156,7 @@ export const userDetailResponse = z.object({
     connect_account_id: z.string().nullable(),
   }),
   admin_refunds: z.array(adminRefund).describe('refunds made in the console on this member’s invoices, newest first'),
-  audit: z.array(auditEntry).describe('the newest 20 audit entries about this member'),
+  audit: z.array(auditEntry).describe('the newest 20 audit entries about this member: the account, console refunds of their invoices, their payouts and flows'),
 });
 export type UserDetailView = z.infer<typeof userDetailResponse>;
 

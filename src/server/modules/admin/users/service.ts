@@ -8,7 +8,7 @@ import { listCreatorPayouts } from '../../payouts/repository.js';
 import { connectStatusOf } from '../../payouts/rules.js';
 import { findCurrentBillingPeriod } from '../../periods/repository.js';
 import { findLatestSubscription } from '../../subscriptions/repository.js';
-import { listAuditOfTarget, recordAudit, toAuditEntryView } from '../audit/service.js';
+import { listAuditAboutUser, recordAudit, toAuditEntryView } from '../audit/service.js';
 import { AccountDeletedError, NoLongerAdminError, OwnAccountError } from './errors.js';
 import {
   type AccountSwitches,
@@ -68,7 +68,7 @@ export async function getAdminUserDetail(db: Db, economics: Config['economics'],
     creatorBalances(db, user.id),
     listCreatorPayouts(db, user.id, LIST_LIMIT),
     listUserAdminRefunds(db, user.id, LIST_LIMIT),
-    listAuditOfTarget(db, { type: 'user', id: user.id }, AUDIT_LIMIT),
+    listAuditAboutUser(db, user.id, AUDIT_LIMIT),
   ]);
   const period = subscription ? await findCurrentBillingPeriod(db, subscription) : undefined;
   const periodInvoice = period?.invoiceId ? invoices.find((invoice) => invoice.id === period.invoiceId) : undefined;
