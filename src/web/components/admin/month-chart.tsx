@@ -51,7 +51,9 @@ export function MonthChart({ title, months, series }: { title: string; months: s
   const lines = series.filter((s) => s.kind === 'line');
   const barWidth = Math.min(36, (slot * 0.7) / Math.max(bars.length, 1));
   const y = (cents: number) => PAD.top + ((max - cents) / (max - min)) * plotHeight;
-  const ticks = min < 0 ? [min, 0, max] : [0, Math.round(max / 2), max];
+  // A small negative month leaves its tick a few pixels under $0: label only $0 then, so the two do not overlap.
+  const hasRoomBelowZero = y(min) - y(0) >= 14;
+  const ticks = min < 0 ? (hasRoomBelowZero ? [min, 0, max] : [0, max]) : [0, Math.round(max / 2), max];
   const isNarrow = width < 520;
   const summary = series.map((s) => `${s.label}: ${months.map((m, i) => `${formatMonth(m)} ${formatCents(s.values[i] ?? 0)}`).join(', ')}`).join('. ');
 
