@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Earnings, TokenResponse } from '../../src/web/api/types.js';
-import { verifyFromDevMail } from '../support/dev-mail.js';
+import type { Earnings } from '../../src/web/api/types.js';
+import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
 
 /**
@@ -13,64 +13,9 @@ import { startStack } from '../support/stack.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
-const DEMO_PASSWORD = 'flowtab-demo';
-const PAYING_CARD = '4242424242424242';
 const STACK_START_MS = 240_000; // migrations, demo data and the web build, on a busy two-core CI machine
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
-type FlowSummary = { id: string; slug: string; title: string };
-
-/** Set-up that is not under test goes through the API. */
-function apiOf(stack: Stack) {
-  async function call<T>(method: string, apiPath: string, { body, token }: { body?: unknown; token?: string } = {}): Promise<T> {
-    const response = await fetch(`${stack.url}${apiPath}`, {
-      method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const payload = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${apiPath} → ${response.status}: ${JSON.stringify(payload)}`);
-    return payload;
-  }
-
-  return {
-    call,
-    async logIn(login: string, password = DEMO_PASSWORD): Promise<string> {
-      return (await call<TokenResponse>('POST', '/v1/auth/token', { body: { login, password } })).access_token;
-    },
-    /** A new member whose address is verified with the welcome mail's link. */
-    async register(prefix: string): Promise<{ token: string; username: string; email: string }> {
-      const username = uniqueName(prefix);
-      const body = { email: `${username}@example.com`, username, password: 'correct horse battery' };
-      const token = (await call<{ access_token: string }>('POST', '/v1/auth/register', { body })).access_token;
-      await verifyFromDevMail(stack.url, body.email);
-      return { token, username, email: body.email };
-    },
-    /** Subscribes through Checkout with the paying test card (what the hosted page does), then waits for the webhook. */
-    async subscribe(token: string) {
-      const session = await call<{ session_id: string }>('POST', '/v1/subscriptions/checkout', { token });
-      const paid = await fetch(`${stack.emulatorUrl}/_emulator/checkout/sessions/${session.session_id}/pay`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ card: PAYING_CARD }),
-        redirect: 'manual',
-      });
-      expect(paid.status).toBeLessThan(400);
-      await expect
-        .poll(async () => (await call<{ is_subscriber: boolean }>('GET', '/v1/subscriptions/me', { token })).is_subscriber, { timeout: 30_000 })
-        .toBe(true);
-    },
-    async premiumFlows(author: string): Promise<FlowSummary[]> {
-      const list = await call<{ items: FlowSummary[] }>('GET', `/v1/flows?author=${author}&premium=true&page_size=20`);
-      expect(list.items.length).toBeGreaterThan(2);
-      return list.items;
-    },
-  };
-}
-
-function uniqueName(prefix: string) {
-  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 /** The subjects of the mails to `to` listed at /dev/mail (the development outbox), newest first. */
 async function devMailSubjects(baseUrl: string, to: string): Promise<string[]> {
@@ -91,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
   let context: BrowserContext;
   let profileDir: string;
   let stack: Stack;
-  let api: ReturnType<typeof apiOf>;
+  let api: E2eApi;
 
   beforeAll(async () => {
     profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-admin-'));
@@ -103,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     });
     stack = await startStack();
-    api = apiOf(stack);
+    api = e2eApi(stack);
   }, STACK_START_MS);
 
   afterAll(async () => {

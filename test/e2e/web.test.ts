@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatorFlowStats, Earnings, TokenResponse } from '../../src/web/api/types.js';
+import type { CreatorFlowStats, Earnings } from '../../src/web/api/types.js';
 import { formatCents } from '../../src/web/lib/format.js';
-import { verifyFromDevMail } from '../support/dev-mail.js';
+import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary, PAYING_CARD, uniqueName } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
 
 /**
@@ -14,64 +14,9 @@ import { startStack } from '../support/stack.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
-const DEMO_PASSWORD = 'flowtab-demo';
-const PAYING_CARD = '4242424242424242';
 const STACK_START_MS = 180_000; // migrations, demo data and the web build, on a busy two-core CI machine
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
-type FlowSummary = { id: string; slug: string; title: string; body: string; is_premium: boolean };
-
-/** What the tests do through the API rather than the browser: set-up that is not under test. */
-function apiOf(stack: Stack) {
-  async function call<T>(method: string, apiPath: string, { body, token }: { body?: unknown; token?: string } = {}): Promise<T> {
-    const response = await fetch(`${stack.url}${apiPath}`, {
-      method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const payload = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${apiPath} → ${response.status}: ${JSON.stringify(payload)}`);
-    return payload;
-  }
-
-  return {
-    call,
-    async logIn(login: string, password: string): Promise<string> {
-      return (await call<TokenResponse>('POST', '/v1/auth/token', { body: { login, password } })).access_token;
-    },
-    /** A new member whose address is verified with the welcome mail's link (publishing needs it). */
-    async register(): Promise<string> {
-      const username = uniqueName('e2e');
-      const body = { email: `${username}@example.com`, username, password: 'correct horse battery' };
-      const token = (await call<{ access_token: string }>('POST', '/v1/auth/register', { body })).access_token;
-      await verifyFromDevMail(stack.url, body.email);
-      return token;
-    },
-    /** Subscribes through Checkout with the paying test card (what the hosted page does), then waits for the webhook. */
-    async subscribe(token: string) {
-      const session = await call<{ session_id: string }>('POST', '/v1/subscriptions/checkout', { token });
-      const paid = await fetch(`${stack.emulatorUrl}/_emulator/checkout/sessions/${session.session_id}/pay`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ card: PAYING_CARD }),
-        redirect: 'manual',
-      });
-      expect(paid.status).toBeLessThan(400);
-      await expect
-        .poll(async () => (await call<{ is_subscriber: boolean }>('GET', '/v1/subscriptions/me', { token })).is_subscriber, { timeout: 30_000 })
-        .toBe(true);
-    },
-    async premiumFlows(author: string): Promise<FlowSummary[]> {
-      const list = await call<{ items: FlowSummary[] }>('GET', `/v1/flows?author=${author}&premium=true&page_size=20`);
-      expect(list.items.length).toBeGreaterThan(2);
-      return list.items;
-    },
-  };
-}
-
-function uniqueName(prefix: string) {
-  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
@@ -106,11 +51,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
 
   describe('with the default economics', () => {
     let stack: Stack;
-    let api: ReturnType<typeof apiOf>;
+    let api: E2eApi;
 
     beforeAll(async () => {
       stack = await startStack();
-      api = apiOf(stack);
+      api = e2eApi(stack);
     }, STACK_START_MS);
 
     afterAll(async () => {
@@ -240,7 +185,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       };
       // The demo data gives creators earlier earnings: what is under test is what this copy adds.
       const earnedBefore = await earnedOnFlow();
-      const subscriber = await api.register();
+      const { token: subscriber } = await api.register();
       await api.subscribe(subscriber);
       const copy = await api.call<{ counted_for_payout: boolean; payout_earned: number }>('POST', `/v1/flows/${flow!.id}/copy`, { token: subscriber });
       expect(copy).toMatchObject({ counted_for_payout: true, payout_earned: 7 });
@@ -279,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     });
 
     it('a member publishes a flow: each invalid field says why, the preview follows the text', async () => {
-      const page = await openPage(stack, await api.register());
+      const page = await openPage(stack, (await api.register()).token);
       await page.goto(`${stack.url}/publish`);
       await page.getByLabel('Title').fill('ab');
       await page.getByLabel('Tags').fill('ok, Bad_Tag!');
@@ -344,11 +289,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
 
   describe('with one paid copy and a fair-use limit of two per period', () => {
     let stack: Stack;
-    let api: ReturnType<typeof apiOf>;
+    let api: E2eApi;
 
     beforeAll(async () => {
       stack = await startStack({ PAID_COPIES_PER_PERIOD: '1', COPY_LIMIT_PER_PERIOD: '2' });
-      api = apiOf(stack);
+      api = e2eApi(stack);
     }, STACK_START_MS);
 
     afterAll(async () => {
@@ -358,7 +303,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     });
 
     it('the Copy button says when a copy is past the paid cap and when the fair-use limit stops it', async () => {
-      const token = await api.register();
+      const { token } = await api.register();
       await api.subscribe(token);
       const [first, second, third] = await api.premiumFlows('leo_automates').catch(() => api.premiumFlows('maya_research'));
       const page = await openPage(stack, token);

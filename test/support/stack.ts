@@ -39,7 +39,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     url: `http://127.0.0.1:${port}`,
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     async close() {
-      for (const close of [...closers].reverse()) await close().catch(() => undefined);
+      for (const close of [...closers].reverse()) {
+        const started = Date.now();
+        await close().catch(() => undefined);
+        // A slow shutdown is a finding (it would time a test's hook out): say which part took the time.
+        if (Date.now() - started > 5_000) console.warn(`stack.close: ${close.toString().slice(0, 80)} took ${Date.now() - started} ms`);
+      }
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
