@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { niceCeiling, useElementWidth } from '../lib/chart.js';
 import type { MonthlyEarning } from '../api/types.js';
 import { formatCents, formatMonth, plural } from '../lib/format.js';
 
@@ -30,34 +30,18 @@ function toBars(earnings: MonthlyEarning[]): MonthBar[] {
 }
 
 /** A round number at or above the largest bar, so the axis reads $0, $0.25, $0.50 rather than $0, $0.11, $0.21. */
-function niceCeiling(cents: number): number {
+function axisMaximum(cents: number): number {
   if (cents <= 0) return 100;
   if (cents <= 2) return 2; // keeps the half-way tick a whole cent
-  const magnitude = 10 ** Math.floor(Math.log10(cents));
-  const step = [1, 2, 5, 10].find((m) => m * magnitude >= cents)!;
-  return step * magnitude;
-}
-
-/** The element's width in CSS pixels, kept current: the chart draws at 1:1 so its labels stay legible. */
-function useWidth<T extends HTMLElement>(fallback: number) {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const observer = new ResizeObserver(([entry]) => entry && setWidth(Math.max(240, Math.round(entry.contentRect.width))));
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width] as const;
+  return niceCeiling(cents);
 }
 
 /** Monthly earnings as stacked bars (paid, available, held, pending), with a table for screen readers. */
 export function EarningsChart({ earnings }: { earnings: MonthlyEarning[] }) {
-  const [figureRef, width] = useWidth<HTMLElement>(640);
+  const [figureRef, width] = useElementWidth<HTMLElement>(640, 240);
   const allBars = toBars(earnings);
   const bars = allBars.slice(width < NARROW ? -6 : -12);
-  const max = niceCeiling(Math.max(...bars.map((bar) => bar.total)));
+  const max = axisMaximum(Math.max(...bars.map((bar) => bar.total)));
   const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotWidth / Math.max(bars.length, 1);

@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
 import { formatCents, formatMonth } from '../../lib/format.js';
+import { niceCeiling, useElementWidth } from '../../lib/chart.js';
 
 export type ChartSeries = {
   label: string;
@@ -11,28 +12,8 @@ export type ChartSeries = {
 const HEIGHT = 240;
 const PAD = { top: 16, right: 12, bottom: 28, left: 64 };
 
-/** A round number at or above `cents` (1, 2 or 5 × a power of ten), so ticks read $0, $500, $1,000. */
-function niceCeiling(cents: number): number {
-  if (cents <= 0) return 0;
-  const magnitude = 10 ** Math.floor(Math.log10(cents));
-  return [1, 2, 5, 10].find((m) => m * magnitude >= cents)! * magnitude;
-}
-
 const compactUsd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
 const formatTick = (cents: number) => (Math.abs(cents) >= 100_000 ? compactUsd.format(cents / 100) : formatCents(cents));
-
-function useWidth<T extends HTMLElement>(fallback: number) {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const observer = new ResizeObserver(([entry]) => entry && setWidth(Math.max(260, Math.round(entry.contentRect.width))));
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width] as const;
-}
 
 /**
  * Up to twelve months as bars (one series) with a line over them (another), drawn at 1:1 so labels stay legible,
@@ -40,7 +21,7 @@ function useWidth<T extends HTMLElement>(fallback: number) {
  */
 export function MonthChart({ title, months, series }: { title: string; months: string[]; series: ChartSeries[] }) {
   const id = useId();
-  const [figureRef, width] = useWidth<HTMLElement>(720);
+  const [figureRef, width] = useElementWidth<HTMLElement>(720, 260);
   const all = series.flatMap((s) => s.values);
   const max = niceCeiling(Math.max(0, ...all)) || 100;
   const min = -niceCeiling(-Math.min(0, ...all));
