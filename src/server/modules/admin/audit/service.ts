@@ -10,6 +10,7 @@ import {
   listAuditEntries,
 } from './repository.js';
 import type { AuditEntryView, AuditListQuery, AuditListView } from './schemas.js';
+import { pageOf } from '../paging.js';
 
 /** What an audit entry can be about. */
 export const auditTargetTypes = ['user', 'flow', 'report', 'invoice', 'refund', 'payout', 'webhook_event', 'reconcile'] as const;
@@ -86,13 +87,7 @@ export async function listAudit(db: Db, query: AuditListQuery): Promise<AuditLis
   const filter = auditFilterOf(query);
   const offset = (query.page - 1) * query.page_size;
   const [rows, total] = await Promise.all([listAuditEntries(db, filter, { limit: query.page_size, offset }), countAuditEntries(db, filter)]);
-  return {
-    items: rows.map(toAuditEntryView),
-    total,
-    page: query.page,
-    page_size: query.page_size,
-    has_more: offset + rows.length < total,
-  };
+  return pageOf(rows.map(toAuditEntryView), total, query);
 }
 
 /** The newest entries about a member (their account, refunds of their invoices, their payouts and flows). */

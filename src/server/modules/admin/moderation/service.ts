@@ -39,6 +39,7 @@ import type {
   ReportListQuery,
   ReportView,
 } from './schemas.js';
+import { pageOf } from '../paging.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Members report flows
@@ -100,13 +101,7 @@ function toAdminReport(row: ReportListRow): AdminReportView {
 
 export async function getReportQueue(db: Db, query: ReportListQuery) {
   const { rows, total } = await listReports(db, query);
-  return {
-    items: rows.map(toAdminReport),
-    total,
-    page: query.page,
-    page_size: query.page_size,
-    has_more: query.page * query.page_size < total,
-  };
+  return pageOf(rows.map(toAdminReport), total, query);
 }
 
 /**
@@ -218,13 +213,7 @@ function toAdminFlow(row: AdminFlowRow): AdminFlowView {
 
 export async function getAdminFlows(db: Db, query: AdminFlowListQuery) {
   const { rows, total } = await listAdminFlows(db, query);
-  return {
-    items: rows.map(toAdminFlow),
-    total,
-    page: query.page,
-    page_size: query.page_size,
-    has_more: query.page * query.page_size < total,
-  };
+  return pageOf(rows.map(toAdminFlow), total, query);
 }
 
 /**

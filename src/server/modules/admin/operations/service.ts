@@ -22,6 +22,7 @@ import type {
   PayoutRetryView,
   WebhookRetryView,
 } from './schemas.js';
+import { pageOf } from '../paging.js';
 
 // The console's operations area (SPEC §14): payouts (list, retry a failed one, run) and webhook dead letters (list,
 // retry). The work itself is the payouts and webhooks modules'; this decides what an operator may ask and audits it.
@@ -37,7 +38,7 @@ export async function listPayouts(db: Db, query: AdminPayoutListQuery): Promise<
   const offset = (query.page - 1) * query.page_size;
   const filter = { status: query.status };
   const [rows, total] = await Promise.all([listPayoutsWithCreator(db, filter, { limit: query.page_size, offset }), countPayouts(db, filter)]);
-  return { items: rows.map(payoutViewOf), total, page: query.page, page_size: query.page_size, has_more: offset + rows.length < total };
+  return pageOf(rows.map(payoutViewOf), total, query);
 }
 
 /**
@@ -139,8 +140,8 @@ function payoutViewOf(row: PayoutWithCreator): AdminPayoutView {
 export async function listDeadWebhooks(db: Db, query: DeadLetterListQuery): Promise<DeadLetterListView> {
   const offset = (query.page - 1) * query.page_size;
   const [rows, total] = await Promise.all([listDeadLetters(db, { limit: query.page_size, offset }), countDeadLetters(db)]);
-  return {
-    items: rows.map((row) => ({
+  return pageOf(
+    rows.map((row) => ({
       id: row.id,
       type: row.type,
       object_id: row.objectId,
@@ -150,10 +151,8 @@ export async function listDeadWebhooks(db: Db, query: DeadLetterListQuery): Prom
       received_at: row.receivedAt.toISOString(),
     })),
     total,
-    page: query.page,
-    page_size: query.page_size,
-    has_more: offset + rows.length < total,
-  };
+    query,
+  );
 }
 
 /**

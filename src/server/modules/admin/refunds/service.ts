@@ -21,6 +21,7 @@ import {
   markAdminRefundSucceeded,
 } from './repository.js';
 import type { AdminRefundListQuery, AdminRefundListView, AdminRefundView } from './schemas.js';
+import { pageOf } from '../paging.js';
 
 // Refunds from the operator console (SPEC §14). In three steps, so that no Stripe call is made with a transaction
 // open: (1) the request row (pending) and its audit entry in one transaction; (2) refunds.create at Stripe with the
@@ -138,7 +139,7 @@ export async function listRefunds(db: Db, query: AdminRefundListQuery): Promise<
   const filter: AdminRefundFilter = { userId: query.user_id, invoiceId: query.invoice_id };
   const offset = (query.page - 1) * query.page_size;
   const [rows, total] = await Promise.all([listAdminRefunds(db, filter, { limit: query.page_size, offset }), countAdminRefunds(db, filter)]);
-  return { items: rows.map(viewOf), total, page: query.page, page_size: query.page_size, has_more: offset + rows.length < total };
+  return pageOf(rows.map(viewOf), total, query);
 }
 
 function viewOf(row: AdminRefundWithPeople): AdminRefundView {

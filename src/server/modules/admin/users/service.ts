@@ -22,6 +22,7 @@ import {
   updateAccountSwitches,
 } from './repository.js';
 import type { AdminUserView, UserDetailView, UserPatch, UserPatchView, UserSearchQuery, UserSearchView } from './schemas.js';
+import { pageOf } from '../paging.js';
 
 const iso = (date: Date) => date.toISOString();
 const isoOrNull = (date: Date | null) => date?.toISOString() ?? null;
@@ -49,7 +50,7 @@ export async function searchAdminUsers(db: Db, query: UserSearchQuery): Promise<
   const q = query.q === '' ? undefined : query.q;
   const offset = (query.page - 1) * query.page_size;
   const [rows, total] = await Promise.all([searchUsers(db, { q, limit: query.page_size, offset }), countUsers(db, q)]);
-  return { items: rows.map(toAdminUserView), total, page: query.page, page_size: query.page_size, has_more: offset + rows.length < total };
+  return pageOf(rows.map(toAdminUserView), total, query);
 }
 
 const LIST_LIMIT = 50;
