@@ -8,6 +8,7 @@ import { FlowPage } from './pages/flow-page.js';
 import { LibraryPage } from './pages/library-page.js';
 import { LogInPage } from './pages/log-in-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { ProfilePage } from './pages/profile-page.js';
 import { RegisterPage } from './pages/register-page.js';
 
 // Pages most visitors never open load on demand, keeping the first download small.
@@ -30,6 +31,7 @@ const routes: Route[] = [
   { pattern: '/flows/:slug', render: ({ slug }) => <FlowPage key={slug} slug={slug!} /> },
   { pattern: '/flows/:slug/edit', render: ({ slug }) => <FlowEditorPage key={slug} slug={slug} /> },
   { pattern: '/publish', render: () => <FlowEditorPage /> },
+  { pattern: '/u/:username', render: ({ username }) => <ProfilePage key={username} username={username!} /> },
   { pattern: '/pricing', render: () => <PricingPage /> },
   { pattern: '/subscribe/return', render: () => <SubscribeReturnPage /> },
   { pattern: '/account', render: () => <AccountPage /> },

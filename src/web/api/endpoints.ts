@@ -22,6 +22,7 @@ import type {
   Payout,
   PayoutList,
   PendingEmailChange,
+  PublicConfig,
   ProfileChanges,
   RegisterResponse,
   ReportInput,
@@ -63,6 +64,7 @@ export const api = {
   reportFlow: (slugOrId: string, body: ReportInput) => request<FlowReport>('POST', `/v1/flows/${ref(slugOrId)}/reports`, { body }),
   myCopies: ({ signal }: Signal = {}) => request<MyCopies>('GET', '/v1/copies/me', { signal }),
 
+  publicConfig: ({ signal }: Signal = {}) => request<PublicConfig>('GET', '/v1/config/public', { signal }),
   subscription: ({ signal }: Signal = {}) => request<Subscription>('GET', '/v1/subscriptions/me', { signal }),
   checkout: () => request<CheckoutSession>('POST', '/v1/subscriptions/checkout'),
   portal: () => request<HostedPage>('POST', '/v1/subscriptions/portal'),

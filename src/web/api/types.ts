@@ -85,3 +85,15 @@ export type CreatedApiToken = z.input<typeof createdTokenResponse>;
 export type ReportInput = z.input<typeof reportBody>;
 export type ReportReason = ReportInput['reason'];
 export type FlowReport = z.input<typeof reportResponse>;
+
+/** GET /v1/config/public: the numbers the app shows (SPEC §15). price_cents is null while Stripe's price is unknown. */
+export type PublicConfig = {
+  price_cents: number | null;
+  currency: string | null;
+  rate_per_copy_cents: number;
+  paid_copies_per_period: number;
+  copy_limit_per_period: number;
+  creator_share_percent: number;
+  hold_days: number;
+  min_payout_cents: number;
+};
