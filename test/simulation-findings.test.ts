@@ -83,3 +83,50 @@ describe('a subscription started after the previous one ended is not a duplicate
     expect(me.body).toMatchObject({ is_subscriber: true, status: 'active' });
   });
 });
+
+describe('a subscription our mirror learns of late is still the one kept (SPEC §3; found with seed 65032)', () => {
+  // Found by the simulation: the first subscription's webhooks were lost, so our mirror had no live subscription when
+  // a second one (paid outside the app) went live; the second was kept. When the sweep then brought the first one's
+  // events, the first was taken for the duplicate (it was the one "going live" beside a kept one): cancelled at once
+  // and refunded, while the newer one stayed. SPEC §3 keeps the older and cancels the newer, whatever order we hear.
+  it('the newer one is cancelled and refunded, the older kept, when the older one’s events arrive last', async () => {
+    const member = await createMember(t);
+    const stripe = t.ctx.stripe.raw;
+    const since = Math.floor(Date.now() / 1000) - 5;
+    // The member subscribes while Stripe's deliveries are lost.
+    await t.emulator('/_emulator/faults', undefined, { json: { webhooks: { drop_rate: 1 } } });
+    const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+    expect(checkout.status).toBe(200);
+    await t.emulator(`/_emulator/checkout/sessions/${checkout.body.session_id}/pay`, { card: '4242424242424242' });
+    const customer = (await stripe.customers.list({ email: member.email })).data[0]!;
+    const [first] = (await stripe.subscriptions.list({ customer: customer.id })).data;
+    const lost = (await stripe.events.list({ created: { gte: since }, limit: 100 })).data.reverse();
+
+    // An hour later a second session, made outside the app, is paid; its webhooks arrive.
+    await t.emulator('/_emulator/advance', { seconds: '3600' });
+    await t.emulator('/_emulator/faults', undefined, { json: {} });
+    const session = await t.ctx.stripe.createCheckoutSession({
+      userId: member.id,
+      customerId: customer.id,
+      priceId: t.ctx.billing.priceId!,
+      successUrl: 'http://localhost/return',
+      cancelUrl: 'http://localhost/cancel',
+      attemptId: randomUUID(),
+    });
+    await t.emulator(`/_emulator/checkout/sessions/${session.id}/pay`, { card: '4242424242424242' });
+    await flushWebhooks(t);
+    // Then the first subscription's events, late.
+    for (const event of lost) await deliverSignedEvent(t, event);
+    await flushWebhooks(t);
+
+    const all = (await stripe.subscriptions.list({ customer: customer.id, status: 'all' })).data;
+    const second = all.find((s) => s.id !== first!.id)!;
+    expect(all.find((s) => s.id === first!.id)!.status).toBe('active');
+    expect(second.status).toBe('canceled');
+    // The older one's charge stays; the newer one's is refunded in full.
+    const charges = (await stripe.charges.list({ customer: customer.id })).data.sort((a, b) => a.created - b.created);
+    expect(charges.map((c) => c.amount_refunded)).toEqual([0, 1000]);
+    const me = await t.request({ method: 'GET', url: '/v1/subscriptions/me', token: member.token });
+    expect(me.body).toMatchObject({ is_subscriber: true, status: 'active' });
+  });
+});

@@ -103,7 +103,8 @@ export async function openPortal(ctx: AppContext, viewer: Viewer) {
   if (!user?.stripeCustomerId) throw new NoBillingAccountError();
   const session = await ctx.stripe.createPortalSession({
     customerId: user.stripeCustomerId,
-    returnUrl: `${ctx.config.publicUrl}/account`,
+    // The account page knows this URL: it re-reads the subscription until the portal's webhooks have arrived.
+    returnUrl: `${ctx.config.publicUrl}/account?billing=return`,
     attemptId: randomUUID(),
   });
   return { url: session.url };
@@ -142,10 +143,14 @@ export type SyncEconomics = Pick<Economics, 'creatorSharePercent' | 'paidCopiesP
 export type SubscriptionState = {
   subscription: Stripe.Subscription;
   /**
-   * The member's other live subscription in our mirror when Stripe says it is live no more (its
-   * `customer.subscription.deleted` still on its way): applied first, so a re-subscription is not taken for a duplicate.
+   * The member's other subscriptions whose state our mirror does not have (their webhooks lost or late: one we never
+   * saw, one Stripe ended that we still think live), as Stripe has them now. Applied around this one in Stripe's
+   * creation order (`before`, then this, then `after`), so which one is kept never depends on the order we hear.
    */
-  endedElsewhere: SubscriptionState[];
+  before: SubscriptionState[];
+  after: SubscriptionState[];
+  /** Stripe's creation time of each of the customer's subscriptions: the older live one is kept (SPEC §3). */
+  createdById: ReadonlyMap<string, number>;
   /** Its latest invoice, when the event is about the subscription itself (an invoice event brings its own). */
   latestInvoice: Stripe.Invoice | undefined;
 };
@@ -182,27 +187,30 @@ async function fetchStateOf(
   db: Db,
   stripe: StripeGateway,
   subscription: Stripe.Subscription,
-  options: { withLatestInvoice: boolean; memberId?: string; seen: Set<string> },
+  options: { withLatestInvoice: boolean; memberId?: string; seen: Set<string>; listing?: Stripe.Subscription[] },
 ): Promise<SubscriptionState> {
   options.seen.add(subscription.id);
-  // Our mirror of the member's other live subscription may be stale: Stripe is asked now, before any lock.
-  const memberId = (await findMemberIdOfCustomer(db, idOf(subscription.customer)!, subscription.metadata?.user_id)) ?? options.memberId;
-  const other = memberId ? await findLiveSubscription(db, memberId, subscription.id) : undefined;
-  const endedElsewhere: SubscriptionState[] = [];
-  if (other && other.status !== 'incomplete' && !options.seen.has(other.id)) {
-    const remote = await stripe.retrieveSubscription(other.id);
-    if (!isLiveAtStripe(remote.status)) {
-      endedElsewhere.push(await fetchStateOf(db, stripe, remote, { withLatestInvoice: false, seen: options.seen }));
-    }
+  // The member's other subscriptions as Stripe has them, asked now, before any lock: our mirror may have missed one
+  // or may still think one live. One customer per member, so the customer's subscriptions are the member's.
+  const listing = options.listing ?? (await stripe.listSubscriptions(idOf(subscription.customer)!)).data;
+  const before: SubscriptionState[] = [];
+  const after: SubscriptionState[] = [];
+  for (const other of [...listing].sort(byStripeCreation)) {
+    if (options.seen.has(other.id)) continue;
+    const mirrored = await findSubscription(db, other.id);
+    if (mirrored ? mirrored.status === other.status : !isLiveAndPaid(other.status)) continue;
+    const state = await fetchStateOf(db, stripe, other, { withLatestInvoice: !mirrored, seen: options.seen, listing });
+    (byStripeCreation(other, subscription) < 0 ? before : after).push(state);
   }
   const latestInvoiceId = options.withLatestInvoice ? idOf(subscription.latest_invoice) : undefined;
   const latestInvoice = latestInvoiceId ? await stripe.retrieveInvoice(latestInvoiceId) : undefined;
-  return { subscription, endedElsewhere, latestInvoice };
+  const createdById = new Map([subscription, ...listing].map((s) => [s.id, s.created]));
+  return { subscription, before, after, createdById, latestInvoice };
 }
 
-/** Live and kept: a second subscription going live beside it would be a duplicate. */
-function isLiveAtStripe(status: Stripe.Subscription.Status): boolean {
-  return (LIVE_STATUSES as readonly string[]).includes(status) && status !== 'incomplete';
+/** Stripe's creation order; two made in the same second are ordered by id, so every process decides alike. */
+function byStripeCreation(a: Pick<Stripe.Subscription, 'id' | 'created'>, b: Pick<Stripe.Subscription, 'id' | 'created'>): number {
+  return a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export async function fetchInvoiceState(db: Db, stripe: StripeGateway, invoiceId: string): Promise<InvoiceState> {
@@ -232,9 +240,15 @@ export async function fetchCheckoutState(db: Db, stripe: StripeGateway, sessionI
 }
 
 export async function applySubscriptionState(tx: Tx, state: SubscriptionState, economics: SyncEconomics): Promise<SubscriptionRow> {
+  for (const older of state.before) await applySubscriptionState(tx, older, economics);
+  const row = await applyOneSubscription(tx, state, economics);
+  for (const newer of state.after) await applySubscriptionState(tx, newer, economics);
+  return row;
+}
+
+async function applyOneSubscription(tx: Tx, state: SubscriptionState, economics: SyncEconomics): Promise<SubscriptionRow> {
   const { subscription } = state;
   const user = await memberOfCustomer(tx, idOf(subscription.customer)!, subscription.metadata?.user_id);
-  for (const ended of state.endedElsewhere) await applySubscriptionState(tx, ended, economics);
   // Two of the member's subscriptions going live at once take turns here, so exactly one of them is kept.
   await lockMember(tx, user.id);
   const { start, end } = currentPeriodOf(subscription);
@@ -251,7 +265,7 @@ export async function applySubscriptionState(tx: Tx, state: SubscriptionState, e
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
-  const row = await keepOneLiveSubscription(tx, upserted, user);
+  const row = await keepOneLiveSubscription(tx, upserted, user, state.createdById);
   // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
   if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
@@ -293,18 +307,33 @@ export async function applySubscriptionState(tx: Tx, state: SubscriptionState, e
 }
 
 /**
- * SPEC §3: at most one live subscription per member. One that goes live while the member already has another (two
- * Checkout Sessions paid, one paid after the other) is the duplicate: marked here, in the transaction that first sees
- * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
- * refunds its first invoice at Stripe, after commit.
+ * SPEC §3: at most one live subscription per member. Of two live at once (two Checkout Sessions paid, one paid after
+ * the other), the newer by Stripe's creation time is the duplicate: marked here, in the transaction that first sees
+ * both live, so no copy is counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
+ * refunds its first invoice at Stripe, after commit. Usually the row being applied is the newer one. It is the older
+ * one only when we heard of the newer first and of the older not at all then (fetchStateOf asks Stripe for all the
+ * member's subscriptions, so only a race with Stripe's own listing leaves that): the one kept so far yields.
  */
-async function keepOneLiveSubscription(tx: Tx, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
-  if (row.duplicateOf || !(LIVE_STATUSES as readonly string[]).includes(row.status) || row.status === 'incomplete') return row;
+async function keepOneLiveSubscription(tx: Tx, row: SubscriptionRow, user: UserRow, createdById: ReadonlyMap<string, number>): Promise<SubscriptionRow> {
+  if (row.duplicateOf || !isLiveAndPaid(row.status)) return row;
   const kept = await findLiveSubscription(tx, user.id, row.id);
-  if (!kept || kept.status === 'incomplete') return row;
-  const duplicate = (await markDuplicateSubscription(tx, row.id, kept.id)) ?? row;
-  await enqueueDuplicateRefundedEmail(tx, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
-  return duplicate;
+  if (!kept || !isLiveAndPaid(kept.status)) return row;
+  const [older, newer] = isCreatedBefore(kept, row, createdById) ? [kept, row] : [row, kept];
+  const marked = await markDuplicateSubscription(tx, newer.id, older.id);
+  if (marked) await enqueueDuplicateRefundedEmail(tx, user, { subscriptionId: newer.id, keptSubscriptionId: older.id, amountCents: newer.planAmountCents });
+  return newer === row ? (marked ?? row) : row;
+}
+
+/** Live and paid: a second subscription going live beside it would be a duplicate. */
+function isLiveAndPaid(status: string): boolean {
+  return (LIVE_STATUSES as readonly string[]).includes(status) && status !== 'incomplete';
+}
+
+/** Whether `a` was created at Stripe before `b`; without Stripe's times, the one we have had longer. */
+function isCreatedBefore(a: SubscriptionRow, b: SubscriptionRow, createdById: ReadonlyMap<string, number>): boolean {
+  const [aCreated, bCreated] = [createdById.get(a.id), createdById.get(b.id)];
+  if (aCreated === undefined || bCreated === undefined) return a.createdAt <= b.createdAt;
+  return byStripeCreation({ id: a.id, created: aCreated }, { id: b.id, created: bCreated }) < 0;
 }
 
 /**
