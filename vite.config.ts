@@ -39,17 +39,31 @@ function initialJsBudget(budgetBytes: number): Plugin {
   };
 }
 
-export default defineConfig({
+const SSR_ENTRY = fileURLToPath(new URL('./src/web/entry-server.tsx', import.meta.url));
+
+/**
+ * Two builds: the browser's (dist/web, served as files) and, with `--ssr`, the server renderer of the public pages
+ * (dist/web/.ssr/entry-server.js, loaded by src/server/http/web.ts; a dot folder, which the server never serves).
+ */
+export default defineConfig(({ isSsrBuild }) => ({
   root: fileURLToPath(new URL('./src/web', import.meta.url)),
-  plugins: [react(), initialJsBudget(INITIAL_JS_BUDGET_BYTES)],
-  build: {
-    outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
-    emptyOutDir: true,
-    // The same build is served in production, where source maps would publish the sources (SPEC §11).
-    sourcemap: false,
-  },
+  plugins: isSsrBuild ? [react()] : [react(), initialJsBudget(INITIAL_JS_BUDGET_BYTES)],
+  build: isSsrBuild
+    ? {
+        outDir: fileURLToPath(new URL('./dist/web/.ssr', import.meta.url)),
+        emptyOutDir: true,
+        sourcemap: false,
+        rollupOptions: { input: SSR_ENTRY },
+        copyPublicDir: false,
+      }
+    : {
+        outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
+        emptyOutDir: true,
+        // The same build is served in production, where source maps would publish the sources (SPEC §11).
+        sourcemap: false,
+      },
   // `npm run dev:web` against a running API (`npm start`, or FLOWTAB_API_URL for another port).
   server: {
     proxy: Object.fromEntries(['/v1', '/docs', '/openapi.json', '/dev'].map((prefix) => [prefix, API_URL])),
   },
-});
+}));

@@ -19,6 +19,7 @@ import { metricsAccess, registerObservability } from './http/observability.js';
 import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
+import { registerDiscoveryRoutes } from './http/discovery.js';
 import { registerWebApp } from './http/web.js';
 import { registerReconcileMetrics } from './modules/admin/finance/metrics.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -89,8 +90,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await registerExternalPlugins(app, ctx);
   registerOwnPlugins(app, ctx);
   await registerModules(app, ctx);
+  registerDiscoveryRoutes(app, ctx);
   // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
-  await registerWebApp(app, WEB_DIST_DIR);
+  await registerWebApp(app, WEB_DIST_DIR, { origin: ctx.config.publicUrl });
   return app;
 }
 

@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Builds the web app (Vite) into dist/web when the build is missing or older than any of its sources:
+ * Builds the web app (Vite) and its server renderer into dist/web when the build is missing or older than any of its sources:
  * src/web/**, vite.config.ts and package.json. Builds into a fresh folder and swaps it in, so a server
  * serving the old build, or a second process building at the same time, never sees a half-written one.
  */
@@ -20,11 +20,10 @@ export async function buildWebIfStale(root: string, log: (message: string) => vo
   const { build } = await import('vite');
   const tempDir = path.join(root, 'dist', `.web-${process.pid}-${randomUUID()}`);
   try {
-    await build({
-      configFile: path.join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: tempDir, emptyOutDir: true },
-    });
+    const configFile = path.join(root, 'vite.config.ts');
+    await build({ configFile, logLevel: 'warn', build: { outDir: tempDir, emptyOutDir: true } });
+    // The server renderer of the public pages, beside the files (in a dot folder the server never serves).
+    await build({ configFile, logLevel: 'warn', build: { ssr: true, outDir: path.join(tempDir, '.ssr'), emptyOutDir: true } });
     await swapIn(tempDir, outDir);
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });

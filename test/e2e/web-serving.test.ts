@@ -17,7 +17,7 @@ async function appServing(dir: string): Promise<FastifyInstance> {
   await registerSecurityHeaders(app, { publicUrl: 'http://localhost:3000' });
   registerErrorHandler(app);
   app.get('/v1/ping', async () => ({ ok: true }));
-  await registerWebApp(app, dir);
+  await registerWebApp(app, dir, { origin: 'http://localhost' });
   await app.ready();
   return app;
 }

@@ -85,6 +85,16 @@ export function toQueryString(query: Record<string, QueryValue> = {}): string {
   return text ? `?${text}` : '';
 }
 
+/**
+ * How requests reach the API: the browser's fetch against this origin, or, when pages render on the server, the
+ * server's own in-process transport (always as a guest: shared HTML never holds anyone's data).
+ */
+let transport: (url: string, init: RequestInit) => Promise<Response> = (url, init) => fetch(url, init);
+
+export function setApiTransport(next: (url: string, init: RequestInit) => Promise<Response>): void {
+  transport = next;
+}
+
 /** One call to the API: JSON in, JSON out, bearer token when logged in, problem+json errors as ApiError. */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const token = tokenStore.get();
@@ -94,7 +104,7 @@ export async function request<T>(method: string, path: string, options: RequestO
 
   let response: Response;
   try {
-    response = await fetch(`${path}${toQueryString(options.query)}`, {
+    response = await transport(`${path}${toQueryString(options.query)}`, {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),

@@ -26,7 +26,9 @@ export type Session = {
 const SessionContext = createContext<Session | undefined>(undefined);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [status, setStatus] = useState<Session['status']>(tokenStore.get() ? 'loading' : 'guest');
+  // 'loading' on the first render everywhere, token or not: the server renders public pages as nobody in particular,
+  // and the browser's first render must match that HTML; who it is is known right after.
+  const [status, setStatus] = useState<Session['status']>('loading');
   const [user, setUser] = useState<User | undefined>(undefined);
   const [subscription, setSubscription] = useState<Subscription | undefined>(undefined);
 
@@ -76,7 +78,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const token = tokenStore.get();
-    if (!token) return;
+    if (!token) {
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- the token is read from storage, which only the browser has
+      setStatus('guest');
+      return;
+    }
     // A failure other than 401 (which logs out) keeps the token for the next reload; until then, a guest.
     // eslint-disable-next-line react-hooks/set-state-in-effect -- logIn sets state only after awaiting the API, as an effect that fetches should
     logIn(token).catch(() => setStatus('guest'));

@@ -16,12 +16,21 @@ function storedTheme(): Theme | undefined {
   }
 }
 
-/** The system's scheme until the person picks one with the toggle; their pick is remembered. */
-export function useTheme(): [Theme, () => void] {
-  const [theme, setTheme] = useState<Theme>(() => storedTheme() ?? systemTheme());
+/**
+ * The system's scheme until the person picks one with the toggle; their pick is remembered. Undefined on the first
+ * render (the server cannot know it, and the browser's first render must match the server's HTML); theme.js has
+ * already applied it to the page by then, so nothing flashes.
+ */
+export function useTheme(): [Theme | undefined, () => void] {
+  const [theme, setTheme] = useState<Theme | undefined>(undefined);
 
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- storage and media queries exist only in the browser
+    setTheme(storedTheme() ?? systemTheme());
+  }, []);
+
+  useEffect(() => {
+    if (theme) document.documentElement.dataset.theme = theme;
   }, [theme]);
 
   useEffect(() => {
@@ -34,7 +43,7 @@ export function useTheme(): [Theme, () => void] {
   }, []);
 
   const toggle = () => {
-    const next: Theme = theme === 'dark' ? 'light' : 'dark';
+    const next: Theme = (theme ?? systemTheme()) === 'dark' ? 'light' : 'dark';
     try {
       localStorage.setItem(THEME_KEY, next);
     } catch {

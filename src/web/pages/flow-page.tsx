@@ -1,4 +1,4 @@
-import { api } from '../api/endpoints.js';
+import { useQuery } from '@tanstack/react-query';
 import type { Flow } from '../api/types.js';
 import { CopyButton } from '../components/copy-button.js';
 import { LockIcon } from '../components/icons.js';
@@ -11,13 +11,13 @@ import { Markdown } from '../lib/markdown.js';
 import { Link, withQuery } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { needsPaymentFix } from '../lib/standing.js';
+import { flowQuery, useViewerKey } from '../lib/queries.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
-import { useResource } from '../lib/use-resource.js';
+import { useAsResource } from '../lib/use-resource.js';
 
 export function FlowPage({ slug }: { slug: string }) {
-  const session = useSession();
-  // Fetch again when the session changes: logging in or subscribing unlocks the full body.
-  const flow = useResource((signal) => api.flow(slug, { signal }), [slug, session.user?.id, session.subscription?.is_subscriber]);
+  // Fetched again when the viewer changes: logging in or subscribing unlocks the full body.
+  const flow = useAsResource(useQuery(flowQuery(slug, useViewerKey())));
   useDocumentTitle(flow.status === 'ready' ? flow.data.title : undefined);
 
   if (flow.status === 'loading') return <Loading label="Loading the flow…" />;

@@ -1,13 +1,14 @@
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/endpoints.js';
-import type { FlowSort } from '../api/types.js';
+import type { FlowQuery, FlowSort } from '../api/types.js';
 import { FlowCard } from '../components/flow-card.js';
 import { Pagination } from '../components/pagination.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
 import { formatCount, plural } from '../lib/format.js';
 import { Link, navigate, useLocation, withQuery } from '../lib/router.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
-import { useResource } from '../lib/use-resource.js';
+import { flowListQuery, tagsQuery, useViewerKey } from '../lib/queries.js';
+import { useAsResource } from '../lib/use-resource.js';
 
 const PAGE_SIZE = 12;
 const TOOLS = ['Comet', 'ChatGPT Atlas', 'Manus', 'Opera Neon', 'Playwright'];
@@ -34,6 +35,23 @@ function readFilters(search: URLSearchParams): Filters {
   };
 }
 
+function queryOf(filters: Filters): FlowQuery {
+  return {
+    q: filters.q || undefined,
+    tags: filters.tags,
+    works_with: filters.tools,
+    premium: filters.premium === '' ? undefined : filters.premium === 'true',
+    sort: filters.sort || undefined,
+    page: filters.page,
+    page_size: PAGE_SIZE,
+  };
+}
+
+/** The list the library shows for a URL's query: what the server fetches before rendering it. */
+export function libraryQueryOf(search: URLSearchParams): FlowQuery {
+  return queryOf(readFilters(search));
+}
+
 function filtersUrl(filters: Filters): string {
   return withQuery('/', {
     q: filters.q,
@@ -49,7 +67,6 @@ export function LibraryPage() {
   useDocumentTitle('Library');
   const { search } = useLocation();
   const filters = readFilters(search);
-  const key = filtersUrl(filters);
   const setFilters = (changes: Partial<Filters>) => navigate(filtersUrl({ ...filters, page: 1, ...changes }), { scroll: false });
   const showPage = (page: number) => {
     setFilters({ page });
@@ -58,22 +75,7 @@ export function LibraryPage() {
   // "Best match" only means something with a query.
   const searchFor = (q: string) => setFilters({ q, sort: !q && filters.sort === 'relevance' ? '' : filters.sort });
 
-  const flows = useResource(
-    (signal) =>
-      api.flows(
-        {
-          q: filters.q || undefined,
-          tags: filters.tags,
-          works_with: filters.tools,
-          premium: filters.premium === '' ? undefined : filters.premium === 'true',
-          sort: filters.sort || undefined,
-          page: filters.page,
-          page_size: PAGE_SIZE,
-        },
-        { signal },
-      ),
-    [key],
-  );
+  const flows = useAsResource(useQuery(flowListQuery(queryOf(filters), useViewerKey())));
   const hasFilters = Boolean(filters.q || filters.tags.length || filters.tools.length || filters.premium);
 
   return (
@@ -173,7 +175,7 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (q: strin
 
 /** Always shown beside the results on wide screens; behind a "Filters" button on phones. */
 function FilterPanel({ filters, onChange }: { filters: Filters; onChange: (changes: Partial<Filters>) => void }) {
-  const tags = useResource((signal) => api.tags({ signal }), []);
+  const tags = useAsResource(useQuery(tagsQuery()));
   const [isOpen, setOpen] = useState(false);
   const toggle = (list: string[], value: string) => (list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
   const activeCount = filters.tags.length + filters.tools.length + (filters.premium ? 1 : 0);
