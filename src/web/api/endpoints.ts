@@ -17,11 +17,13 @@ import type {
   FlowQuery,
   FlowReport,
   HostedPage,
+  LikeResult,
   MyCopies,
   NewApiToken,
   Payout,
   PayoutList,
   PendingEmailChange,
+  PublicProfile,
   PublicConfig,
   ProfileChanges,
   RegisterResponse,
@@ -52,6 +54,7 @@ export const api = {
   changeEmail: (body: { password: string; new_email: string }) => request<PendingEmailChange>('POST', '/v1/users/me/email', { body }),
   exportAccount: () => request<AccountExport>('GET', '/v1/users/me/export'),
   deleteAccount: (password: string) => request<void>('DELETE', '/v1/users/me', { body: { password } }),
+  profile: (username: string, { signal }: Signal = {}) => request<PublicProfile>('GET', `/v1/users/${ref(username)}`, { signal }),
 
   flows: (query: FlowQuery, { signal }: Signal = {}) => request<FlowList>('GET', '/v1/flows', { query, signal }),
   flow: (slugOrId: string, { signal }: Signal = {}) => request<Flow>('GET', `/v1/flows/${ref(slugOrId)}`, { signal }),
@@ -61,6 +64,8 @@ export const api = {
   archiveFlow: (id: string) => request<Flow>('DELETE', `/v1/flows/${ref(id)}`),
 
   copyFlow: (slugOrId: string) => request<CopyResult>('POST', `/v1/flows/${ref(slugOrId)}/copy`),
+  likeFlow: (slugOrId: string) => request<LikeResult>('PUT', `/v1/flows/${ref(slugOrId)}/like`),
+  unlikeFlow: (slugOrId: string) => request<LikeResult>('DELETE', `/v1/flows/${ref(slugOrId)}/like`),
   reportFlow: (slugOrId: string, body: ReportInput) => request<FlowReport>('POST', `/v1/flows/${ref(slugOrId)}/reports`, { body }),
   myCopies: ({ signal }: Signal = {}) => request<MyCopies>('GET', '/v1/copies/me', { signal }),
 

@@ -1,6 +1,8 @@
 import { api } from '../api/endpoints.js';
 import type { Flow } from '../api/types.js';
+import { AuthorLink } from '../components/author-link.js';
 import { CopyButton } from '../components/copy-button.js';
+import { LikeButton } from '../components/like-button.js';
 import { LockIcon } from '../components/icons.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { PremiumBadge } from '../components/premium-badge.js';
@@ -53,7 +55,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
         <h1>{flow.title}</h1>
         <p className="lede">{flow.summary}</p>
         <p className="flow-meta">
-          by <Link to={withQuery('/', { q: flow.author.username })}>{flow.author.username}</Link> · {plural(flow.copy_count, 'copy', 'copies')} ·
+          by <AuthorLink username={flow.author.username} /> · {plural(flow.copy_count, 'copy', 'copies')} ·
           updated {formatDate(flow.updated_at)}
           {canEdit && (
             <>
@@ -62,6 +64,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
             </>
           )}
         </p>
+        <LikeButton flow={flow} className="flow-like" />
       </header>
 
       <div className="flow-layout">
