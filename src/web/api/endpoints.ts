@@ -8,6 +8,8 @@ import type {
   ConnectLink,
   CopyResult,
   CreatedApiToken,
+  CreatorAnalytics,
+  AnalyticsQuery,
   CreatorFlowStats,
   Earnings,
   Flow,
@@ -80,6 +82,9 @@ export const api = {
   connect: () => request<ConnectLink>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
   applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),
+  analytics: (query: AnalyticsQuery, { signal }: Signal = {}) => request<CreatorAnalytics>('GET', '/v1/creators/me/analytics', { query, signal }),
+  /** The monthly statement (SPEC §15) as CSV text: not JSON, so the client hands the text back as it came. */
+  statementCsv: (month: string) => request<string>('GET', `/v1/creators/me/statements/${ref(month)}.csv`),
 
   apiTokens: ({ signal }: Signal = {}) => request<{ items: ApiToken[] }>('GET', '/v1/tokens', { signal }),
   createApiToken: (body: NewApiToken) => request<CreatedApiToken>('POST', '/v1/tokens', { body }),

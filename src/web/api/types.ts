@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { registerResponse, tokenResponse } from '../../server/modules/auth/schemas.js';
 import type { copyResponse, myCopiesResponse } from '../../server/modules/copies/schemas.js';
-import type { creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
+import type { analyticsResponse, creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
 import type { flowInput, flowListResponse, FlowPatch, FlowView, likeResponse } from '../../server/modules/flows/schemas.js';
 import type { reportBody, reportResponse } from '../../server/modules/admin/moderation/schemas.js';
 import type {
@@ -63,6 +63,11 @@ export type CreatorFlowStats = z.input<typeof creatorFlowsResponse>['items'][num
 /** Balances, monthly earnings and the payout summary (Connect status, payouts, whether a withdrawal is possible). */
 export type Earnings = z.input<typeof earningsResponse>;
 export type MonthlyEarning = Earnings['monthly_earnings'][number];
+
+/** Copies and net earnings per UTC day of a range (SPEC §15), with the range's totals: the dashboard's chart and cards. */
+export type CreatorAnalytics = z.input<typeof analyticsResponse>;
+export type AnalyticsDay = CreatorAnalytics['days'][number];
+export type AnalyticsQuery = { from?: string; to?: string; flow_id?: string };
 
 export type PayoutList = z.input<typeof payoutsResponse>;
 export type Payout = z.input<typeof payoutView>;
