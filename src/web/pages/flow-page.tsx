@@ -13,6 +13,8 @@ import { Markdown } from '../lib/markdown.js';
 import { Link, withQuery } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { needsPaymentFix } from '../lib/standing.js';
+import { subscribeLabel } from '../lib/plan-terms.js';
+import { usePublicConfig } from '../lib/public-config.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { useResource } from '../lib/use-resource.js';
 
@@ -133,6 +135,7 @@ function LockedBody({ flow }: { flow: Flow }) {
 /** Guests and members are invited to subscribe; a member whose payment failed is sent to fix it instead. */
 function UnlockCallToAction({ flow }: { flow: Flow }) {
   const { status, subscription } = useSession();
+  const config = usePublicConfig();
   if (needsPaymentFix(subscription)) {
     return (
       <>
@@ -152,7 +155,7 @@ function UnlockCallToAction({ flow }: { flow: Flow }) {
       </p>
       <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
       <Link to={target} className="button button-primary button-large">
-        Subscribe for $10/month
+        {subscribeLabel(config)}
       </Link>
       {status !== 'member' && (
         <p className="muted">
