@@ -81,15 +81,15 @@ function ProfileHeader({ profile }: { profile: PublicProfile }) {
       </div>
       <dl className="profile-stats">
         <div>
-          <dt>{profile.flows_count === 1 ? 'Flow' : 'Flows'}</dt>
+          <dt>Flows</dt>
           <dd>{formatCount(profile.flows_count)}</dd>
         </div>
         <div>
-          <dt>{profile.total_copies === 1 ? 'Copy' : 'Copies'}</dt>
+          <dt>Copies</dt>
           <dd>{formatCount(profile.total_copies)}</dd>
         </div>
         <div>
-          <dt>{profile.total_likes === 1 ? 'Like' : 'Likes'}</dt>
+          <dt>Likes</dt>
           <dd>{formatCount(profile.total_likes)}</dd>
         </div>
       </dl>
