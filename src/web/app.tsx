@@ -14,14 +14,14 @@ import { ApiError } from './api/client.js';
 import { ErrorBoundary } from './components/error-boundary.js';
 import { Header } from './components/header.js';
 import { Loading } from './components/states.js';
-import { flowListQuery, flowQuery, GUEST, publicConfigQuery, tagsQuery } from './lib/queries.js';
+import { flowListQuery, flowQuery, GUEST, profileQuery, publicConfigQuery, tagsQuery } from './lib/queries.js';
 import { useLocation } from './lib/router.js';
 import { SessionProvider } from './lib/session.js';
 import { FlowPage } from './pages/flow-page.js';
 import { libraryQueryOf, LibraryPage } from './pages/library-page.js';
 import { LogInPage } from './pages/log-in-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
-import { ProfilePage } from './pages/profile-page.js';
+import { ProfilePage, profileFlowsQueryOf } from './pages/profile-page.js';
 import { RegisterPage } from './pages/register-page.js';
 
 /**
@@ -87,6 +87,10 @@ async function orNotFound<T>(context: RouterContext, load: Promise<T>): Promise<
 
 const rootRoute = createRootRouteWithContext<RouterContext>()({
   component: Layout,
+  // The numbers every page may show (price, rate per copy, paid copies): in the server's HTML too.
+  loader: async ({ context }) => {
+    if (context.isServer) await context.queryClient.ensureQueryData(publicConfigQuery());
+  },
   notFoundComponent: NotFoundPage,
   // Layout has its own Suspense around the page; the router adds one in the browser only, which would not match the
   // server's HTML.
@@ -123,15 +127,18 @@ const profileRoute = createRoute({
     const { username } = profileRoute.useParams();
     return <ProfilePage key={username} username={username} />;
   },
+  loader: async ({ context, params, location }) => {
+    if (!context.isServer) return;
+    await orNotFound(context, context.queryClient.ensureQueryData(profileQuery(params.username)));
+    const flows = profileFlowsQueryOf(params.username, new URLSearchParams(location.searchStr));
+    await context.queryClient.ensureQueryData(flowListQuery(flows, GUEST));
+  },
 });
 
 const pricingRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/pricing',
   component: lazyRouteComponent(() => import('./pages/pricing-page.js'), 'PricingPage'),
-  loader: async ({ context }) => {
-    if (context.isServer) await context.queryClient.ensureQueryData(publicConfigQuery());
-  },
 });
 
 const FlowEditorPage = lazyRouteComponent(() => import('./pages/flow-editor-page.js'), 'FlowEditorPage');

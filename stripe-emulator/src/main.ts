@@ -1,7 +1,7 @@
 import { startEmulator } from './server.js';
 
 // CLI entry: `npm run stripe-emulator`. STRIPE_EMULATOR_PORT (default 12111), STRIPE_EMULATOR_STATE_FILE,
-// STRIPE_EMULATOR_HOST (default 127.0.0.1).
+// STRIPE_EMULATOR_HOST (default 127.0.0.1); STRIPE_EMULATOR_BUSINESS_NAME is read by startEmulator itself.
 
 const port = Number(process.env.STRIPE_EMULATOR_PORT ?? 12111);
 const emulator = await startEmulator({

@@ -1,11 +1,11 @@
 import { StripeError } from './errors.js';
 import type { FormObject } from './form.js';
 import { getInvoice, getSubscription, updateSubscription, cancelSubscription, type Invoice, type Subscription } from './resources/billing.js';
-import type { Price } from './resources/catalog.js';
-import { changeCard, getCheckoutSession, payCheckoutSession, type PortalSession } from './resources/checkout.js';
+import { productName, type Price } from './resources/catalog.js';
+import { changeCard, getCheckoutSession, payCheckoutSession, type CheckoutSession, type PortalSession } from './resources/checkout.js';
 import type { Ctx } from './resources/common.js';
-import { getCustomer, type PaymentMethod } from './resources/customers.js';
-import { getAccount, onboardAccount } from './resources/connect.js';
+import { getCustomer, type Customer, type PaymentMethod } from './resources/customers.js';
+import { getAccount, onboardAccount, type Account, type Transfer } from './resources/connect.js';
 
 // The hosted test pages: Checkout, Customer Portal, Connect onboarding. Plain HTML forms that call
 // the same functions as the API and the control API.
@@ -21,11 +21,32 @@ type PageRoute = {
 const esc = (value: string | number | boolean | null | undefined): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const money = (cents: number, currency = 'usd') => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+/** Amounts as Stripe's pages show them: `$10.00`, `€9.50` (the currency's own symbol and decimals). */
+const money = (cents: number, currency = 'usd') => {
+  const code = currency.toUpperCase();
+  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).format(cents / 10 ** digits);
+};
+
+type Recurring = NonNullable<Price['recurring']>;
+
+/** `per month`, `every 3 months`: how Checkout words a recurring price. */
+function perInterval(recurring: Recurring | null): string {
+  if (!recurring) return '';
+  return recurring.interval_count === 1 ? `per ${recurring.interval}` : `every ${recurring.interval_count} ${recurring.interval}s`;
+}
+
+/** `Billed monthly`, `Billed every 3 months`: the line under an item's name. */
+function billedEvery(recurring: Recurring | null): string {
+  if (!recurring) return '';
+  const adverb = { day: 'daily', week: 'weekly', month: 'monthly', year: 'yearly' }[recurring.interval];
+  return recurring.interval_count === 1 ? `Billed ${adverb}` : `Billed every ${recurring.interval_count} ${recurring.interval}s`;
+}
 
 const date = (unix: number | null) => (unix ? new Date(unix * 1000).toISOString().slice(0, 10) : '-');
 
-function layout(title: string, body: string): string {
+/** `wide`: the two-column pages (Checkout, the Express dashboard) on a screen that has room for them. */
+function layout(title: string, body: string, options: { wide?: boolean } = {}): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:640px;margin:40px auto;padding:0 16px;color:#1a1f36}
@@ -33,8 +54,17 @@ h1{font-size:1.4rem}.box{border:1px solid #e3e8ee;border-radius:8px;padding:16px
 .error{color:#df1b41;background:#fff0f3;padding:8px;border-radius:6px}.muted{color:#697386;font-size:.9rem}
 button{background:#635bff;color:#fff;border:0;border-radius:6px;padding:8px 14px;cursor:pointer;margin:4px 4px 4px 0}
 button.secondary{background:#fff;color:#635bff;border:1px solid #635bff}input{padding:8px;border:1px solid #c1c9d2;border-radius:6px;width:240px}
-.banner{background:#fffbe6;border:1px solid #f5d67b;padding:6px 10px;border-radius:6px;font-size:.85rem}</style></head>
-<body><p class="banner">Stripe emulator: test mode page. No real payment happens.</p>${body}</body></html>`;
+.banner{background:#fffbe6;border:1px solid #f5d67b;padding:6px 10px;border-radius:6px;font-size:.85rem}
+body.wide{max-width:960px}.columns{display:grid;gap:32px}@media(min-width:760px){.columns{grid-template-columns:1fr 1fr;gap:64px}}
+.merchant{display:flex;align-items:center;gap:10px;font-weight:600;margin:8px 0 24px}.merchant a{color:inherit;text-decoration:none}
+.merchant a:hover{text-decoration:underline}.badge{background:#ffde92;color:#983705;font-size:.7rem;font-weight:700;padding:2px 6px;border-radius:4px;text-transform:uppercase}
+.headline{color:#697386;margin:0 0 4px;font-weight:500}.price{font-size:2.25rem;font-weight:600;margin:0 0 24px}
+.price small{font-size:.95rem;font-weight:400;color:#697386;margin-left:6px}.lines{list-style:none;padding:0;margin:0}
+.lines li,.sum{display:flex;justify-content:space-between;gap:16px;padding:12px 0;border-bottom:1px solid #e3e8ee}
+.sum.total{font-weight:600;border-bottom:0}.columns form input{width:100%;box-sizing:border-box}
+.columns form button[type=submit]{width:100%;padding:12px;font-size:1rem;margin-top:12px}
+.powered{color:#697386;font-size:.8rem;margin-top:32px}</style></head>
+<body${options.wide ? ' class="wide"' : ''}><p class="banner">Stripe emulator: test mode page. No real payment happens.</p>${body}</body></html>`;
 }
 
 function errorPage(status: number, message: string): PageResult {
@@ -46,26 +76,65 @@ function cardField(value = '4242424242424242'): string {
 <p class="muted">4242424242424242 pays · 4000000000000341 pays once, later charges fail · 4000000000009995 is declined · 4000000000000259 pays then is disputed</p>`;
 }
 
+/** The merchant as Stripe's hosted pages show it: its business name, linking back when there is a way back. */
+function merchantHeader(ctx: Ctx, back: { href: string | null; label: string }): string {
+  const name = esc(ctx.settings.businessName);
+  const link = back.href ? `<a href="${esc(back.href)}" id="back" aria-label="${esc(back.label)}">← ${name}</a>` : name;
+  return `<header class="merchant">${link}<span class="badge">Test mode</span></header>`;
+}
+
+type CheckoutLine = { name: string; quantity: number; price: Price | undefined; amount: number };
+
+function checkoutLines(ctx: Ctx, session: CheckoutSession): CheckoutLine[] {
+  const { store } = ctx;
+  return (store.internal.checkoutLineItems[session.id] ?? []).map((li) => {
+    const price = store.find<Price>(li.price, 'price');
+    return { name: price ? productName(store, price) : li.price, quantity: li.quantity, price, amount: (price?.unit_amount ?? 0) * li.quantity };
+  });
+}
+
+/**
+ * Stripe's hosted Checkout, in subscription mode: the merchant's name (leading back to cancel_url), what is bought
+ * by its product's name with its price per interval, the totals, then the card form.
+ */
 function checkoutPage(ctx: Ctx, sessionId: string, error?: string, card?: string): PageResult {
   const { store } = ctx;
   const session = getCheckoutSession(store, sessionId);
   if (session.status !== 'open') {
     return { status: 410, html: layout('Checkout', `<h1>This checkout session is ${esc(session.status)}</h1>`) };
   }
-  const items = (store.internal.checkoutLineItems[session.id] ?? []).map((li) => {
-    const price = store.find<Price>(li.price, 'price');
-    return `<li>${li.quantity} × ${esc(price?.nickname ?? price?.product ?? li.price)}: ${money((price?.unit_amount ?? 0) * li.quantity, price?.currency)} / ${esc(price?.recurring?.interval ?? 'month')}</li>`;
-  });
+  const lines = checkoutLines(ctx, session);
+  const first = lines[0];
+  const trialDays = store.internal.checkoutTrialDays[session.id];
+  const currency = session.currency;
+  const headline = lines.length === 1 && first ? `Subscribe to ${first.name}` : `Subscribe to ${ctx.settings.businessName}`;
+  // One item: its price per interval, big; several: the total per interval of the first item's interval.
+  const perPeriod = lines.length === 1 && first ? first.amount : session.amount_subtotal;
+  const interval = perInterval(first?.price?.recurring ?? null);
+  const price = trialDays
+    ? `<p class="price" id="price">${trialDays} days free</p><p class="headline">Then ${money(perPeriod, currency)} ${esc(interval)}</p>`
+    : `<p class="price" id="price">${money(perPeriod, currency)}<small>${esc(interval)}</small></p>`;
+  const items = lines.map((line) => `<li><span><strong>${esc(line.name)}</strong><br>
+<span class="muted">${line.quantity > 1 ? `Qty ${line.quantity} · ` : ''}${esc(billedEvery(line.price?.recurring ?? null))}</span></span>
+<span>${money(line.amount, line.price?.currency ?? currency)}</span></li>`);
+  const discount = session.total_details.amount_discount;
+  const dueToday = trialDays ? 0 : session.amount_total;
   const message = error ?? store.internal.checkoutErrors[session.id];
-  const body = `<h1>Subscribe</h1>
-<div class="box"><ul>${items.join('')}</ul>
-${session.total_details.amount_discount > 0 ? `<p>Discount: −${money(session.total_details.amount_discount, session.currency)}</p>` : ''}
-<p><strong>Due today: ${money(session.amount_total, session.currency)}</strong></p>
-${session.customer_email ? `<p class="muted">${esc(session.customer_email)}</p>` : ''}</div>
+  const email = session.customer_email ?? (session.customer ? store.find<Customer>(session.customer, 'customer')?.email : null);
+  const summary = `<section aria-label="Order summary">
+${merchantHeader(ctx, { href: session.cancel_url, label: `Back to ${ctx.settings.businessName}` })}
+<p class="headline" id="headline">${esc(headline)}</p>${price}
+<ul class="lines" id="items">${items.join('')}</ul>
+<div class="sum"><span>Subtotal</span><span>${money(session.amount_subtotal, currency)}</span></div>
+${discount > 0 ? `<div class="sum"><span>Discount</span><span>−${money(discount, currency)}</span></div>` : ''}
+<div class="sum total"><span>Total due today</span><span id="total">${money(dueToday, currency)}</span></div></section>`;
+  const payment = `<section aria-label="Payment">
+${email ? `<p><span class="muted">Email</span><br>${esc(email)}</p>` : ''}
 ${message ? `<p class="error" id="error">${esc(message)}</p>` : ''}
-<form method="post" action="/checkout/${esc(session.id)}">${cardField(card)}<br><button type="submit" id="pay">Subscribe</button></form>
-${session.cancel_url ? `<p><a href="${esc(session.cancel_url)}">Cancel and go back</a></p>` : ''}`;
-  return { status: message ? 402 : 200, html: layout('Checkout', body) };
+<form method="post" action="/checkout/${esc(session.id)}">${cardField(card)}<button type="submit" id="pay">Subscribe</button></form>
+<p class="muted">By confirming your subscription, you allow ${esc(ctx.settings.businessName)} to charge your card for this payment and future payments in accordance with their terms. You can always cancel your subscription.</p>
+<p class="powered">Powered by Stripe (emulated)</p></section>`;
+  return { status: message ? 402 : 200, html: layout(`${ctx.settings.businessName}: Checkout`, `<div class="columns">${summary}${payment}</div>`, { wide: true }) };
 }
 
 function portalPage(ctx: Ctx, session: PortalSession, notice?: string): PageResult {
@@ -83,8 +152,8 @@ function portalPage(ctx: Ctx, session: PortalSession, notice?: string): PageResu
             : `<form method="post" action="${base}/subscriptions/${esc(s.id)}/cancel"><button type="submit">Cancel at period end</button></form>`}
 <form method="post" action="${base}/subscriptions/${esc(s.id)}/cancel-now"><button type="submit" class="secondary">Cancel now</button></form>`;
     const price = s.items.data[0]?.price;
-    return `<div class="box" id="${esc(s.id)}"><strong>${esc(price?.nickname ?? price?.product ?? 'Subscription')}</strong>
-${price ? ` · ${money(price.unit_amount ?? 0, price.currency)} / ${esc(price.recurring?.interval ?? 'month')}` : ''}
+    return `<div class="box" id="${esc(s.id)}"><strong>${esc(price ? productName(store, price) : 'Subscription')}</strong>
+${price ? ` · ${money(price.unit_amount ?? 0, price.currency)} ${esc(perInterval(price.recurring))}` : ''}
 <p>Status: <strong class="status">${esc(s.status)}</strong>${s.cancel_at_period_end ? ` · cancels on ${date(s.current_period_end)}` : ''}</p>
 <p class="muted">Current period ${date(s.current_period_start)} → ${date(s.current_period_end)}</p>${actions}</div>`;
   });
@@ -112,6 +181,29 @@ function portalSubscription(ctx: Ctx, session: PortalSession, id: string): Subsc
 }
 
 const back = (session: PortalSession): PageResult => ({ status: 303, location: `/portal/${session.id}` });
+
+/**
+ * A connected account's Express dashboard (what a login link opens): its payouts and the transfers it received, and,
+ * as on Stripe, a way back to the platform: the return_url the platform gave in the account's latest account link.
+ */
+function expressDashboardPage(ctx: Ctx, account: Account): PageResult {
+  const { store } = ctx;
+  const platform = ctx.settings.businessName;
+  const transfers = store.all<Transfer>('transfer').filter((t) => t.destination === account.id);
+  const received = transfers.reduce((sum, t) => sum + t.amount - t.amount_reversed, 0);
+  const currency = transfers[0]?.currency ?? 'usd';
+  const rows = transfers.slice(0, 20).map((t) => `<li class="sum"><span>${date(t.created)}${t.description ? ` · ${esc(t.description)}` : ''}</span>
+<span>${money(t.amount - t.amount_reversed, t.currency)}${t.reversed ? ' (reversed)' : ''}</span></li>`);
+  const backUrl = store.internal.accountReturnUrls[account.id] ?? null;
+  const body = `${merchantHeader(ctx, { href: backUrl, label: `Back to ${platform}` })}
+<h1>Express dashboard</h1>
+<p class="muted">Your payouts account with ${esc(platform)}${account.email ? ` · ${esc(account.email)}` : ''} · <code>${esc(account.id)}</code></p>
+<div class="box"><p>Payouts <strong id="payouts">${account.payouts_enabled ? 'enabled' : 'disabled'}</strong></p>
+<p>Received from ${esc(platform)}: <strong>${money(received, currency)}</strong></p></div>
+<div class="box"><strong>Transfers</strong>${rows.length ? `<ul class="lines">${rows.join('')}</ul>` : '<p class="muted">None yet.</p>'}</div>
+${backUrl ? `<p><a href="${esc(backUrl)}">Back to ${esc(platform)}</a></p>` : ''}`;
+  return { status: 200, html: layout(`${platform}: Express dashboard`, body) };
+}
 
 export const pageRoutes: PageRoute[] = [
   { method: 'GET', path: '/checkout/:id', handler: (ctx, p) => checkoutPage(ctx, p.id!) },
@@ -208,10 +300,7 @@ export const pageRoutes: PageRoute[] = [
   {
     method: 'GET',
     path: '/connect/dashboard/:id',
-    handler: (ctx, p) => {
-      const account = getAccount(ctx.store, p.id!);
-      return { status: 200, html: layout('Express dashboard', `<h1>Express dashboard</h1><p>${esc(account.id)} · payouts ${account.payouts_enabled ? 'enabled' : 'disabled'}</p>`) };
-    },
+    handler: (ctx, p) => expressDashboardPage(ctx, getAccount(ctx.store, p.id!)),
   },
   {
     method: 'GET',

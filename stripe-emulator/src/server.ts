@@ -29,6 +29,11 @@ export type EmulatorOptions = {
   invoiceRetryDays?: number[];
   /** After the last retry fails: cancel the subscription (default) or mark it unpaid. */
   afterFinalFailure?: 'cancel' | 'unpaid';
+  /**
+   * The merchant the hosted pages show (Checkout's header, the Express dashboard's way back), as Stripe shows the
+   * account's business name. Default: STRIPE_EMULATOR_BUSINESS_NAME, else "Flowtab.Pro".
+   */
+  businessName?: string;
 };
 
 export type RunningEmulator = { url: string; port: number; close(): Promise<void> };
@@ -95,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     baseUrl: () => baseUrl,
     retryDays: options.invoiceRetryDays ?? [1, 3, 5],
     afterFinalFailure: options.afterFinalFailure ?? 'cancel',
+    businessName: options.businessName ?? (process.env.STRIPE_EMULATOR_BUSINESS_NAME || 'Flowtab.Pro'),
   };
   const ctx: Ctx = { store, settings };
   let requestCounter = 0;

@@ -28,6 +28,8 @@ export type InternalState = {
   invoiceFirstFailure: Record<string, number>;
   /** account link token → link */
   accountLinks: Record<string, { account: string; refresh_url: string; return_url: string; expires_at: number }>;
+  /** account id → the return_url of its latest account link: where its Express dashboard leads back to the platform */
+  accountReturnUrls: Record<string, string>;
   /** checkout session id → line items (Stripe only shows them through /line_items) */
   checkoutLineItems: Record<string, Array<{ price: string; quantity: number }>>;
   checkoutSubscriptionMetadata: Record<string, Record<string, string>>;
@@ -179,6 +181,7 @@ function emptyInternal(): InternalState {
     webhookSecrets: {},
     invoiceFirstFailure: {},
     accountLinks: {},
+    accountReturnUrls: {},
     checkoutLineItems: {},
     checkoutSubscriptionMetadata: {},
     checkoutTrialDays: {},

@@ -318,7 +318,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       expect(await copy(second!)).toBe('Copied · you are past this period’s paid copies, so this one is free and earns the creator nothing');
       expect(await page.evaluate(() => navigator.clipboard.readText())).not.toBe('');
       expect(await copy(third!)).toContain('Fair-use limit reached.');
-      await expect.poll(() => page.getByTestId('copy-counter').textContent()).toBe('2 / 1');
+      // Paid copies used (SPEC §15): the copy past the paid one was free and does not move the counter.
+      await expect.poll(() => page.getByTestId('copy-counter').textContent()).toBe('1 / 1');
       await shot(page, '23-flow-fair-use-limit');
       await page.close();
     });

@@ -8,6 +8,8 @@ import type {
   ConnectLink,
   CopyResult,
   CreatedApiToken,
+  CreatorAnalytics,
+  AnalyticsQuery,
   CreatorFlowStats,
   Earnings,
   Flow,
@@ -17,11 +19,13 @@ import type {
   FlowQuery,
   FlowReport,
   HostedPage,
+  LikeResult,
   MyCopies,
   NewApiToken,
   Payout,
   PayoutList,
   PendingEmailChange,
+  PublicProfile,
   PublicConfig,
   ProfileChanges,
   RegisterResponse,
@@ -52,6 +56,7 @@ export const api = {
   changeEmail: (body: { password: string; new_email: string }) => request<PendingEmailChange>('POST', '/v1/users/me/email', { body }),
   exportAccount: () => request<AccountExport>('GET', '/v1/users/me/export'),
   deleteAccount: (password: string) => request<void>('DELETE', '/v1/users/me', { body: { password } }),
+  profile: (username: string, { signal }: Signal = {}) => request<PublicProfile>('GET', `/v1/users/${ref(username)}`, { signal }),
 
   flows: (query: FlowQuery, { signal }: Signal = {}) => request<FlowList>('GET', '/v1/flows', { query, signal }),
   flow: (slugOrId: string, { signal }: Signal = {}) => request<Flow>('GET', `/v1/flows/${ref(slugOrId)}`, { signal }),
@@ -61,6 +66,8 @@ export const api = {
   archiveFlow: (id: string) => request<Flow>('DELETE', `/v1/flows/${ref(id)}`),
 
   copyFlow: (slugOrId: string) => request<CopyResult>('POST', `/v1/flows/${ref(slugOrId)}/copy`),
+  likeFlow: (slugOrId: string) => request<LikeResult>('PUT', `/v1/flows/${ref(slugOrId)}/like`),
+  unlikeFlow: (slugOrId: string) => request<LikeResult>('DELETE', `/v1/flows/${ref(slugOrId)}/like`),
   reportFlow: (slugOrId: string, body: ReportInput) => request<FlowReport>('POST', `/v1/flows/${ref(slugOrId)}/reports`, { body }),
   myCopies: ({ signal }: Signal = {}) => request<MyCopies>('GET', '/v1/copies/me', { signal }),
 
@@ -75,6 +82,9 @@ export const api = {
   connect: () => request<ConnectLink>('POST', '/v1/creators/me/connect'),
   withdraw: () => request<Payout>('POST', '/v1/creators/me/payouts'),
   applyToSubscription: () => request<AppliedCredit>('POST', '/v1/creators/me/apply-to-subscription'),
+  analytics: (query: AnalyticsQuery, { signal }: Signal = {}) => request<CreatorAnalytics>('GET', '/v1/creators/me/analytics', { query, signal }),
+  /** The monthly statement (SPEC §15) as CSV text: not JSON, so the client hands the text back as it came. */
+  statementCsv: (month: string) => request<string>('GET', `/v1/creators/me/statements/${ref(month)}.csv`),
 
   apiTokens: ({ signal }: Signal = {}) => request<{ items: ApiToken[] }>('GET', '/v1/tokens', { signal }),
   createApiToken: (body: NewApiToken) => request<CreatedApiToken>('POST', '/v1/tokens', { body }),

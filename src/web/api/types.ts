@@ -5,8 +5,8 @@
 import type { z } from 'zod';
 import type { registerResponse, tokenResponse } from '../../server/modules/auth/schemas.js';
 import type { copyResponse, myCopiesResponse } from '../../server/modules/copies/schemas.js';
-import type { creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
-import type { flowInput, flowListResponse, FlowPatch, FlowView } from '../../server/modules/flows/schemas.js';
+import type { analyticsResponse, creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
+import type { flowInput, flowListResponse, FlowPatch, FlowView, likeResponse } from '../../server/modules/flows/schemas.js';
 import type { reportBody, reportResponse } from '../../server/modules/admin/moderation/schemas.js';
 import type {
   applyToSubscriptionResponse,
@@ -18,7 +18,7 @@ import type {
 import type { checkoutResponse, mySubscriptionResponse, portalResponse } from '../../server/modules/subscriptions/schemas.js';
 import type { createdTokenResponse, createTokenBody, tokenView } from '../../server/modules/tokens/schemas.js';
 import type { acceptedResponse } from '../../server/modules/auth/schemas.js';
-import type { accountExport, emailChangeResponse, profilePatch, UserView } from '../../server/modules/users/schemas.js';
+import type { accountExport, emailChangeResponse, profilePatch, PublicProfileView, UserView } from '../../server/modules/users/schemas.js';
 
 export type Flow = FlowView;
 export type FlowList = z.input<typeof flowListResponse>;
@@ -33,8 +33,12 @@ export type Accepted = z.input<typeof acceptedResponse>;
 export type TokenResponse = z.input<typeof tokenResponse>;
 export type RegisterResponse = z.input<typeof registerResponse>;
 export type TagCount = { tag: string; count: number };
+/** GET /v1/users/{username} (SPEC §15): what anyone may see of a member, with the totals of their published flows. */
+export type PublicProfile = PublicProfileView;
+/** PUT and DELETE /v1/flows/{ref}/like: the flow's likes after the change. */
+export type LikeResult = z.input<typeof likeResponse>;
 
-export type FlowSort = 'new' | 'popular' | 'relevance';
+export type FlowSort = 'new' | 'popular' | 'liked' | 'relevance';
 export type FlowQuery = {
   q?: string;
   tags?: string[];
@@ -59,6 +63,11 @@ export type CreatorFlowStats = z.input<typeof creatorFlowsResponse>['items'][num
 /** Balances, monthly earnings and the payout summary (Connect status, payouts, whether a withdrawal is possible). */
 export type Earnings = z.input<typeof earningsResponse>;
 export type MonthlyEarning = Earnings['monthly_earnings'][number];
+
+/** Copies and net earnings per UTC day of a range (SPEC §15), with the range's totals: the dashboard's chart and cards. */
+export type CreatorAnalytics = z.input<typeof analyticsResponse>;
+export type AnalyticsDay = CreatorAnalytics['days'][number];
+export type AnalyticsQuery = { from?: string; to?: string; flow_id?: string };
 
 export type PayoutList = z.input<typeof payoutsResponse>;
 export type Payout = z.input<typeof payoutView>;

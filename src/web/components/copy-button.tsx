@@ -5,6 +5,8 @@ import type { CopyResult, Flow, User } from '../api/types.js';
 import { writeClipboard } from '../lib/clipboard.js';
 import { formatCents, plural } from '../lib/format.js';
 import { Link } from '../lib/router.js';
+import { subscribeLabel } from '../lib/plan-terms.js';
+import { usePublicConfig } from '../lib/public-config.js';
 import { useSession } from '../lib/session.js';
 import { toApiError } from '../lib/use-resource.js';
 import { CopyIcon } from './icons.js';
@@ -90,13 +92,14 @@ function CopiedMessage({ outcome }: { outcome: Extract<Outcome, { kind: 'copied'
 }
 
 function RefusedMessage({ error }: { error: ApiError }) {
+  const config = usePublicConfig();
   switch (error.kind) {
     case 'subscription-required':
       return (
         <div className="notice notice-info">
           <p>{error.detail || 'Premium flows need a subscription.'}</p>
           <Link to="/pricing" className="button button-primary">
-            Subscribe for $10/month
+            {subscribeLabel(config)}
           </Link>
         </div>
       );

@@ -1,125 +1,166 @@
-import { niceCeiling, useElementWidth } from '../lib/chart.js';
-import type { MonthlyEarning } from '../api/types.js';
-import { formatCents, formatMonth, plural } from '../lib/format.js';
+import 'uplot/dist/uPlot.min.css';
+import { useEffect, useRef } from 'react';
+import type uPlot from 'uplot';
+import type { AnalyticsDay } from '../api/types.js';
+import { formatCents, formatCount } from '../lib/format.js';
+import { niceCeiling } from '../lib/chart.js';
+import { formatDay } from './creator/date-range.js';
 
-const STATUS_ORDER = ['paid', 'available', 'held', 'pending'] as const;
-const HEIGHT = 220;
+const HEIGHT = 240;
+/** Below this width the copies axis goes: the bars and the legend still say it. */
 const NARROW = 480;
-const PAD = { top: 16, right: 8, bottom: 28, left: 56 };
+/** Steps the axes may take: whole cents and whole copies, never $0.005 or 2.5 copies. */
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000];
 
-type MonthBar = { month: string; total: number; copies: number; segments: { status: string; cents: number }[] };
+type Palette = { earned: string; earnedFill: string; copies: string; text: string; muted: string; grid: string };
 
-/** One bar per month, stacked by status. Voided earnings (an invoice never paid) were never money: not drawn. */
-function toBars(earnings: MonthlyEarning[]): MonthBar[] {
-  const byMonth = new Map<string, MonthBar>();
-  for (const row of earnings) {
-    if (row.status === 'void') continue;
-    const bar = byMonth.get(row.month) ?? { month: row.month, total: 0, copies: 0, segments: [] };
-    bar.total += row.amount_cents;
-    bar.copies += row.copy_count;
-    bar.segments.push({ status: row.status, cents: row.amount_cents });
-    byMonth.set(row.month, bar);
-  }
-  const rank = (status: string) => {
-    const index = STATUS_ORDER.indexOf(status as (typeof STATUS_ORDER)[number]);
-    return index === -1 ? STATUS_ORDER.length : index;
+/**
+ * The theme's colours as the canvas needs them: the custom properties hold `light-dark(…)` pairs, which a canvas
+ * does not understand, so a probe element resolves each one to the rgb() the page is showing now.
+ */
+function readPalette(host: HTMLElement): Palette {
+  const probe = document.createElement('span');
+  probe.style.display = 'none';
+  host.append(probe);
+  const resolve = (property: string) => {
+    probe.style.color = `var(${property})`;
+    return getComputedStyle(probe).color;
   };
-  return [...byMonth.values()]
-    .sort((a, b) => a.month.localeCompare(b.month))
-    .map((bar) => ({ ...bar, segments: bar.segments.sort((a, b) => rank(a.status) - rank(b.status)) }));
+  const earned = resolve('--bar-available');
+  probe.style.color = `color-mix(in srgb, var(--bar-available) 55%, transparent)`;
+  const earnedFill = getComputedStyle(probe).color;
+  const palette = { earned, earnedFill, copies: resolve('--accent'), text: resolve('--text'), muted: resolve('--muted'), grid: resolve('--border') };
+  probe.remove();
+  return palette;
 }
 
-/** A round number at or above the largest bar, so the axis reads $0, $0.25, $0.50 rather than $0, $0.11, $0.21. */
-function axisMaximum(cents: number): number {
-  if (cents <= 0) return 100;
-  if (cents <= 2) return 2; // keeps the half-way tick a whole cent
-  return niceCeiling(cents);
+const dayToSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+
+function chartOptions(UPlot: typeof uPlot, width: number, palette: Palette): uPlot.Options {
+  const isNarrow = width < NARROW;
+  const axis = { stroke: palette.muted, grid: { stroke: palette.grid, width: 1 }, ticks: { stroke: palette.grid, width: 1 }, font: '11px system-ui, sans-serif' };
+  return {
+    width,
+    height: HEIGHT,
+    // The analytics count by UTC day: the axis and the legend show those days, whatever the browser's time zone.
+    tzDate: (seconds) => UPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
+    legend: { show: true, live: true },
+    scales: {
+      x: { time: true },
+      cents: { range: (_u, _min, max) => [0, Math.max(max <= 2 ? 2 : niceCeiling(max), 2)] },
+      copies: { range: (_u, _min, max) => [0, Math.max(niceCeiling(max), 2)] },
+    },
+    series: [
+      { value: (_u, seconds) => (seconds == null ? '—' : formatDay(new Date(seconds * 1000).toISOString().slice(0, 10))) },
+      {
+        label: 'Earned (net)',
+        scale: 'cents',
+        stroke: palette.earned,
+        fill: palette.earnedFill,
+        width: 1,
+        paths: UPlot.paths.bars!({ size: [0.7, 40], align: 0 }),
+        points: { show: false },
+        value: (_u, cents) => (cents == null ? '—' : formatCents(cents)),
+      },
+      {
+        label: 'Copies',
+        scale: 'copies',
+        stroke: palette.copies,
+        width: 2,
+        points: { show: false },
+        value: (_u, copies) => (copies == null ? '—' : formatCount(copies)),
+      },
+    ],
+    axes: [
+      { ...axis, space: 70 },
+      { ...axis, scale: 'cents', size: 64, incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map((cents) => formatCents(cents)) },
+      { ...axis, scale: 'copies', side: 1, show: !isNarrow, size: 44, grid: { show: false }, incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map((n) => formatCount(n)) },
+    ],
+  };
 }
 
-/** Monthly earnings as stacked bars (paid, available, held, pending), with a table for screen readers. */
-export function EarningsChart({ earnings }: { earnings: MonthlyEarning[] }) {
-  const [figureRef, width] = useElementWidth<HTMLElement>(640, 240);
-  const allBars = toBars(earnings);
-  const bars = allBars.slice(width < NARROW ? -6 : -12);
-  const max = axisMaximum(Math.max(...bars.map((bar) => bar.total)));
-  const plotWidth = width - PAD.left - PAD.right;
-  const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-  const slot = plotWidth / Math.max(bars.length, 1);
-  const barWidth = Math.min(48, slot * 0.6);
-  const y = (cents: number) => PAD.top + plotHeight - (cents / max) * plotHeight;
-  const ticks = [0, 0.5, 1].map((f) => Math.round(max * f));
-  const statuses = [...new Set(bars.flatMap((bar) => bar.segments.map((s) => s.status)))];
+/**
+ * Net earnings (bars) and copies (line) per UTC day of the dashboard's range, drawn by uPlot. uPlot needs a DOM, so
+ * it is loaded and built in an effect only: the component renders on a server as its table, and the chart appears
+ * on hydration. It redraws when the theme changes (the canvas does not follow CSS) and follows its box's width.
+ */
+export function EarningsChart({ days, caption }: { days: AnalyticsDay[]; caption: string }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    let chart: uPlot | undefined;
+    let isGone = false;
+    const data: uPlot.AlignedData = [days.map((day) => dayToSeconds(day.date)), days.map((day) => day.earned_cents), days.map((day) => day.copies)];
+    const width = () => Math.max(240, Math.floor(host.clientWidth));
+
+    let build = () => {};
+    void import('uplot').then(({ default: UPlot }) => {
+      if (isGone) return;
+      build = () => {
+        chart?.destroy();
+        chart = new UPlot(chartOptions(UPlot, width(), readPalette(host)), data, host);
+      };
+      build();
+    });
+
+    const resizer = new ResizeObserver(() => {
+      if (!chart) return;
+      // The copies axis comes and goes at the narrow width: that needs new options, not only a new size.
+      if (width() < NARROW !== chart.width < NARROW) build();
+      else chart.setSize({ width: width(), height: HEIGHT });
+    });
+    resizer.observe(host);
+    // The theme toggle sets data-theme on <html>; without a choice the system's scheme decides.
+    const themeWatcher = new MutationObserver(() => build());
+    themeWatcher.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme', 'class', 'style'] });
+    const scheme = window.matchMedia('(prefers-color-scheme: dark)');
+    const onScheme = () => build();
+    scheme.addEventListener('change', onScheme);
+
+    return () => {
+      isGone = true;
+      resizer.disconnect();
+      themeWatcher.disconnect();
+      scheme.removeEventListener('change', onScheme);
+      chart?.destroy();
+    };
+  }, [days]);
+
+  const earned = days.reduce((sum, day) => sum + day.earned_cents, 0);
+  const copies = days.reduce((sum, day) => sum + day.copies, 0);
+  const best = days.reduce<AnalyticsDay | undefined>((top, day) => (day.earned_cents > (top?.earned_cents ?? 0) ? day : top), undefined);
 
   return (
-    <figure className="chart" ref={figureRef}>
-      <svg viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-labelledby="earnings-chart-title" preserveAspectRatio="xMidYMid meet">
-        <title id="earnings-chart-title">
-          Earnings per month: {bars.map((bar) => `${formatMonth(bar.month)} ${formatCents(bar.total)}`).join(', ')}
-        </title>
-        {ticks.map((tick) => (
-          <g key={tick} className="chart-grid">
-            <line x1={PAD.left} x2={width - PAD.right} y1={y(tick)} y2={y(tick)} />
-            <text x={PAD.left - 8} y={y(tick)} dy="0.32em" textAnchor="end">
-              {formatCents(tick)}
-            </text>
-          </g>
-        ))}
-        {bars.map((bar, index) => {
-          const x = PAD.left + slot * index + (slot - barWidth) / 2;
-          let top = y(0);
-          return (
-            <g key={bar.month}>
-              {bar.segments.map((segment) => {
-                const height = (segment.cents / max) * plotHeight;
-                top -= height;
-                return (
-                  <rect key={segment.status} x={x} y={top} width={barWidth} height={Math.max(height, 0)} rx={3} className={`bar bar-${segment.status}`}>
-                    <title>{`${formatMonth(bar.month)} · ${segment.status}: ${formatCents(segment.cents)}`}</title>
-                  </rect>
-                );
-              })}
-              <text x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle" className="chart-label">
-                {index === 0 || bar.month.endsWith('-01') ? formatMonth(bar.month) : formatMonth(bar.month).replace(/ \d{4}$/, '')}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-      <figcaption className="chart-legend">
-        {statuses.map((status) => (
-          <span key={status} className="legend-item">
-            <span className={`legend-swatch bar-${status}`} aria-hidden="true" />
-            {status}
-          </span>
-        ))}
+    <figure className="chart earnings-chart" data-testid="earnings-chart" data-days={days.length} data-earned-cents={earned}>
+      <div ref={hostRef} className="earnings-chart-canvas" aria-hidden="true" />
+      <figcaption className="visually-hidden">
+        {caption}: {formatCents(earned)} net from {formatCount(copies)} copies over {days.length} days
+        {best ? `; the best day was ${formatDay(best.date)} with ${formatCents(best.earned_cents)}` : ''}.
       </figcaption>
-      <details className="chart-table">
-        <summary>Show as a table</summary>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col" className="num">
-                Paid copies
-              </th>
-              <th scope="col" className="num">
-                Earned
-              </th>
-              <th scope="col">Status</th>
+      <table className="visually-hidden" data-testid="earnings-chart-table">
+        <caption>{caption}, per day</caption>
+        <thead>
+          <tr>
+            <th scope="col">Day (UTC)</th>
+            <th scope="col">Copies</th>
+            <th scope="col">Paid copies</th>
+            <th scope="col">Earned (net)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {days.map((day) => (
+            <tr key={day.date}>
+              <th scope="row">{formatDay(day.date)}</th>
+              <td>{formatCount(day.copies)}</td>
+              <td>{formatCount(day.counted_copies)}</td>
+              <td data-cents={day.earned_cents}>{formatCents(day.earned_cents)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {[...allBars].reverse().map((bar) => (
-              <tr key={bar.month}>
-                <td>{formatMonth(bar.month)}</td>
-                <td className="num">{plural(bar.copies, 'copy', 'copies')}</td>
-                <td className="num">{formatCents(bar.total)}</td>
-                <td>{bar.segments.map((s) => s.status).join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }

@@ -1,9 +1,12 @@
 import type { Flow } from '../api/types.js';
 import { plural } from '../lib/format.js';
 import { Link } from '../lib/router.js';
+import { AuthorLink } from './author-link.js';
+import { LikeButton } from './like-button.js';
 import { PremiumBadge } from './premium-badge.js';
 
-export function FlowCard({ flow }: { flow: Flow }) {
+/** The whole card opens the flow; the author link and the heart sit above that link and do their own thing. */
+export function FlowCard({ flow, showAuthor = true }: { flow: Flow; showAuthor?: boolean }) {
   return (
     <article className="card flow-card">
       <header className="flow-card-head">
@@ -25,10 +28,17 @@ export function FlowCard({ flow }: { flow: Flow }) {
         </ul>
       )}
       <footer className="flow-card-meta">
-        <span>by {flow.author.username}</span>
-        <span aria-hidden="true">·</span>
+        {showAuthor && (
+          <>
+            <span>
+              by <AuthorLink username={flow.author.username} className="above-stretched-link" />
+            </span>
+            <span aria-hidden="true">·</span>
+          </>
+        )}
         <span>{plural(flow.copy_count, 'copy', 'copies')}</span>
         {flow.featured && <span className="badge badge-featured">Featured</span>}
+        <LikeButton flow={flow} className="above-stretched-link" />
       </footer>
     </article>
   );

@@ -1,10 +1,16 @@
 import { useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
+import { rememberBeforePortal } from '../lib/portal-return.js';
+import { useSession } from '../lib/session.js';
 import { toApiError } from '../lib/use-resource.js';
 
-/** Opens Stripe's customer portal (card, invoices, cancel at period end). */
+/**
+ * Opens Stripe's customer portal (card, invoices, cancel, resume). It remembers the subscription as it was, so
+ * that the account page, where the portal sends the member back, can tell when Stripe's webhooks have caught up.
+ */
 export function ManageBillingButton({ label = 'Manage billing', className = 'button' }: { label?: string; className?: string }) {
+  const { subscription } = useSession();
   const [isOpening, setOpening] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
 
@@ -13,6 +19,7 @@ export function ManageBillingButton({ label = 'Manage billing', className = 'but
     setError(undefined);
     try {
       const { url } = await api.portal();
+      rememberBeforePortal(subscription);
       window.location.assign(url);
     } catch (caught) {
       setError(toApiError(caught));

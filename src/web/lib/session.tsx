@@ -19,7 +19,8 @@ export type Session = {
   forget: () => void;
   /** Reads the member again (after a profile, email or verification change), or takes the answer the API just gave. */
   refreshUser: (next?: User) => Promise<void>;
-  refreshSubscription: () => Promise<Subscription | undefined>;
+  /** Reads the subscription again, or takes the answer the API just gave (the account page's own reads). */
+  refreshSubscription: (next?: Subscription) => Promise<Subscription | undefined>;
   updateCopyCounts: (counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>) => void;
 };
 
@@ -32,8 +33,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | undefined>(undefined);
   const [subscription, setSubscription] = useState<Subscription | undefined>(undefined);
 
-  const refreshSubscription = useCallback(async () => {
+  const refreshSubscription = useCallback(async (known?: Subscription) => {
     if (!tokenStore.get()) return undefined;
+    if (known) {
+      setSubscription(known);
+      return known;
+    }
     try {
       const next = await api.subscription();
       setSubscription(next);
@@ -111,7 +116,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const updateCopyCounts = useCallback((counts: Pick<Subscription, 'copies_this_month' | 'copies_remaining'>) => {
     setSubscription((current) => (current ? { ...current, ...counts } : current));
-  }, []);
+    // The header counter is paid_copies_used, which a copy's answer does not carry (a free or uncounted copy
+    // leaves it): the server says what it is now.
+    void refreshSubscription().catch(() => undefined);
+  }, [refreshSubscription]);
 
   const session = useMemo<Session>(
     () => ({ status, user, subscription, logIn, logOut, forget, refreshUser, refreshSubscription, updateCopyCounts }),

@@ -1,12 +1,16 @@
 import { api } from '../api/endpoints.js';
 import { AccountSettings, VerifyEmailNotice } from '../components/account-settings.js';
 import { ApiTokens } from '../components/api-tokens.js';
-import type { Subscription } from '../api/types.js';
+import type { PublicConfig, Subscription } from '../api/types.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { EmptyState, ErrorState, Loading } from '../components/states.js';
 import { formatCents, formatDate, formatDateTime, formatCount } from '../lib/format.js';
+import { useLiveSubscription } from '../lib/live-subscription.js';
+import { subscribeLabel } from '../lib/plan-terms.js';
+import { usePublicConfig } from '../lib/public-config.js';
 import { Link } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
+import { readStanding, type Standing } from '../lib/standing.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { useResource } from '../lib/use-resource.js';
 import { RequireMember } from '../components/require-member.js';
@@ -22,7 +26,8 @@ export function AccountPage() {
 
 function Account() {
   const { user } = useSession();
-  const subscription = useResource((signal) => api.subscription({ signal }), []);
+  const subscription = useLiveSubscription();
+  const config = usePublicConfig();
   if (!user) return <Loading />;
 
   return (
@@ -36,14 +41,21 @@ function Account() {
 
       <VerifyEmailNotice />
 
-      <section className="card" aria-labelledby="subscription-heading">
-        <h2 id="subscription-heading">Subscription</h2>
+      <section className="card" aria-labelledby="subscription-heading" data-testid="subscription">
+        <div className="subscription-head">
+          <h2 id="subscription-heading">Subscription</h2>
+          {subscription.status === 'ready' && subscription.isUpdating && (
+            <span className="subscription-updating" role="status" data-testid="subscription-updating">
+              <span className="spinner" aria-hidden="true" /> Updating…
+            </span>
+          )}
+        </div>
         {subscription.status === 'loading' && <Loading label="Loading your subscription…" />}
-        {subscription.status === 'error' && <ErrorState error={subscription.error} onRetry={subscription.reload} what="subscriptions" />}
-        {subscription.status === 'ready' && <SubscriptionDetails subscription={subscription.data} />}
+        {subscription.status === 'error' && <ErrorState error={subscription.error} onRetry={subscription.retry} what="subscriptions" />}
+        {subscription.status === 'ready' && <SubscriptionDetails subscription={subscription.data} config={config} />}
       </section>
 
-      {subscription.status === 'ready' && subscription.data.is_subscriber && <CopiesThisPeriod />}
+      {subscription.status === 'ready' && readStanding(subscription.data, formatDate).hasPeriod && <CopiesThisPeriod />}
 
       <section className="card" aria-labelledby="creator-heading">
         <h2 id="creator-heading">Publishing</h2>
@@ -53,7 +65,9 @@ function Account() {
           </p>
         ) : (
           <p>
-            Share a flow that works for you: <Link to="/publish">publish it</Link>, and every paid copy earns you {formatCents(7)}.
+            Share a flow that works for you: <Link to="/publish">publish it</Link>
+            {config ? `, and every counted copy of a premium flow earns you ${formatCents(config.rate_per_copy_cents)}` : ''}.{' '}
+            <Link to="/pricing">How creators are paid</Link>
           </p>
         )}
       </section>
@@ -65,59 +79,99 @@ function Account() {
   );
 }
 
-function SubscriptionDetails({ subscription }: { subscription: Subscription }) {
-  if (!subscription.is_subscriber && !subscription.status) {
-    return (
-      <div className="stack">
-        <p>You are on the free plan.</p>
-        <Link to="/pricing" className="button button-primary">
-          Subscribe for $10/month
-        </Link>
-      </div>
-    );
-  }
-  const used = subscription.copies_this_month;
-  const included = subscription.paid_copies_per_period;
+/**
+ * One status, one sentence with the date that matters, and the one action that fits (SPEC §3): subscribe when
+ * nothing is live, the portal otherwise (to manage, to resume a cancellation, or to fix a payment).
+ */
+function SubscriptionDetails({ subscription, config }: { subscription: Subscription; config: PublicConfig | undefined }) {
+  const standing = readStanding(subscription, formatDate);
   return (
     <div className="stack">
       <dl className="details">
         <dt>Status</dt>
-        <dd>
-          <StatusBadge status={subscription.status} />
-          {subscription.cancel_at_period_end && subscription.current_period_end && (
-            <span className="muted"> · ends {formatDate(subscription.current_period_end)}, will not renew</span>
-          )}
+        <dd className="subscription-standing">
+          <span className={`badge badge-${standing.tone}`} data-testid="subscription-status">
+            {standing.label}
+          </span>
+          <span data-testid="subscription-summary">{standing.summary}</span>
         </dd>
-        <dt>Current period</dt>
-        <dd>
-          {formatDate(subscription.current_period_start)} – {formatDate(subscription.current_period_end)}
-        </dd>
-        <dt>Copies this period</dt>
-        <dd>
-          {formatCount(used)} used · {formatCount(subscription.copies_remaining)} of {formatCount(included)} paid copies left
-          <progress className="meter" max={included} value={Math.min(used, included)} aria-label="Paid copies used" />
-        </dd>
-      </dl>
-      {subscription.status === 'past_due' && (
-        <p className="notice notice-warning">Your last payment failed. Update your card to keep premium access.</p>
-      )}
-      <div className="actions">
-        <ManageBillingButton label={subscription.cancel_at_period_end ? 'Resume or manage billing' : 'Manage billing or cancel'} />
-        {!subscription.is_subscriber && (
-          <Link to="/pricing" className="button button-primary">
-            Subscribe again
-          </Link>
+        {standing.hasPeriod && (
+          <>
+            <dt>Current period</dt>
+            <dd>
+              {formatDate(subscription.current_period_start)} – {formatDate(subscription.current_period_end)}
+            </dd>
+            <dt>Copies this period</dt>
+            <dd data-testid="copies-this-period">
+              <PeriodCopies subscription={subscription} />
+            </dd>
+          </>
         )}
+      </dl>
+      <div className="actions">
+        <StandingActionButton standing={standing} isFirstTime={subscription.status === null} config={config} />
       </div>
-      <p className="muted small">Cancelling keeps premium until the end of the period you paid for.</p>
+      <p className="muted small">{actionNote(standing)}</p>
     </div>
   );
 }
 
-function StatusBadge({ status }: { status: string | null }) {
-  const label = status ? status.replaceAll('_', ' ') : 'none';
-  const tone = status === 'active' || status === 'trialing' ? 'good' : status === 'past_due' || status === 'unpaid' ? 'warn' : 'neutral';
-  return <span className={`badge badge-${tone}`}>{label}</span>;
+/** Paid copies used against the period's allowance, the same numbers as the header counter. */
+function PeriodCopies({ subscription }: { subscription: Subscription }) {
+  const used = subscription.paid_copies_used;
+  const included = subscription.paid_copies_per_period;
+  const free = Math.max(0, subscription.copies_this_month - used);
+  return (
+    <>
+      {formatCount(used)} used · {formatCount(subscription.copies_remaining)} of {formatCount(included)} paid copies left
+      {free > 0 && (
+        <span className="muted">
+          {' '}
+          · {formatCount(free)} more that did not count (free flows, your own, or copies past the paid ones)
+        </span>
+      )}
+      <progress className="meter" max={included} value={Math.min(used, included)} aria-label="Paid copies used" />
+      <span className="muted small copies-fair-use">
+        Fair use: up to {formatCount(subscription.copy_limit_per_period)} copies a period, {formatCount(subscription.copies_this_month)} made so far.
+      </span>
+    </>
+  );
+}
+
+type ActionProps = { standing: Standing; isFirstTime: boolean; config: PublicConfig | undefined };
+
+function StandingActionButton({ standing, isFirstTime, config }: ActionProps) {
+  switch (standing.action) {
+    case 'subscribe':
+      return (
+        <>
+          <Link to="/pricing" className="button button-primary">
+            {subscribeLabel(config, isFirstTime ? 'Subscribe' : 'Subscribe again')}
+          </Link>
+          {/* A member who paid before keeps their invoices at Stripe. */}
+          {!isFirstTime && <ManageBillingButton label="Past invoices" />}
+        </>
+      );
+    case 'manage':
+      return <ManageBillingButton label="Manage billing or cancel" />;
+    case 'resume':
+      return <ManageBillingButton label="Resume or manage billing" className="button button-primary" />;
+    case 'fix-payment':
+      return <ManageBillingButton label="Update payment method" className="button button-primary" />;
+  }
+}
+
+function actionNote(standing: Standing): string {
+  switch (standing.action) {
+    case 'subscribe':
+      return 'You pay on Stripe’s secure checkout page; premium starts as soon as Stripe confirms the payment.';
+    case 'manage':
+      return 'Billing is handled by Stripe. Cancelling keeps premium until the end of the period you paid for.';
+    case 'resume':
+      return 'In the billing portal, “Resume subscription” keeps premium going with no gap and no new charge today.';
+    case 'fix-payment':
+      return 'The billing portal is Stripe’s: change the card or pay the open invoice there, then come back here.';
+  }
 }
 
 function CopiesThisPeriod() {

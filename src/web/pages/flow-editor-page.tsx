@@ -7,7 +7,9 @@ import { TextArea, TextField } from '../components/field.js';
 import { PremiumBadge } from '../components/premium-badge.js';
 import { RequireMember } from '../components/require-member.js';
 import { ErrorState, Loading } from '../components/states.js';
+import { formatCents } from '../lib/format.js';
 import { Markdown } from '../lib/markdown.js';
+import { usePublicConfig } from '../lib/public-config.js';
 import { Link, navigate } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
@@ -135,6 +137,7 @@ function FlowEditor({ existing }: { existing?: Flow }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<ApiError | undefined>();
   const [isSaving, setSaving] = useState(false);
+  const config = usePublicConfig();
 
   const set = <K extends keyof FormValues>(key: K, value: FormValues[K]) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -234,7 +237,8 @@ function FlowEditor({ existing }: { existing?: Flow }) {
           <label className="choice choice-block">
             <input type="checkbox" checked={values.is_premium} onChange={(e) => set('is_premium', e.target.checked)} />
             <span>
-              <strong>Premium</strong> · subscribers copy it and you earn $0.07 per paid copy; others see a preview
+              <strong>Premium</strong> · subscribers copy it and you earn {config ? formatCents(config.rate_per_copy_cents) : 'a set amount'} per
+              counted copy; others see a preview
             </span>
           </label>
           <div className="actions">

@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Flow } from '../api/types.js';
+import { AuthorLink } from '../components/author-link.js';
 import { CopyButton } from '../components/copy-button.js';
+import { LikeButton } from '../components/like-button.js';
 import { LockIcon } from '../components/icons.js';
 import { ManageBillingButton } from '../components/manage-billing-button.js';
 import { PremiumBadge } from '../components/premium-badge.js';
@@ -11,6 +13,8 @@ import { Markdown } from '../lib/markdown.js';
 import { Link, withQuery } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { needsPaymentFix } from '../lib/standing.js';
+import { subscribeLabel } from '../lib/plan-terms.js';
+import { usePublicConfig } from '../lib/public-config.js';
 import { flowQuery, useViewerKey } from '../lib/queries.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
 import { useAsResource } from '../lib/use-resource.js';
@@ -53,7 +57,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
         <h1>{flow.title}</h1>
         <p className="lede">{flow.summary}</p>
         <p className="flow-meta">
-          by <Link to={withQuery('/', { q: flow.author.username })}>{flow.author.username}</Link> · {plural(flow.copy_count, 'copy', 'copies')} ·
+          by <AuthorLink username={flow.author.username} /> · {plural(flow.copy_count, 'copy', 'copies')} ·
           updated {formatDate(flow.updated_at)}
           {canEdit && (
             <>
@@ -62,6 +66,7 @@ function FlowDetail({ flow }: { flow: Flow }) {
             </>
           )}
         </p>
+        <LikeButton flow={flow} className="flow-like" />
       </header>
 
       <div className="flow-layout">
@@ -130,6 +135,7 @@ function LockedBody({ flow }: { flow: Flow }) {
 /** Guests and members are invited to subscribe; a member whose payment failed is sent to fix it instead. */
 function UnlockCallToAction({ flow }: { flow: Flow }) {
   const { status, subscription } = useSession();
+  const config = usePublicConfig();
   if (needsPaymentFix(subscription)) {
     return (
       <>
@@ -149,7 +155,7 @@ function UnlockCallToAction({ flow }: { flow: Flow }) {
       </p>
       <p>Subscribers read and copy every premium flow, and each copy pays its creator.</p>
       <Link to={target} className="button button-primary button-large">
-        Subscribe for $10/month
+        {subscribeLabel(config)}
       </Link>
       {status !== 'member' && (
         <p className="muted">

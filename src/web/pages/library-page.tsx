@@ -16,6 +16,7 @@ const SORTS: { value: FlowSort; label: string }[] = [
   { value: 'relevance', label: 'Best match' },
   { value: 'new', label: 'Newest' },
   { value: 'popular', label: 'Most copied' },
+  { value: 'liked', label: 'Most liked' },
 ];
 
 /** The library's filters live in the URL, so a search can be shared, reloaded and navigated back to. */

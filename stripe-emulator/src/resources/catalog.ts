@@ -123,6 +123,14 @@ export function getCoupon(store: Store, id: string, param = 'coupon'): Coupon {
   return coupon;
 }
 
+/**
+ * What Stripe shows for a price on its hosted pages and line items: its product's name (a price's nickname is
+ * internal, never shown to customers); the product id only if the product is gone.
+ */
+export function productName(store: Store, price: Price): string {
+  return store.find<Product>(price.product, 'product')?.name ?? price.product;
+}
+
 /** Subscription items carry a legacy `plan` view of the price. */
 export function planOf(price: Price) {
   return {

@@ -1,6 +1,6 @@
 import { badRequest, StripeError } from '../errors.js';
 import type { Store } from '../store.js';
-import { getCoupon, getPrice, type Price } from './catalog.js';
+import { getCoupon, getPrice, productName, type Price } from './catalog.js';
 import { createSubscription, parseCoupons, retryOpenInvoices, type Subscription } from './billing.js';
 import {
   allowParams, asParams, getOrThrow, metadataParam, optArray, optInt, optObject, optString, paginate, reqString,
@@ -235,7 +235,8 @@ export const checkoutRoutes: Route[] = [
           amount_tax: 0,
           amount_total: amount,
           currency: price.currency,
-          description: price.nickname ?? price.product,
+          // Stripe describes a line item by its product's name.
+          description: productName(store, price),
           price,
           quantity: li.quantity,
         };

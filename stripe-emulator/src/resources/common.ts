@@ -12,6 +12,8 @@ export type Settings = {
   retryDays: number[];
   /** what happens to the subscription after the last retry fails */
   afterFinalFailure: 'cancel' | 'unpaid';
+  /** The platform account's public business name: what the hosted pages show as the merchant (Stripe's Public details). */
+  businessName: string;
 };
 
 export type Ctx = { store: Store; settings: Settings };

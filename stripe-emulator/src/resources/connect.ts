@@ -196,6 +196,8 @@ export const connectRoutes: Route[] = [
       const created = store.now();
       const token = store.newId('x', 32).slice(2);
       store.internal.accountLinks[token] = { account: account.id, refresh_url: refreshUrl, return_url: returnUrl, expires_at: created + 300 };
+      // Links are single-use; the dashboard's way back outlives them.
+      if (returnUrl) store.internal.accountReturnUrls[account.id] = returnUrl;
       store.touch();
       return { object: 'account_link', created, expires_at: created + 300, url: `${ctx.settings.baseUrl()}/connect/onboarding/${token}` };
     },

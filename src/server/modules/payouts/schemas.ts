@@ -11,6 +11,7 @@ export const payoutView = z.object({
   paid_at: isoDate.nullable(),
   failure_reason: z.string().nullable().describe('why a failed payout failed (its money went back to your available balance)'),
   reversed_cents: z.number().int().describe('taken back from your Stripe account after the payout (returned to your balance)'),
+  stripe_transfer_id: z.string().nullable().describe('the Stripe transfer (tr_…) that paid it; null until paid'),
 });
 export type PayoutView = z.infer<typeof payoutView>;
 

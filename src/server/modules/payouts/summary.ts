@@ -23,6 +23,7 @@ export function toPayoutView(row: PayoutRow): PayoutView {
     paid_at: row.paidAt?.toISOString() ?? null,
     failure_reason: row.status === 'failed' ? row.failureReason : null,
     reversed_cents: row.reversedCents,
+    stripe_transfer_id: row.stripeTransferId,
   };
 }
 
