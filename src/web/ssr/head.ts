@@ -153,7 +153,8 @@ export function escapeHtml(text: string): string {
 }
 
 function clip(text: string): string {
-  const flat = text.replace(/[#*_`>[\]]/g, '').replace(/\s+/g, ' ').trim();
+  // Markdown's marks (headings, emphasis, code, quotes) are not words; everything else is kept, and escaped later.
+  const flat = text.replace(/^\s*(#+|>+)\s*/gm, '').replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
   return flat.length <= DESCRIPTION_MAX ? flat : `${flat.slice(0, DESCRIPTION_MAX - 1).trimEnd()}…`;
 }
 
