@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flows, payouts, users } from '../src/server/db/schema.js';
+import { payoutProgress } from '../src/server/cli/payouts.js';
 import { type PayoutRunProgress, runPayouts } from '../src/server/modules/payouts/runs.js';
 import { createMember, giveSubscription } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -75,8 +76,18 @@ describe('a payout run under Stripe’s rate limit', () => {
     // Stripe's test-mode limit; transfers answered in 300 ms as on Stripe, 32 in flight: more than 25 a second are sent.
     await t.emulator('/_emulator/faults', undefined, { json: { rate_limit: { requests_per_second: 25 }, latency_ms: 300 } });
     const progress: Array<PayoutRunProgress & { at: number }> = [];
+    // The CLI's bar, on a terminal that this test reads.
+    let terminal = '';
+    const bar = payoutProgress({ isTTY: true, write: (text: string) => (terminal += text) });
     const started = Date.now();
-    const summary = await runPayouts(t.ctx, { asOf, concurrency: 32, onProgress: (p) => progress.push({ ...p, at: Date.now() }) });
+    const summary = await runPayouts(t.ctx, {
+      asOf,
+      concurrency: 32,
+      onProgress: (p) => {
+        progress.push({ ...p, at: Date.now() });
+        bar.update(p);
+      },
+    }).finally(() => bar.stop());
     const elapsedMs = Date.now() - started;
     const after = (await t.emulator('/_emulator/stats')) as { rate_limited: number };
     await t.emulator('/_emulator/faults', undefined, { json: {} });
@@ -88,6 +99,9 @@ describe('a payout run under Stripe’s rate limit', () => {
     const waits = progress.filter((p) => p.rateLimit !== undefined && p.rateLimit.waitingUntil > p.at);
     expect(waits.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ phase: 'pay', done: CREATORS, total: CREATORS });
+    // The bar said so while it waited, and ends on the whole run with the count of refusals.
+    expect(terminal).toContain("waiting on Stripe's rate limit (");
+    expect(terminal).toMatch(new RegExp(`\\] ${CREATORS}/${CREATORS} {2}\\(Stripe's rate limit: \\d+ requests? refused\\)`));
 
     // Exactly once, counted on the emulator: one transfer per creator, for the payout's amount, under its id.
     const transfers = await t.ctx.stripe.raw.transfers.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 });

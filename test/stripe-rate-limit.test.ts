@@ -1,9 +1,9 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { createRateLimitGate, isStripeRateLimitError, type RateLimitWait, withRateLimitBackoff } from '../src/server/integrations/stripe/rate-limit.js';
-import { progressBar, rateLimitNote } from '../src/server/cli/payouts.js';
+import { payoutProgress, rateLimitNote } from '../src/server/cli/payouts.js';
 
-// The bounded backoff bulk Stripe callers use against 429s, on a fake clock; and how the payout bar shows the waiting.
+// The bounded backoff bulk Stripe callers use against 429s, on a fake clock; and how the payout progress shows the waiting.
 
 const rateLimited = () => new Stripe.errors.StripeRateLimitError({ message: 'Request rate limit exceeded.', type: 'invalid_request_error', code: 'rate_limit' });
 
@@ -116,32 +116,63 @@ describe('withRateLimitBackoff', () => {
   });
 });
 
-describe('the payout run’s progress bar', () => {
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are what is stripped
+const withoutEscapes = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '');
+
+/** What a terminal shows last: cli-progress redraws the line from its start (CSI 1G). */
+function lastFrame(text: string): string {
+  const frames = text.split('\x1b[1G').map((frame) => withoutEscapes(frame).replace(/\n$/, ''));
+  return frames.filter((frame) => frame !== '').at(-1) ?? '';
+}
+
+const redraw = () => new Promise((resolve) => setTimeout(resolve, 250));
+
+describe('the payout run’s progress', () => {
   it('says when the run waits on Stripe’s rate limit, and how often it refused', () => {
     expect(rateLimitNote(undefined, 1000)).toBe('');
     expect(rateLimitNote({ refused: 3, waitingUntil: 1500 }, 1000)).toBe("  waiting on Stripe's rate limit (3 requests refused)");
     expect(rateLimitNote({ refused: 1, waitingUntil: 900 }, 1000)).toBe("  (Stripe's rate limit: 1 request refused)");
+  });
 
+  it('on a terminal, a cli-progress bar that shows the waiting while it lasts, redrawn without a new step', async () => {
     let now = 1000;
     let text = '';
-    const tty = progressBar(10, { isTTY: true, write: (s: string) => (text += s) }, () => now);
-    tty({ phase: 'pay', done: 2, total: 4 });
-    tty({ phase: 'pay', done: 2, total: 4, rateLimit: { refused: 5, waitingUntil: 1400 } });
-    expect(text.split('\r').pop()).toBe("paying creators           [#####-----] 2/4  waiting on Stripe's rate limit (5 requests refused)\x1b[K");
-    now = 2000;
-    tty({ phase: 'pay', done: 4, total: 4, rateLimit: { refused: 5, waitingUntil: 1400 } });
-    expect(text.split('\r').pop()).toBe("paying creators           [##########] 4/4  (Stripe's rate limit: 5 requests refused)\x1b[K");
+    const bar = payoutProgress({ isTTY: true, write: (s: string) => (text += s) }, () => now, 10);
+    try {
+      bar.update({ phase: 'release', done: 3, total: 0 });
+      expect(lastFrame(text)).toBe('releasing held earnings  3 released');
+      bar.update({ phase: 'pay', done: 2, total: 4 });
+      // A new phase, a new line: what the release said stays above.
+      expect(withoutEscapes(text)).toContain('releasing held earnings  3 released\n');
+      bar.update({ phase: 'pay', done: 2, total: 4, rateLimit: { refused: 5, waitingUntil: 1400 } });
+      await redraw();
+      expect(lastFrame(text)).toBe("paying creators           [#####-----] 2/4  waiting on Stripe's rate limit (5 requests refused)");
+      // The pause ends with no payout finished meanwhile: the next redraw no longer says waiting.
+      now = 2000;
+      await redraw();
+      expect(lastFrame(text)).toBe("paying creators           [#####-----] 2/4  (Stripe's rate limit: 5 requests refused)");
+      bar.update({ phase: 'pay', done: 4, total: 4, rateLimit: { refused: 5, waitingUntil: 1400 } });
+    } finally {
+      bar.stop();
+    }
+    expect(lastFrame(text)).toBe("paying creators           [##########] 4/4  (Stripe's rate limit: 5 requests refused)");
+    expect(text.endsWith('\n')).toBe(true);
+  });
 
+  it('on a pipe, plain lines: a line per tenth, and the waiting at most every 5 s', () => {
     const lines: string[] = [];
-    now = 0;
-    const pipe = progressBar(10, { isTTY: false, write: (s: string) => lines.push(s) }, () => now);
-    pipe({ phase: 'pay', done: 0, total: 100 });
-    pipe({ phase: 'pay', done: 1, total: 100, rateLimit: { refused: 1, waitingUntil: 200 } });
+    let now = 0;
+    const pipe = payoutProgress({ isTTY: false, write: (s: string) => lines.push(s) }, () => now);
+    pipe.update({ phase: 'release', done: 0, total: 0 });
+    pipe.update({ phase: 'pay', done: 0, total: 100 });
+    pipe.update({ phase: 'pay', done: 1, total: 100, rateLimit: { refused: 1, waitingUntil: 200 } });
     now = 100;
-    pipe({ phase: 'pay', done: 2, total: 100, rateLimit: { refused: 2, waitingUntil: 300 } }); // within 5 s: not again
+    pipe.update({ phase: 'pay', done: 2, total: 100, rateLimit: { refused: 2, waitingUntil: 300 } }); // within 5 s: not again
     now = 6000;
-    pipe({ phase: 'pay', done: 3, total: 100, rateLimit: { refused: 3, waitingUntil: 6200 } });
+    pipe.update({ phase: 'pay', done: 3, total: 100, rateLimit: { refused: 3, waitingUntil: 6200 } });
+    pipe.stop();
     expect(lines).toEqual([
+      'releasing held earnings…\n',
       'paying creators: 0/100\n',
       "paying creators: 1/100  waiting on Stripe's rate limit (1 request refused)\n",
       "paying creators: 3/100  waiting on Stripe's rate limit (3 requests refused)\n",

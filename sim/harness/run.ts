@@ -111,7 +111,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       await runSequence(commands);
       if (process.env.SIM_TRACE) options.log(`  sequence ${sequences}: ${Date.now() - sequenceStarted} ms\n${[...commands].map((c) => `      ${String(c)}`).join('\n')}`);
     } catch (error) {
-      if (!hasFailed) options.log(`  sequence ${sequences} failed; shrinking (at most ${options.shrinkBudget} runs)…`);
+      // What failed and the commands, at once: a shrink cut short (a time limit, a killed run) must not lose them.
+      if (!hasFailed) {
+        const message = error instanceof Error ? error.message : String(error);
+        options.log(`  sequence ${sequences} failed: ${message.split('\n').slice(0, 12).join('\n    ')}`);
+        options.log(`  its commands:\n${[...commands].map((c) => `      ${String(c)}`).join('\n')}`);
+        options.log(`  shrinking (at most ${options.shrinkBudget} runs)…`);
+      }
       hasFailed = true;
       throw error;
     }

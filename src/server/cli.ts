@@ -1,19 +1,21 @@
 import { parseArgs } from 'node:util';
 import { developmentStripe } from './cli/development-stripe.js';
 import { payoutsRunCommand } from './cli/payouts.js';
+import { startBanner } from './cli/start-banner.js';
 import { ConfigError, loadConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
 import { inTransaction } from './db/client.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
-import { seedDemoData } from './seed/index.js';
+import { type SeedResult, seedDemoData } from './seed/index.js';
 import { formatError } from './log-serializers.js';
-import { createLogger } from './logger.js';
+import { consoleLog, createLogger, waitForQuiet } from './logger.js';
 import { closeOnSignals, describeDatabase, resolveStripe, startServer } from './main.js';
 import { WeakPasswordError } from './modules/auth/errors.js';
 import { createAccount, withPasswordHash } from './modules/auth/service.js';
 import { formatReconcileReport, reconcileLedger } from './modules/ledger/reconcile.js';
 import { RECONCILE_CHECKS } from './reconcile-checks.js';
 import { releaseAllHeldEarnings } from './modules/ledger/service.js';
+import { findUserByLogin } from './modules/users/repository.js';
 import { StoredEventNotFoundError } from './modules/webhooks/errors.js';
 import { listDeadEvents, retryDeadEvent, sweepEvents } from './modules/webhooks/service.js';
 import { startWorker } from './worker.js';
@@ -105,7 +107,7 @@ async function main(argv: string[]) {
     }
     case 'worker': {
       const config = loadConfig(process.env, { defaultEnv: 'production' });
-      const logger = createLogger(config);
+      const logger = createLogger(config, consoleLog(config).destination);
       const stripe = (await developmentStripe(config)) ?? (await resolveStripe(config, { mayStartEmulator: false })).setup;
       const { closers } = await startWorker(config, { stripe, logger });
       closeOnSignals(logger, closers);
@@ -126,11 +128,21 @@ async function main(argv: string[]) {
 async function start({ isDevelopment }: { isDevelopment: boolean }) {
   // SPEC §10: `start` is development unless told otherwise (and refuses production); `serve` is production.
   const config = loadConfig(process.env, { defaultEnv: isDevelopment ? 'development' : 'production' });
-  const logger = createLogger(config);
-  const { closers } = await startServer(config, { isDevelopment, withScheduler: config.runsJobs, logger });
+  const log = consoleLog(config);
+  const logger = createLogger(config, log.destination);
+  const { ctx, closers, stripe, seeded } = await startServer(config, { isDevelopment, withScheduler: config.runsJobs, logger });
   closeOnSignals(logger, closers);
-  const docs = config.isDocsPublic ? ` (API docs at ${config.publicUrl}/docs)` : '';
-  console.log(`Flowtab.Pro is running at ${config.publicUrl}${docs} on ${describeDatabase(config)}.`);
+  const logins = seeded ? await demoLoginsOf(ctx, seeded) : [];
+  // Last, once the start-up logs (jobs, mail) have stopped: the addresses and logins stay on screen.
+  await waitForQuiet(log);
+  console.log(startBanner(config, { emulatorUrl: stripe.apiBase, logins, loginsAreNew: seeded?.created === true }));
+}
+
+/** The demo logins that exist on this database: all of them when just seeded, else those still there. */
+async function demoLoginsOf(ctx: AppContext, seeded: SeedResult): Promise<SeedResult['logins']> {
+  if (seeded.created) return seeded.logins;
+  const present = await Promise.all(seeded.logins.map(async (login) => ((await findUserByLogin(ctx.db, login.username)) ? login : undefined)));
+  return present.filter((login) => login !== undefined);
 }
 
 const WEBHOOKS_USAGE = 'usage: flowtab webhooks replay [--since DATE] | webhooks dead | webhooks retry EVENT';

@@ -35,6 +35,7 @@ const envSchema = z.object({
   PAYOUT_CRON: z.string().default('0 6 1 * *'),
   FLOWTAB_JOBS: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   RATE_LIMIT_AUTH_PER_MINUTE: intFromEnv(10, 1),
   RATE_LIMIT_COPY_PER_MINUTE: intFromEnv(120, 1),
   RATE_LIMIT_LIST_PER_MINUTE: intFromEnv(300, 1),
@@ -78,6 +79,8 @@ export type Config = Readonly<{
   minPayoutCents: number;
   payoutCron: string;
   logLevel: string;
+  /** `auto`: pretty one-line logs for a person at a terminal in development, JSON otherwise (logger.ts). */
+  logFormat: 'auto' | 'pretty' | 'json';
   /** Whether server processes also run the periodic jobs (off for extra API-only processes). */
   runsJobs: boolean;
   /**
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     minPayoutCents: e.MIN_PAYOUT_CENTS,
     payoutCron: e.PAYOUT_CRON,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     runsJobs: e.FLOWTAB_JOBS === 'on',
     rateLimits: Object.freeze({
       authPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { type Config, ConfigError } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
-import { seedDemoData } from './seed/index.js';
+import { type SeedResult, seedDemoData } from './seed/index.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { buildWebIfStale } from './web-build.js';
 import { type Closer, startBackgroundWork } from './worker.js';
@@ -29,11 +29,14 @@ export async function resolveStripe(config: Config, options: { mayStartEmulator:
   return { setup: { secretKey: LOCAL_SECRET_KEY, webhookSecret: undefined, apiBase: emulator.url, priceId: undefined }, closers: [() => emulator.close()] };
 }
 
-/** `print` is for people at a terminal (demo logins, web build); `logger` for everything else. */
+/** `print` is for people at a terminal (the web build); `logger` for everything else. */
 export type StartOptions = { isDevelopment: boolean; withScheduler: boolean; logger: Logger; print?: (line: string) => void };
 
 /** Everything one server process runs: Stripe wiring, migrations, (demo data), the HTTP API and (the jobs). */
-export async function startServer(config: Config, options: StartOptions): Promise<{ ctx: AppContext; app: FastifyInstance; closers: Closer[] }> {
+export async function startServer(
+  config: Config,
+  options: StartOptions,
+): Promise<{ ctx: AppContext; app: FastifyInstance; closers: Closer[]; stripe: StripeSetup; seeded: SeedResult | undefined }> {
   const { logger } = options;
   const print = options.print ?? ((line: string) => console.log(line));
   // Development seeds demo logins with a public password and may start the emulator: never on a production config.
@@ -44,13 +47,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
   closers.push(() => ctx.database.close());
   await ctx.database.migrate();
 
-  if (options.isDevelopment) {
-    const seeded = await seedDemoData(ctx.db, { economics: config.economics });
-    if (seeded.created) {
-      print('Demo data created. Demo logins:');
-      for (const login of seeded.logins) print(`  ${login.username.padEnd(18)} password: ${login.password.padEnd(14)} ${login.role}`);
-    }
-  }
+  // The caller prints the demo logins last, once start-up logging has settled (cli.ts).
+  const seeded = options.isDevelopment ? await seedDemoData(ctx.db, { economics: config.economics }) : undefined;
   // On the emulator, register our webhook endpoint and the Premium price unless they were configured.
   if (stripe.setup.apiBase && (!stripe.setup.webhookSecret || !stripe.setup.priceId)) {
     const billing = await prepareEmulatorBilling(ctx.stripe, `http://127.0.0.1:${config.port}/v1/webhooks/stripe`);
@@ -64,7 +62,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   ctx.database.announceUrl(`http://127.0.0.1:${config.port}`);
   closers.push(() => closeHttp(app));
   if (options.withScheduler) closers.push(...(await startBackgroundWork(ctx, logger)));
-  return { ctx, app, closers };
+  return { ctx, app, closers, stripe: stripe.setup, seeded };
 }
 
 /** How long a shutdown lets requests in flight finish before it cuts the connections that are left. */

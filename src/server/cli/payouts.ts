@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import type { Config } from '../config.js';
 import { type AppContext, createContext, type StripeSetup } from '../context.js';
 import { createTokenService } from '../modules/auth/session-tokens.js';
@@ -5,7 +6,8 @@ import { formatCents } from '../modules/ledger/money.js';
 import { type PayoutRunProgress, runPayouts } from '../modules/payouts/runs.js';
 import type { RunSummaryView } from '../modules/payouts/schemas.js';
 
-// `flowtab payouts run [--as-of DATE] [--dry-run] [--creator ID]`: a progress bar on stderr, a summary on stdout.
+// `flowtab payouts run [--as-of DATE] [--dry-run] [--creator ID]`: progress on stderr (a cli-progress bar on a terminal,
+// lines on a pipe), a summary on stdout.
 
 export type PayoutsRunArgs = { asOf?: Date; isDryRun: boolean; creatorIds?: string[] };
 
@@ -43,23 +45,27 @@ export async function payoutsRunCommand(
   const ctx: AppContext = await createContext(config, { stripe: await resolveStripeSetup() });
   try {
     await ctx.database.migrate();
-    const summary = await runPayouts(ctx, {
-      asOf: args.asOf,
-      isDryRun: args.isDryRun,
-      creatorIds: args.creatorIds,
-      onProgress: progressBar(),
-    });
-    process.stderr.write('\n');
+    const progress = payoutProgress();
+    let summary: RunSummaryView;
+    try {
+      summary = await runPayouts(ctx, {
+        asOf: args.asOf,
+        isDryRun: args.isDryRun,
+        creatorIds: args.creatorIds,
+        onProgress: (step) => progress.update(step),
+      });
+    } finally {
+      progress.stop();
+    }
     return printSummary(summary);
   } finally {
     await ctx.database.close();
   }
 }
 
-const PHASES: Record<PayoutRunProgress['phase'], string> = {
+const PHASES: Record<Exclude<PayoutRunProgress['phase'], 'reserve'>, string> = {
   release: 'releasing held earnings',
   retry: 'retrying open payouts   ',
-  reserve: 'paying creators         ',
   pay: 'paying creators         ',
 };
 
@@ -70,45 +76,85 @@ export function rateLimitNote(rateLimit: PayoutRunProgress['rateLimit'], now = D
   return rateLimit.waitingUntil > now ? `  waiting on Stripe's rate limit (${refused})` : `  (Stripe's rate limit: ${refused})`;
 }
 
-/** A bar on a terminal; on a pipe, a line per phase and per tenth, and one (at most every 5 s) while waiting on Stripe's rate limit. */
-export function progressBar(
-  width = 30,
-  output: { isTTY?: boolean; write(text: string): unknown } = process.stderr,
-  now: () => number = Date.now,
-): (progress: PayoutRunProgress) => void {
-  const isTty = Boolean(output.isTTY);
+/** Where progress goes: stderr, or what a test reads. */
+export type ProgressOutput = { isTTY?: boolean; write(text: string): unknown };
+
+/** Told every step of a run; `stop` ends the bar (its last state stays on screen) once the run is over. */
+export type PayoutProgress = { update(progress: PayoutRunProgress): void; stop(): void };
+
+/** A bar (cli-progress) on a terminal; plain lines on a pipe, where a bar's redraws would be noise in a log. */
+export function payoutProgress(output: ProgressOutput = process.stderr, now: () => number = Date.now, width = 30): PayoutProgress {
+  return output.isTTY ? terminalBar(output, now, width) : pipeLines(output, now);
+}
+
+/**
+ * One cli-progress bar per phase. It redraws ten times a second from the latest progress, so the rate-limit note
+ * says "waiting" exactly while the run waits, even when no payout finishes meanwhile.
+ */
+function terminalBar(output: ProgressOutput, now: () => number, width: number): PayoutProgress {
+  let latest: PayoutRunProgress | undefined;
+  let phase: keyof typeof PHASES | undefined;
+  const bar = new cliProgress.SingleBar({
+    // cli-progress writes to the stream and reads its isTTY and columns, nothing else.
+    stream: output as unknown as NodeJS.WritableStream,
+    barsize: width,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    fps: 10,
+    format: (options, params) => {
+      if (!phase) return '';
+      if (phase === 'release') return `${PHASES.release}  ${params.value} released`;
+      const drawn = cliProgress.Format.BarFormat(params.progress, options);
+      return `${PHASES[phase]}  [${drawn}] ${params.value}/${params.total}${rateLimitNote(latest?.rateLimit, now())}`;
+    },
+  });
+  return {
+    update(progress) {
+      // A reserved batch is part of paying: the bar shows payouts sent.
+      if (progress.phase === 'reserve') return;
+      latest = progress;
+      if (progress.phase !== phase) {
+        if (phase) bar.stop();
+        phase = progress.phase;
+        bar.start(progress.phase === 'release' ? 0 : progress.total, progress.done);
+      } else {
+        if (progress.phase !== 'release') bar.setTotal(progress.total);
+        bar.update(progress.done);
+      }
+    },
+    stop() {
+      if (phase) bar.stop();
+      phase = undefined;
+    },
+  };
+}
+
+/** A line per phase and per tenth, and one (at most every 5 s) while waiting on Stripe's rate limit. */
+function pipeLines(output: ProgressOutput, now: () => number): PayoutProgress {
   let lastPhase = '';
   let lastTenth = -1;
   let waitNotedAt = -Infinity;
-  return ({ phase: reported, done, total, rateLimit }) => {
-    // A reserved batch is part of paying: the bar shows payouts sent.
-    if (reported === 'reserve') return;
-    const phase = reported;
-    const label = PHASES[phase];
-    const isWaiting = rateLimit !== undefined && rateLimit.waitingUntil > now();
-    if (phase === 'release') {
-      if (isTty) output.write(`\r${label}  ${done} released`);
-      else if (lastPhase !== phase) output.write(`${label.trim()}…\n`);
-      lastPhase = phase;
-      return;
-    }
-    const ratio = total === 0 ? 1 : Math.min(1, done / total);
-    if (isTty) {
-      if (lastPhase !== phase) output.write('\n');
-      const filled = Math.round(ratio * width);
-      // \x1b[K clears what a longer previous line left behind.
-      output.write(`\r${label}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${rateLimitNote(rateLimit, now())}\x1b[K`);
-    } else {
+  return {
+    update({ phase, done, total, rateLimit }) {
+      if (phase === 'reserve') return;
+      const label = PHASES[phase].trim();
+      if (phase === 'release') {
+        if (lastPhase !== phase) output.write(`${label}…\n`);
+        lastPhase = phase;
+        return;
+      }
+      const ratio = total === 0 ? 1 : Math.min(1, done / total);
       const tenth = Math.floor(ratio * 10);
-      if (lastPhase !== phase || tenth !== lastTenth) output.write(`${label.trim()}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
+      const isWaiting = rateLimit !== undefined && rateLimit.waitingUntil > now();
+      if (lastPhase !== phase || tenth !== lastTenth) output.write(`${label}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
       else if (isWaiting && now() - waitNotedAt >= 5000) {
-        // On a pipe, the waiting is said at most every 5 seconds.
-        output.write(`${label.trim()}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
+        output.write(`${label}: ${done}/${total}${rateLimitNote(rateLimit, now())}\n`);
         waitNotedAt = now();
       }
       lastTenth = tenth;
-    }
-    lastPhase = phase;
+      lastPhase = phase;
+    },
+    stop() {},
   };
 }
 

@@ -34,7 +34,11 @@ function readPalette(host: HTMLElement): Palette {
   return palette;
 }
 
+const DAY_SECONDS = 86_400;
+/** Tick steps for the day axis: whole days and weeks, never hours (the series has one point a day). */
+const DAY_STEPS = [1, 2, 3, 7, 14, 28, 56, 91].map((days) => days * DAY_SECONDS);
 const dayToSeconds = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+const shortDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
 function chartOptions(UPlot: typeof uPlot, width: number, palette: Palette): uPlot.Options {
   const isNarrow = width < NARROW;
@@ -45,14 +49,16 @@ function chartOptions(UPlot: typeof uPlot, width: number, palette: Palette): uPl
     // The analytics count by UTC day: the axis and the legend show those days, whatever the browser's time zone.
     tzDate: (seconds) => UPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
     cursor: { drag: { x: false, y: false }, points: { show: false } },
-    legend: { show: true, live: true },
+    // Labels only: the values of the day under the cursor would read "—" until one points at a day.
+    legend: { show: true, live: false },
     scales: {
-      x: { time: true },
+      // Half a day of room at each end, so the first and last bars are whole.
+      x: { time: true, range: (_u, min, max) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] },
       cents: { range: (_u, _min, max) => [0, Math.max(max <= 2 ? 2 : niceCeiling(max), 2)] },
       copies: { range: (_u, _min, max) => [0, Math.max(niceCeiling(max), 2)] },
     },
     series: [
-      { value: (_u, seconds) => (seconds == null ? '—' : formatDay(new Date(seconds * 1000).toISOString().slice(0, 10))) },
+      {},
       {
         label: 'Earned (net)',
         scale: 'cents',
@@ -61,7 +67,6 @@ function chartOptions(UPlot: typeof uPlot, width: number, palette: Palette): uPl
         width: 1,
         paths: UPlot.paths.bars!({ size: [0.7, 40], align: 0 }),
         points: { show: false },
-        value: (_u, cents) => (cents == null ? '—' : formatCents(cents)),
       },
       {
         label: 'Copies',
@@ -69,11 +74,10 @@ function chartOptions(UPlot: typeof uPlot, width: number, palette: Palette): uPl
         stroke: palette.copies,
         width: 2,
         points: { show: false },
-        value: (_u, copies) => (copies == null ? '—' : formatCount(copies)),
       },
     ],
     axes: [
-      { ...axis, space: 70 },
+      { ...axis, space: 56, incrs: DAY_STEPS, values: (_u, ticks) => ticks.map((seconds) => shortDay.format(new Date(seconds * 1000))) },
       { ...axis, scale: 'cents', size: 64, incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map((cents) => formatCents(cents)) },
       { ...axis, scale: 'copies', side: 1, show: !isNarrow, size: 44, grid: { show: false }, incrs: WHOLE_STEPS, values: (_u, ticks) => ticks.map((n) => formatCount(n)) },
     ],
@@ -140,27 +144,30 @@ export function EarningsChart({ days, caption }: { days: AnalyticsDay[]; caption
         {caption}: {formatCents(earned)} net from {formatCount(copies)} copies over {days.length} days
         {best ? `; the best day was ${formatDay(best.date)} with ${formatCents(best.earned_cents)}` : ''}.
       </figcaption>
-      <table className="visually-hidden" data-testid="earnings-chart-table">
-        <caption>{caption}, per day</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day (UTC)</th>
-            <th scope="col">Copies</th>
-            <th scope="col">Paid copies</th>
-            <th scope="col">Earned (net)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {days.map((day) => (
-            <tr key={day.date}>
-              <th scope="row">{formatDay(day.date)}</th>
-              <td>{formatCount(day.copies)}</td>
-              <td>{formatCount(day.counted_copies)}</td>
-              <td data-cents={day.earned_cents}>{formatCents(day.earned_cents)}</td>
+      {/* A table cannot be shrunk to nothing itself (it grows to its content): its wrapper is what is hidden. */}
+      <div className="visually-hidden">
+        <table data-testid="earnings-chart-table">
+          <caption>{caption}, per day</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day (UTC)</th>
+              <th scope="col">Copies</th>
+              <th scope="col">Paid copies</th>
+              <th scope="col">Earned (net)</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {days.map((day) => (
+              <tr key={day.date}>
+                <th scope="row">{formatDay(day.date)}</th>
+                <td>{formatCount(day.copies)}</td>
+                <td>{formatCount(day.counted_copies)}</td>
+                <td data-cents={day.earned_cents}>{formatCents(day.earned_cents)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -3,7 +3,7 @@ import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import type { Subscription } from '../api/types.js';
 import { ErrorState, Loading } from '../components/states.js';
-import { formatDate } from '../lib/format.js';
+import { formatCount, formatDate } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { useSession } from '../lib/session.js';
 import { useDocumentTitle } from '../lib/use-document-title.js';
@@ -90,7 +90,9 @@ export function SubscribeReturnPage() {
             {wait.subscription.current_period_end ? ` until ${formatDate(wait.subscription.current_period_end)}, renewing monthly` : ''}.
           </p>
           <p>
-            You have {wait.subscription.copies_remaining} paid copies this period. Each one pays the flow’s creator.
+            Read and copy every premium flow, up to {formatCount(wait.subscription.copy_limit_per_period)} copies a period. Your first{' '}
+            {formatCount(wait.subscription.paid_copies_per_period)} copies of other people’s premium flows each period pay their creators,
+            at no extra cost to you.
           </p>
           <Link to="/" className="button button-primary button-large">
             Browse premium flows

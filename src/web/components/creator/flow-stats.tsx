@@ -1,6 +1,6 @@
 import { api } from '../../api/endpoints.js';
 import type { AnalyticsDay, CreatorFlowStats } from '../../api/types.js';
-import { formatCents, formatCount } from '../../lib/format.js';
+import { formatCents, formatCount, plural } from '../../lib/format.js';
 import { Link } from '../../lib/router.js';
 import { type Resource, useResource } from '../../lib/use-resource.js';
 import { EmptyState, ErrorState, Loading } from '../states.js';
@@ -126,7 +126,7 @@ function FlowStatsLoaded({ items, range }: { items: CreatorFlowStats[]; range: D
                   <td className="num">{trend ? <MonthFigures figures={trend.month} /> : '…'}</td>
                   <td className="num">
                     {formatCents(flow.earnings_cents)}
-                    <span className="muted small flow-stats-sub">{formatCount(flow.copy_count)} copies</span>
+                    <span className="muted small flow-stats-sub">{plural(flow.copy_count, 'copy', 'copies')}</span>
                   </td>
                   <td>
                     <Link to={`/flows/${flow.slug}/edit`} aria-label={`Edit ${flow.title}`}>
@@ -167,7 +167,7 @@ function FlowStatsLoaded({ items, range }: { items: CreatorFlowStats[]; range: D
                 <div>
                   <dt>All time</dt>
                   <dd>
-                    {formatCents(flow.earnings_cents)} · {formatCount(flow.copy_count)} copies
+                    {formatCents(flow.earnings_cents)} · {plural(flow.copy_count, 'copy', 'copies')}
                   </dd>
                 </div>
               </dl>
@@ -198,7 +198,7 @@ function MonthFigures({ figures }: { figures: Figures }) {
   return (
     <>
       {formatCents(figures.earned)}
-      <span className="muted small flow-stats-sub">{formatCount(figures.copies)} copies</span>
+      <span className="muted small flow-stats-sub">{plural(figures.copies, 'copy', 'copies')}</span>
     </>
   );
 }
@@ -214,7 +214,7 @@ function Trend({ trend, previousLabel }: { trend: FlowTrend; previousLabel: stri
     text = copies === 0 ? 'no copies' : 'no change';
   } else if (before === 0) {
     direction = 'up';
-    text = `▲ new (0 in ${previousLabel})`;
+    text = '▲ new';
   } else {
     const change = Math.round(((copies - before) / before) * 100);
     direction = copies > before ? 'up' : 'down';
@@ -223,11 +223,11 @@ function Trend({ trend, previousLabel }: { trend: FlowTrend; previousLabel: stri
   return (
     <span className={`flow-trend is-${direction}`} data-testid="flow-trend">
       <Sparkline values={trend.perDay} />
-      <span title={`${formatCount(copies)} copies vs ${formatCount(before)} in ${previousLabel}`}>
+      <span title={`${plural(copies, 'copy', 'copies')} vs ${formatCount(before)} in ${previousLabel}`}>
         {text}
         <span className="visually-hidden">
           {' '}
-          ({formatCount(copies)} copies vs {formatCount(before)} in {previousLabel})
+          ({plural(copies, 'copy', 'copies')} vs {formatCount(before)} in {previousLabel})
         </span>
       </span>
     </span>
