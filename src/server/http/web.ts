@@ -77,15 +77,20 @@ async function loadRenderer(root: string): Promise<Renderer | undefined> {
   return (await import(pathToFileURL(entry).href)) as Renderer;
 }
 
-/** The built index.html with the page's head tags, its HTML and the data it was rendered from. */
+/**
+ * The built index.html with the page's head tags, its HTML and the data it was rendered from. A 404 page is for
+ * crawlers and for a first paint: the browser renders it afresh instead of hydrating it (its data, an error, is
+ * not carried over), hence no `data-ssr` mark.
+ */
 function fillTemplate(template: string, page: Extract<RenderedPage, { kind: 'page' }>): string {
+  const root = page.status === 200 ? '<div id="root" data-ssr="1">' : '<div id="root">';
   return template
     .replace(/<title>[^<]*<\/title>/, '')
     .replace(/<meta name="description"[^>]*>/, '')
     .replace('</head>', `  ${page.head}\n  </head>`)
     .replace(
       '<div id="root"></div>',
-      `<div id="root" data-ssr="1">${page.body}</div>\n    <script id="flowtab-state" type="application/json">${page.state}</script>`,
+      `${root}${page.body}</div>\n    <script id="flowtab-state" type="application/json">${page.state}</script>`,
     );
 }
 
