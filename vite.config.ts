@@ -45,11 +45,8 @@ const SSR_ENTRY = fileURLToPath(new URL('./src/web/entry-server.tsx', import.met
  * Two builds: the browser's (dist/web, served as files) and, with `--ssr`, the server renderer of the public pages
  * (dist/web/.ssr/entry-server.js, loaded by src/server/http/web.ts; a dot folder, which the server never serves).
  */
-export default defineConfig(({ isSsrBuild, mode }) => ({
+export default defineConfig(({ isSsrBuild }) => ({
   root: fileURLToPath(new URL('./src/web', import.meta.url)),
-  // A production build is React's production build even when built from a process that set NODE_ENV=test (the tests
-  // build it through web-build.ts); `--mode development` gives the development build.
-  define: mode === 'production' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   plugins: isSsrBuild ? [react()] : [react(), initialJsBudget(INITIAL_JS_BUDGET_BYTES)],
   build: isSsrBuild
     ? {

@@ -21,15 +21,32 @@ export async function buildWebIfStale(root: string, log: (message: string) => vo
   const tempDir = path.join(root, 'dist', `.web-${process.pid}-${randomUUID()}`);
   try {
     const configFile = path.join(root, 'vite.config.ts');
-    await build({ configFile, logLevel: 'warn', build: { outDir: tempDir, emptyOutDir: true } });
-    // The server renderer of the public pages, beside the files (in a dot folder the server never serves).
-    await build({ configFile, logLevel: 'warn', build: { ssr: true, outDir: path.join(tempDir, '.ssr'), emptyOutDir: true } });
+    await asProduction(async () => {
+      await build({ configFile, logLevel: 'warn', build: { outDir: tempDir, emptyOutDir: true } });
+      // The server renderer of the public pages, beside the files (in a dot folder the server never serves).
+      await build({ configFile, logLevel: 'warn', build: { ssr: true, outDir: path.join(tempDir, '.ssr'), emptyOutDir: true } });
+    });
     await swapIn(tempDir, outDir);
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
   log(`web app: built in ${((Date.now() - startedAt) / 1000).toFixed(1)}s into ${path.relative(root, outDir)}`);
+}
+
+/**
+ * Vite builds React's production build only when NODE_ENV is production or unset; a process that set it otherwise
+ * (vitest sets "test") would get development JSX with production React, which does not run. Set for the build only.
+ */
+async function asProduction(run: () => Promise<void>): Promise<void> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await run();
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
 }
 
 async function swapIn(freshDir: string, outDir: string) {

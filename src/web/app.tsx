@@ -48,8 +48,16 @@ function useFocusOnNavigation() {
   return mainRef;
 }
 
+/** Marks the page interactive once React has taken over the server's HTML (what browser tests wait for). */
+function useMarkInteractive() {
+  useEffect(() => {
+    document.documentElement.dataset.interactive = 'true';
+  }, []);
+}
+
 function Layout() {
   const mainRef = useFocusOnNavigation();
+  useMarkInteractive();
   const { path } = useLocation();
   return (
     <SessionProvider>

@@ -5,6 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkFromDevMail, verifyFromDevMail } from '../support/dev-mail.js';
 import { startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * SPEC §13 in the browser, as a new user meets it on `npm start`: forgot password → the mail at /dev/mail → reset →
@@ -67,7 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
   /** A fresh tab, logged in when `token` is given (the app keeps its token in localStorage). */
   async function openPage(token?: string): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token ?? null);
     return page;
   }
@@ -77,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
   it('forgot password → the mail at /dev/mail → reset → log in with the new password', async () => {
     const account = await register();
     const page = await openPage();
-    await page.goto(`${stack.url}/login`);
+    await gotoApp(page, `${stack.url}/login`);
     await expect.poll(() => heading(page)).toBe('Log in');
     await shot(page, '00-log-in-forgot-link');
     await page.getByRole('link', { name: 'Forgot password?' }).click();
@@ -138,7 +139,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
   it('a new member confirms the address from the welcome mail; the account page says so until then', async () => {
     const account = await register();
     const page = await openPage(account.token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => page.getByText('Confirm your email address').count()).toBeGreaterThan(0);
     await shot(page, '07-account-unverified');
     const link = await linkFromDevMail(stack.url, { to: account.email, subject: 'Welcome to Flowtab.Pro', path: '/verify-email' });
@@ -160,7 +161,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
   it('account settings: profile saved, every control labelled; light, dark and 390 px without sideways scrolling', async () => {
     const account = await register({ verified: true });
     const page = await openPage(account.token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await page.getByLabel('Display name').fill('Ada Lovelace');
     await page.getByLabel('Bio').fill('Writes research flows.');
     await page.getByLabel('Links').fill('https://ada.example.com\nhttp://not-https.example.com');
@@ -202,7 +203,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
       ['15-phone-dark-account-deleted', '/account/deleted', null],
     ] as const) {
       await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token);
-      await page.goto(`${stack.url}${pagePath}`);
+      await gotoApp(page, `${stack.url}${pagePath}`);
       await page.waitForLoadState('networkidle');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${pagePath} scrolls sideways at 390px`).toBeLessThanOrEqual(0);
@@ -210,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
     }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.evaluate((value) => localStorage.setItem('flowtab.token', value), account.token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await page.waitForLoadState('networkidle');
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await shot(page, '16-phone-light-account');
@@ -220,7 +221,7 @@ describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () 
   it('deleting the account: a typed confirmation, then the session is gone and no login works', async () => {
     const account = await register({ verified: true });
     const page = await openPage(account.token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     const remove = page.getByRole('button', { name: 'Delete my account' });
     await page.getByLabel('Your password', { exact: true }).last().fill(account.password);
     expect(await remove.isDisabled()).toBe(true);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Earnings } from '../../src/web/api/types.js';
 import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * The operator console end to end (issue 14): a real server with the Stripe emulator on a fresh database with the
@@ -62,7 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
   /** A fresh tab on the stack, logged in when `token` is given (the app keeps its token in localStorage). */
   async function openPage(token?: string): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token ?? null);
     return page;
   }
@@ -70,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
   /** The demo admin logs in through the log-in page (the login `npm start` prints), landing on `next`. */
   async function logInAsAdmin(next: string): Promise<Page> {
     const page = await openPage();
-    await page.goto(`${stack.url}/login?next=${encodeURIComponent(next)}`);
+    await gotoApp(page, `${stack.url}/login?next=${encodeURIComponent(next)}`);
     await page.getByLabel('Email or username').fill('demo_admin');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -161,7 +162,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     const reporter = await api.register('reporter');
 
     const page = await openPage(reporter.token);
-    await page.goto(`${stack.url}/flows/${flow.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(title);
     await page.getByRole('button', { name: 'Report this flow' }).click();
     const report = dialog(page);
@@ -223,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
         for (const [name, sectionPath] of sections) {
-          await page.goto(`${stack.url}${sectionPath}`);
+          await gotoApp(page, `${stack.url}${sectionPath}`);
           await page.waitForLoadState('networkidle');
           await expect.poll(() => page.getByRole('heading', { level: 1 }).first().isVisible()).toBe(true);
           expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
@@ -235,13 +236,13 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     }
     // What the demo data gives each page (SPEC §14): the seed's reports, payouts and audit entries.
     await page.setViewportSize({ width: 1280, height: 860 });
-    await page.goto(`${stack.url}/admin/moderation`);
+    await gotoApp(page, `${stack.url}/admin/moderation`);
     await expect.poll(() => page.getByRole('table', { name: 'Reports (open)' }).locator('tbody tr').count()).toBeGreaterThanOrEqual(4);
-    await page.goto(`${stack.url}/admin/payouts`);
+    await gotoApp(page, `${stack.url}/admin/payouts`);
     await expect.poll(() => page.locator('tbody tr', { hasText: 'account_closed' }).count()).toBeGreaterThanOrEqual(1);
-    await page.goto(`${stack.url}/admin/refunds`);
+    await gotoApp(page, `${stack.url}/admin/refunds`);
     await expect.poll(() => page.locator('tbody tr', { hasText: 'demo_reader' }).count()).toBeGreaterThanOrEqual(1);
-    await page.goto(`${stack.url}/admin/audit`);
+    await gotoApp(page, `${stack.url}/admin/audit`);
     for (const action of ['user.suspended', 'flow.featured', 'report.resolved', 'refund.created']) {
       await expect.poll(() => page.locator('tbody tr', { hasText: action }).count(), { message: action }).toBeGreaterThanOrEqual(1);
     }
@@ -257,7 +258,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
 
   it('members get “Admins only” at /admin', async () => {
     const page = await openPage(await api.logIn('demo_subscriber'));
-    await page.goto(`${stack.url}/admin`);
+    await gotoApp(page, `${stack.url}/admin`);
     await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Admins only' }).isVisible()).toBe(true);
     await page.close();
   });

@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * The account page's "API tokens for agents" section in Chromium, on the whole product (`npm start`'s stack): create a
@@ -60,9 +61,9 @@ describe.skipIf(!existsSync(CHROMIUM))('account page: API tokens for agents (Chr
     });
     const { access_token: session } = (await login.json()) as { access_token: string };
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => localStorage.setItem('flowtab.token', value), session);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => section(page).getByText('No tokens yet').isVisible(), { timeout: 15_000 }).toBe(true);
     // The Claude Code configuration is shown by default, with a placeholder until a token exists.
     expect(await section(page).locator('.config-block').textContent()).toContain(`claude mcp add --transport http flowtab ${stack.url}/mcp`);

@@ -7,6 +7,7 @@ import type { CreatorAnalytics, Earnings, Subscription } from '../../src/web/api
 import { formatCents, formatCount } from '../../src/web/lib/format.js';
 import { e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * SPEC §15's creator dashboard in the browser, as the demo creator maya_research meets it after a new subscriber
@@ -92,9 +93,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the creator dashboard (Chromium)', () =>
     const page = await context.newPage();
     await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
     await page.emulateMedia({ colorScheme: dark ? 'dark' : 'light' });
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => localStorage.setItem('flowtab.token', value), token ?? creatorToken);
-    await page.goto(`${stack.url}${pagePath}`);
+    await gotoApp(page, `${stack.url}${pagePath}`);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Creator dashboard');
     return page;
   }

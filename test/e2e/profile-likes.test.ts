@@ -5,6 +5,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eApi, type E2eApi, type FlowSummary, type RegisteredMember } from '../support/e2e-api.js';
 import { type Stack, startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * SPEC §15 in the browser: a creator's public profile (1280 and 390 px, light and dark), author links leading to it,
@@ -89,7 +90,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
   /** A fresh tab, logged in when `token` is given (the app keeps its token in localStorage). */
   async function openPage(token?: string): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token ?? null);
     return page;
   }
@@ -106,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
       await page.setViewportSize({ width, height });
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
-        await page.goto(`${stack.url}/u/${creator.username}`);
+        await gotoApp(page, `${stack.url}/u/${creator.username}`);
         await expect.poll(() => heading(page)).toBe('Ada Lovelace');
         expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
         await expect.poll(() => page.locator('.flow-card').count()).toBe(PAGE_SIZE);
@@ -148,7 +149,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
 
   it('an unknown or misspelled username is the not-found page, saying so', async () => {
     const page = await openPage();
-    await page.goto(`${stack.url}/u/nobody_here_${Date.now().toString(36)}`);
+    await gotoApp(page, `${stack.url}/u/nobody_here_${Date.now().toString(36)}`);
     await expect.poll(() => page.locator('.state-empty .state-title').textContent()).toBe('Creator not found');
     expect(await page.locator('.state-empty').textContent()).toContain('has a public profile here');
     expect(await page.title()).toBe('Creator not found · Flowtab.Pro');
@@ -160,14 +161,14 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
 
   it('author links lead to the profile: from a flow page and from a library card', async () => {
     const page = await openPage();
-    await page.goto(`${stack.url}/flows/${flows[1]!.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flows[1]!.slug}`);
     await expect.poll(() => heading(page)).toBe(flows[1]!.title);
     await page.locator('.flow-meta').getByRole('link', { name: creator.username }).click();
     await page.waitForURL(`${stack.url}/u/${creator.username}`);
     await expect.poll(() => heading(page)).toBe('Ada Lovelace');
 
     // On a card the author link sits above the card's own link: the click opens the profile, not the flow.
-    await page.goto(`${stack.url}/?q=${encodeURIComponent(flows[2]!.title)}`);
+    await gotoApp(page, `${stack.url}/?q=${encodeURIComponent(flows[2]!.title)}`);
     const card = page.locator('.flow-card', { hasText: flows[2]!.title });
     await expect.poll(() => card.count()).toBe(1);
     await card.getByRole('link', { name: creator.username, exact: true }).click();
@@ -180,7 +181,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
     const member = await api.register('liker');
     const flow = flows[3]!;
     const page = await openPage(member.token);
-    await page.goto(`${stack.url}/flows/${flow.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
     await expect.poll(() => heading(page)).toBe(flow.title);
     const heart = heartOn(page);
     await expect.poll(() => heart.getAttribute('aria-pressed')).toBe('false');
@@ -207,7 +208,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
     expect(await heart.textContent()).toBe('0');
 
     // On a card (the profile's list): the heart likes without opening the flow.
-    await page.goto(`${stack.url}/u/${creator.username}`);
+    await gotoApp(page, `${stack.url}/u/${creator.username}`);
     const cardHeart = page.locator('.flow-card', { hasText: flow.title }).getByRole('button', { name: /^Like / });
     await expect.poll(() => cardHeart.getAttribute('aria-pressed')).toBe('false');
     await cardHeart.click();
@@ -238,7 +239,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
         body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The server is busy, try again in a moment.' }),
       }),
     );
-    await page.goto(`${stack.url}/flows/${flow.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
     const heart = heartOn(page);
     await expect.poll(() => heart.getAttribute('aria-pressed')).toBe('false');
     await heart.click();
@@ -260,7 +261,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
   it('a guest’s heart leads to log in, and back to the flow', async () => {
     const flow = flows[5]!;
     const page = await openPage();
-    await page.goto(`${stack.url}/flows/${flow.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
     const heart = heartOn(page);
     await expect.poll(() => heart.getAttribute('aria-label')).toMatch(/log in first$/);
     await heart.click();
@@ -279,7 +280,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
 
   it('the flow body is Markdown: headings, lists, line breaks, a link with rel="nofollow ugc noopener", and no raw HTML', async () => {
     const page = await openPage(reader.token);
-    await page.goto(`${stack.url}/flows/${flows[6]!.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flows[6]!.slug}`);
     const body = page.getByTestId('flow-body');
     await expect.poll(() => body.locator('h3').textContent()).toBe('Role');
     expect(await body.locator('h4').textContent()).toBe('Steps');
@@ -296,7 +297,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
 
     // The editor's preview renders the same way, as the author types.
     const editor = await openPage(creator.token);
-    await editor.goto(`${stack.url}/flows/${flows[6]!.slug}/edit`);
+    await gotoApp(editor, `${stack.url}/flows/${flows[6]!.slug}/edit`);
     const preview = editor.locator('.preview-card .flow-body');
     await expect.poll(() => preview.locator('h3').textContent()).toBe('Role');
     await editor.getByLabel('Flow text').fill('# Changed\n- one\n- two\n\n<i>no</i> markup');

@@ -7,6 +7,7 @@ import type { CreatorFlowStats, Earnings } from '../../src/web/api/types.js';
 import { formatCents } from '../../src/web/lib/format.js';
 import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary, PAYING_CARD, uniqueName } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * The web app end to end: a real server with the Stripe emulator on a fresh database with demo data, driven by
@@ -44,7 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
   async function openPage(stack: Stack, token?: string): Promise<Page> {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.url).origin });
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token ?? null);
     return page;
   }
@@ -66,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
 
     it('a guest browses the library, searches and meets the paywall on a premium flow', async () => {
       const page = await openPage(stack);
-      await page.goto(stack.url);
+      await gotoApp(page, stack.url);
       await expect.poll(() => page.locator('.flow-card').count()).toBeGreaterThan(3);
       await expect.poll(() => page.locator('#results-heading').textContent()).toMatch(/^\d+ flows$/);
       await shot(page, '01-library');
@@ -83,14 +84,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       await shot(page, '03-library-filtered');
 
       const [premium] = await api.premiumFlows('maya_research');
-      await page.goto(`${stack.url}/flows/${premium!.slug}`);
+      await gotoApp(page, `${stack.url}/flows/${premium!.slug}`);
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(premium!.title);
       expect(await page.getByText('This is a preview of a premium flow.').isVisible()).toBe(true);
       expect(await page.getByRole('link', { name: 'Subscribe for $10/month' }).isVisible()).toBe(true);
       expect(await page.getByRole('button', { name: /Copy flow/ }).count()).toBe(0);
       await shot(page, '04-flow-locked');
 
-      await page.goto(`${stack.url}/no/such/page`);
+      await gotoApp(page, `${stack.url}/no/such/page`);
       await expect.poll(() => page.getByRole('heading', { name: 'Page not found' }).isVisible()).toBe(true);
       await page.close();
     });
@@ -99,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       const page = await openPage(stack);
       const username = uniqueName('reader');
 
-      await page.goto(`${stack.url}/pricing`);
+      await gotoApp(page, `${stack.url}/pricing`);
       await shot(page, '05-pricing-guest');
       await page.getByRole('link', { name: 'Sign up to subscribe' }).click();
       await page.waitForURL(/\/register\?next=%2Fpricing/);
@@ -133,7 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       await expect.poll(() => page.getByTestId('copy-counter').textContent()).toBe('0 / 100');
 
       const [premium] = await api.premiumFlows('maya_research');
-      await page.goto(`${stack.url}/flows/${premium!.slug}`);
+      await gotoApp(page, `${stack.url}/flows/${premium!.slug}`);
       await expect.poll(() => page.getByRole('button', { name: /Copy flow/ }).isVisible()).toBe(true);
       // Polled: the body is rendered again once the member's subscription has loaded (a replaced node has no style).
       await expect.poll(() => page.getByTestId('flow-body').evaluate((element) => getComputedStyle(element).userSelect)).toBe('none');
@@ -154,7 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(fullText);
       expect(await page.getByTestId('copy-counter').textContent()).toBe('1 / 100');
 
-      await page.goto(`${stack.url}/account`);
+      await gotoApp(page, `${stack.url}/account`);
       await expect.poll(() => page.getByRole('link', { name: premium!.title }).isVisible()).toBe(true);
       expect(await page.locator('.details').textContent()).toContain('1 used');
       await shot(page, '10-account');
@@ -193,7 +194,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       const earnings = await api.call<Earnings>('GET', '/v1/creators/me/earnings', { token: creator });
 
       const page = await openPage(stack);
-      await page.goto(`${stack.url}/login?next=%2Fcreator`);
+      await gotoApp(page, `${stack.url}/login?next=%2Fcreator`);
       await page.getByLabel('Email or username').fill('maya_research');
       await page.getByLabel('Password').fill(DEMO_PASSWORD);
       await shot(page, '12-log-in');
@@ -225,7 +226,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
 
     it('a member publishes a flow: each invalid field says why, the preview follows the text', async () => {
       const page = await openPage(stack, (await api.register()).token);
-      await page.goto(`${stack.url}/publish`);
+      await gotoApp(page, `${stack.url}/publish`);
       await page.getByLabel('Title').fill('ab');
       await page.getByLabel('Tags').fill('ok, Bad_Tag!');
       await page.getByRole('button', { name: 'Publish', exact: true }).click();
@@ -268,7 +269,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
         ['20-phone-dark-pricing', '/pricing'],
         ['21-phone-dark-register', '/register'],
       ] as const) {
-        await page.goto(`${stack.url}${pagePath}`);
+        await gotoApp(page, `${stack.url}${pagePath}`);
         await page.waitForLoadState('networkidle');
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow, `${pagePath} scrolls sideways at 360px`).toBeLessThanOrEqual(0);
@@ -308,7 +309,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
       const [first, second, third] = await api.premiumFlows('leo_automates').catch(() => api.premiumFlows('maya_research'));
       const page = await openPage(stack, token);
       const copy = async (flow: FlowSummary) => {
-        await page.goto(`${stack.url}/flows/${flow.slug}`);
+        await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
         await page.getByRole('button', { name: /Copy flow/ }).click();
         await expect.poll(() => page.getByTestId('copy-status').textContent()).not.toBe('');
         return page.getByTestId('copy-status').textContent();

@@ -25,8 +25,10 @@ export function useTheme(): [Theme | undefined, () => void] {
   const [theme, setTheme] = useState<Theme | undefined>(undefined);
 
   useEffect(() => {
+    const initial = storedTheme() ?? systemTheme();
+    document.documentElement.dataset.theme = initial;
     // eslint-disable-next-line react-hooks/set-state-in-effect -- storage and media queries exist only in the browser
-    setTheme(storedTheme() ?? systemTheme());
+    setTheme(initial);
   }, []);
 
   useEffect(() => {

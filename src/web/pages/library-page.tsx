@@ -155,12 +155,15 @@ function SearchBox({ initial, onSearch }: { initial: string; onSearch: (q: strin
     onSearch(value.trim());
   };
   return (
-    <form role="search" className="search" onSubmit={submit}>
+    // action and name: before the page is interactive (or without JavaScript) the browser submits it as /?q=…,
+    // which the server renders.
+    <form role="search" className="search" action="/" onSubmit={submit}>
       <label htmlFor="library-search" className="visually-hidden">
         Search flows
       </label>
       <input
         id="library-search"
+        name="q"
         type="search"
         placeholder="Search flows, e.g. linkedin outreach"
         value={value}
