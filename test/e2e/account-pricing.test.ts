@@ -143,6 +143,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     await page.evaluate(() => window.dispatchEvent(new Event('focus')));
     await expect.poll(() => counter(page)).toBe(`3 / ${config.paid_copies_per_period}`);
     expect(await page.getByTestId('copies-this-period').textContent()).toContain(`3 used · ${left - 1} of`);
+    await expect.poll(() => page.getByRole('link', { name: premium[2]!.title }).isVisible()).toBe(true);
     await page.close();
   });
 

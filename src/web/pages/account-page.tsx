@@ -44,18 +44,24 @@ function Account() {
       <section className="card" aria-labelledby="subscription-heading" data-testid="subscription">
         <div className="subscription-head">
           <h2 id="subscription-heading">Subscription</h2>
-          {subscription.status === 'ready' && subscription.isUpdating && (
-            <span className="subscription-updating" role="status" data-testid="subscription-updating">
-              <span className="spinner" aria-hidden="true" /> Updating…
-            </span>
-          )}
+          {/* The live region stays in the page, so that screen readers hear "Updating…" come and go. */}
+          <span className="subscription-updating" role="status">
+            {subscription.status === 'ready' && subscription.isUpdating && (
+              <span data-testid="subscription-updating">
+                <span className="spinner" aria-hidden="true" /> Updating…
+              </span>
+            )}
+          </span>
         </div>
         {subscription.status === 'loading' && <Loading label="Loading your subscription…" />}
         {subscription.status === 'error' && <ErrorState error={subscription.error} onRetry={subscription.retry} what="subscriptions" />}
         {subscription.status === 'ready' && <SubscriptionDetails subscription={subscription.data} config={config} />}
       </section>
 
-      {subscription.status === 'ready' && readStanding(subscription.data, formatDate).hasPeriod && <CopiesThisPeriod />}
+      {/* Keyed on the period's count: a copy made elsewhere (seen on focus) lists itself. */}
+      {subscription.status === 'ready' && readStanding(subscription.data, formatDate).hasPeriod && (
+        <CopiesThisPeriod key={`${subscription.data.current_period_start ?? ''}:${subscription.data.copies_this_month}`} />
+      )}
 
       <section className="card" aria-labelledby="creator-heading">
         <h2 id="creator-heading">Publishing</h2>
