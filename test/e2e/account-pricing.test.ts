@@ -7,6 +7,7 @@ import type { PublicConfig, Subscription } from '../../src/web/api/types.js';
 import { formatCents, formatDate } from '../../src/web/lib/format.js';
 import { e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
+import { gotoApp } from '../support/browser.js';
 
 /**
  * Issue 15's fixes on the account page, the pricing page and the header (SPEC §3, §15), in Chromium against the whole
@@ -63,7 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
   async function openPage(token?: string): Promise<Page> {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.url).origin });
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await gotoApp(page, stack.url);
     await page.evaluate((value) => (value ? localStorage.setItem('flowtab.token', value) : localStorage.removeItem('flowtab.token')), token ?? null);
     return page;
   }
@@ -90,7 +91,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
   const summary = (page: Page) => page.getByTestId('subscription-summary').textContent();
 
   async function copyInBrowser(page: Page, flow: FlowSummary) {
-    await page.goto(`${stack.url}/flows/${flow.slug}`);
+    await gotoApp(page, `${stack.url}/flows/${flow.slug}`);
     await page.getByRole('button', { name: /Copy flow/ }).click();
     await expect.poll(() => page.getByTestId('copy-status').textContent()).toMatch(/^Copied/);
   }
@@ -116,7 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     expect(free, 'the demo data has a free flow').toBeDefined();
 
     const page = await openPage(token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => counter(page)).toBe(`0 / ${config.paid_copies_per_period}`);
     await copyInBrowser(page, free!);
     await copyInBrowser(page, premium[0]!);
@@ -126,7 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     expect(await subscriptionOf(token)).toMatchObject({ copies_this_month: 3, paid_copies_used: 2, paid_copies_per_period: config.paid_copies_per_period });
     await expect.poll(() => counter(page)).toBe(`2 / ${config.paid_copies_per_period}`);
 
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => status(page)).toBe('Active');
     const left = config.paid_copies_per_period - 2;
     expect(await page.getByTestId('copies-this-period').textContent()).toContain(`2 used · ${left} of ${config.paid_copies_per_period} paid copies left`);
@@ -151,7 +152,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     const { token } = await api.register('ending');
     await api.subscribe(token);
     const page = await openPage(token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => status(page)).toBe('Active');
 
     await throughPortal(page, 'Manage billing or cancel', 'Cancel at period end');
@@ -180,7 +181,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     const { token } = await api.register('cancelnow');
     await api.subscribe(token);
     const page = await openPage(token);
-    await page.goto(`${stack.url}/account`);
+    await gotoApp(page, `${stack.url}/account`);
     await expect.poll(() => status(page)).toBe('Active');
     await expect.poll(() => counter(page)).toBe(`0 / ${config.paid_copies_per_period}`);
 
@@ -227,7 +228,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     expect(config).toMatchObject({ price_cents: 1000, currency: 'usd', rate_per_copy_cents: 9, paid_copies_per_period: 40, copy_limit_per_period: 500 });
     const price = `$${config.price_cents! / 100}`;
     const page = await openPage();
-    await page.goto(`${stack.url}/pricing`);
+    await gotoApp(page, `${stack.url}/pricing`);
     await expect.poll(() => page.getByTestId('plan-price').textContent()).toBe(`${price} / month`);
 
     const subscriberTerms = (await page.getByTestId('subscriber-terms').textContent()) ?? '';
@@ -260,7 +261,7 @@ describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter 
     // A member sees the price on the button.
     const { token } = await api.register('pricing');
     const member = await openPage(token);
-    await member.goto(`${stack.url}/pricing`);
+    await gotoApp(member, `${stack.url}/pricing`);
     await expect.poll(() => member.getByRole('button', { name: `Subscribe for ${price}/month` }).isVisible()).toBe(true);
     await shoot(member, 'pricing-member', { width: 1280, scheme: 'light' });
     await member.close();
