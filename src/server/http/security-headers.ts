@@ -22,7 +22,9 @@ function securityHeaderOptions(publicUrl: string): FastifyHelmetOptions {
         scriptSrc: ["'self'"],
         scriptSrcAttr: ["'none'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        // Avatars are https URLs on the member's own host (SPEC §15): images run no code, and they load without a
+        // referrer. Flow bodies never load images (the Markdown renderer turns them into links).
+        imgSrc: ["'self'", 'data:', 'https:'],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         formAction: ["'self'"],
