@@ -15,6 +15,8 @@ import { gotoApp } from '../support/browser.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
+/** A 1×1 transparent PNG. */
+const AVATAR_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const PAGE_SIZE = 12;
 
 const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(SCREENSHOTS, `profile-${name}.png`), fullPage });
@@ -51,7 +53,7 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
         display_name: 'Ada Lovelace',
         bio: 'Writes research flows that cite their sources.\nSays when she is unsure.',
         links: ['https://ada.example.com/', 'https://github.com/ada-example'],
-        // Another host: the page's content security policy does not load it, so the initials stand in.
+        // Another host, as a member's avatar would be: the test answers for it (no network here).
         avatar_url: 'https://images.example.com/ada.png',
       },
     });
@@ -100,6 +102,12 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
 
   it('shows the profile: name, bio, links, joined, totals and the flows, paged; at 1280 and 390 px, light and dark', async () => {
     const page = await openPage();
+    // The avatar lives on the member's own host (the CSP allows https images); here that host answers with a picture.
+    let avatarRequests = 0;
+    await page.route('https://images.example.com/**', (route) => {
+      avatarRequests += 1;
+      return route.fulfill({ contentType: 'image/png', body: AVATAR_PNG });
+    });
     for (const [width, height] of [
       [1280, 860],
       [390, 844],
@@ -128,9 +136,11 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
     expect(await links.allTextContents()).toEqual(['ada.example.com', 'github.com/ada-example']);
     for (const link of await links.all()) expect(await link.getAttribute('rel')).toBe('nofollow ugc noopener');
     expect(await links.first().getAttribute('href')).toBe('https://ada.example.com/');
-    // The avatar's host is not allowed by the CSP: the initials stand in, not a broken image.
-    await expect.poll(() => page.locator('.avatar-initials').textContent()).toBe('AL');
-    expect(await page.locator('img.avatar').count()).toBe(0);
+    // The avatar shows, loaded without a referrer.
+    await expect.poll(() => page.locator('img.avatar').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    expect(await page.locator('img.avatar').getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(avatarRequests).toBeGreaterThan(0);
+    expect(await page.locator('.avatar-initials').count()).toBe(0);
     const stats = Object.fromEntries(
       await page.locator('.profile-stats > div').evaluateAll((items) => items.map((item) => [item.querySelector('dt')!.textContent, item.querySelector('dd')!.textContent])),
     );
