@@ -171,7 +171,9 @@ export default defineConfig(
           paths: [stripeOnlyInIntegration],
           patterns: [
             {
-              regex: '(^|/)server(/|$)',
+              // Our server's code (a relative path into src/server), not a package's `…/server` entry (react-dom/server,
+              // which the server-rendering entry uses).
+              regex: '^\\.{1,2}/(.*/)?server(/|$)',
               allowTypeImports: true,
               message: 'The web app imports the server only as types (`import type`): it runs in the browser.',
             },

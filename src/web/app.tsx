@@ -89,6 +89,7 @@ async function orNotFound<T>(context: RouterContext, load: Promise<T>): Promise<
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
     context.response.status = 404;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- TanStack Router's not-found signal is thrown, by design
     throw notFound();
   }
 }
@@ -220,6 +221,14 @@ export function createAppRouter(options: { history?: RouterHistory; queryClient:
     // In the browser only: on the server it would render an inline script, which the Content-Security-Policy forbids.
     scrollRestoration: !options.isServer,
   });
+}
+
+// The route tree's types for every useParams and navigate (TanStack Router's registration).
+declare module '@tanstack/react-router' {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- declaration merging needs an interface
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
 }
 
 /** The routes that are rendered on the server for guests and crawlers; every other path gets the app's shell. */

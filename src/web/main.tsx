@@ -1,4 +1,4 @@
-import { hydrate, QueryClientProvider } from '@tanstack/react-query';
+import { type DehydratedState, hydrate, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot, hydrateRoot } from 'react-dom/client';
@@ -13,7 +13,7 @@ if (!container) throw new Error('index.html has no #root element');
 const queryClient = createQueryClient();
 // A server-rendered page carries the data it was rendered from: the first render uses it instead of fetching again.
 const serverState = document.getElementById('flowtab-state');
-if (serverState?.textContent) hydrate(queryClient, JSON.parse(serverState.textContent));
+if (serverState?.textContent) hydrate(queryClient, JSON.parse(serverState.textContent) as DehydratedState);
 
 const router = createAppRouter({ queryClient, isServer: false });
 setBrowserRouter(router);

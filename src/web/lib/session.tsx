@@ -84,12 +84,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const token = tokenStore.get();
     if (!token) {
-      // eslint-disable-next-line react-hooks/set-state-in-effect -- the token is read from storage, which only the browser has
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- the token is in storage, which only the browser has
       setStatus('guest');
       return;
     }
     // A failure other than 401 (which logs out) keeps the token for the next reload; until then, a guest.
-    // eslint-disable-next-line react-hooks/set-state-in-effect -- logIn sets state only after awaiting the API, as an effect that fetches should
     logIn(token).catch(() => setStatus('guest'));
   }, [logIn]);
 

@@ -178,7 +178,7 @@ export async function fetchSubscriptionState(
   db: Db,
   stripe: StripeGateway,
   subscriptionId: string,
-  options: { withLatestInvoice: boolean; memberId?: string },
+  options: { withLatestInvoice: boolean },
 ): Promise<SubscriptionState> {
   return fetchStateOf(db, stripe, await stripe.retrieveSubscription(subscriptionId), { ...options, seen: new Set() });
 }
@@ -187,7 +187,7 @@ async function fetchStateOf(
   db: Db,
   stripe: StripeGateway,
   subscription: Stripe.Subscription,
-  options: { withLatestInvoice: boolean; memberId?: string; seen: Set<string>; listing?: Stripe.Subscription[] },
+  options: { withLatestInvoice: boolean; seen: Set<string>; listing?: Stripe.Subscription[] },
 ): Promise<SubscriptionState> {
   options.seen.add(subscription.id);
   // The member's other subscriptions as Stripe has them, asked now, before any lock: our mirror may have missed one
@@ -232,10 +232,7 @@ export async function fetchChargeState(stripe: StripeGateway, chargeId: string):
 export async function fetchCheckoutState(db: Db, stripe: StripeGateway, sessionId: string): Promise<CheckoutState> {
   const session = await stripe.retrieveCheckoutSession(sessionId);
   const subscriptionId = idOf(session.subscription);
-  const memberId = session.client_reference_id ?? session.metadata?.user_id;
-  const subscription = subscriptionId
-    ? await fetchSubscriptionState(db, stripe, subscriptionId, { withLatestInvoice: true, memberId: isMemberId(memberId) ? memberId : undefined })
-    : undefined;
+  const subscription = subscriptionId ? await fetchSubscriptionState(db, stripe, subscriptionId, { withLatestInvoice: true }) : undefined;
   return { session, subscription };
 }
 
@@ -537,12 +534,6 @@ async function recordCharge(tx: Tx, state: ChargeState, link: { invoiceId: strin
       return [{ adminRefundId, stripeRefundId: r.id, isFailed, failureReason: isFailed ? (r.failure_reason ?? `the refund is ${r.status} at Stripe`) : null }];
     }),
   );
-}
-
-/** The member a subscription's customer belongs to, read only (the customer's link, else the metadata's member). */
-async function findMemberIdOfCustomer(db: Db, customerId: string, metadataUserId: string | undefined): Promise<string | undefined> {
-  const linked = await findUserByStripeCustomer(db, customerId);
-  return linked?.id ?? (isMemberId(metadataUserId) ? metadataUserId : undefined);
 }
 
 function isMemberId(value: string | null | undefined): value is string {
