@@ -20,7 +20,8 @@ let free: { slug: string; title: string };
 beforeAll(async () => {
   // The server renderer is part of the web build: made (or found up to date) before the app loads it.
   await buildWebIfStale(ROOT, () => undefined);
-  t = await createTestApp();
+  // A low list limit: the server's own reads while rendering must not count against it (test below).
+  t = await createTestApp({ RATE_LIMIT_LIST_PER_MINUTE: '5' });
   creator = await createMember(t);
   await t.request({ method: 'PATCH', url: '/v1/users/me', token: creator.token, payload: { display_name: 'Ada Flows', bio: 'I automate <dull> chores & "errands".' } });
   premium = await createFlow(t, creator, {
@@ -144,6 +145,17 @@ describe('server-rendered public pages (SPEC §15)', () => {
       expect(headOf(page.html).robots, url).toBe('noindex');
       expect(page.html, url).toContain('not found');
     }
+  });
+
+  it('rendering is not a client: pages render past the API’s per-client list limit, which still holds for clients', async () => {
+    for (let i = 0; i < 8; i++) {
+      const page = await crawl(`/?page=${i + 1}`);
+      expect(page.status).toBe(200);
+      expect(page.html, `render ${i + 1}`).toContain('<div id="root" data-ssr="1">');
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await t.request({ method: 'GET', url: '/v1/flows', headers: { 'x-flowtab-internal': 'guessed' } })).status);
+    expect(statuses).toContain(429);
   });
 
   it('pages that belong to a member are the app’s shell, rendered in the browser', async () => {

@@ -20,6 +20,7 @@ import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerDiscoveryRoutes } from './http/discovery.js';
+import { createInternalRequests, type InternalRequests } from './http/internal-requests.js';
 import { registerWebApp } from './http/web.js';
 import { registerReconcileMetrics } from './modules/admin/finance/metrics.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -87,21 +88,23 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await registerExternalPlugins(app, ctx);
+  const internal = createInternalRequests();
+  await registerExternalPlugins(app, ctx, internal);
   registerOwnPlugins(app, ctx);
   await registerModules(app, ctx);
   registerDiscoveryRoutes(app, ctx);
   // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
-  await registerWebApp(app, WEB_DIST_DIR, { origin: ctx.config.publicUrl });
+  await registerWebApp(app, WEB_DIST_DIR, { origin: ctx.config.publicUrl, internal });
   return app;
 }
 
 /** Security headers, rate limiting and the OpenAPI document. */
-async function registerExternalPlugins(app: App, ctx: AppContext) {
+async function registerExternalPlugins(app: App, ctx: AppContext, internal: InternalRequests) {
   // First, so that every response carries the headers, errors and 404s included.
   await registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
   // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
-  await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db) });
+  // The server's own reads while rendering pages are not a client's requests.
+  await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db), allowList: (request) => internal.isInternal(request) });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RenderedPage, RenderOptions } from '../../web/entry-server.js';
+import type { InternalRequests } from './internal-requests.js';
 
 /** Paths the web app never answers: they belong to the API and the operational endpoints. */
 const SERVER_PREFIXES = ['/v1', '/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/dev', '/sitemaps'];
@@ -22,14 +23,14 @@ export function isServerPath(pathname: string): boolean {
  * problem+json 404. Without a build, a short page says how to make one. Security headers come from the app
  * (security-headers.ts), as for every other response.
  */
-export async function registerWebApp(app: FastifyInstance, distDir: string, options: { origin: string }): Promise<void> {
+export async function registerWebApp(app: FastifyInstance, distDir: string, options: { origin: string; internal?: InternalRequests }): Promise<void> {
   const root = path.resolve(distDir);
   const renderer = await loadRenderer(root);
   let template: string | undefined;
   // The page's data comes from the API in-process, as a guest: a GET with no credentials, never the visitor's.
   const transport: RenderOptions['transport'] = async (url, init) => {
     if ((init.method ?? 'GET') !== 'GET') throw new Error(`server rendering only reads: ${init.method} ${url}`);
-    const response = await app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+    const response = await app.inject({ method: 'GET', url, headers: { accept: 'application/json', ...options.internal?.headers } });
     return new Response(response.statusCode === 204 ? null : response.body, { status: response.statusCode, headers: { 'content-type': String(response.headers['content-type'] ?? '') } });
   };
 
