@@ -1,20 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicConfig, Subscription } from '../../src/web/api/types.js';
 import { formatCents, formatDate } from '../../src/web/lib/format.js';
 import { e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * Issue 15's fixes on the account page, the pricing page and the header (SPEC §3, §15), in Chromium against the whole
  * stack with the Stripe emulator. The economics differ from the defaults on purpose: a number the web app hard-coded
  * ($0.07, 100, 70 %) would show up wrong. Screenshots land in test-results/screenshots/account-*.png and pricing-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
 const ECONOMICS = { RATE_PER_COPY_CENTS: '9', PAID_COPIES_PER_PERIOD: '40', COPY_LIMIT_PER_PERIOD: '500', CREATOR_SHARE_PERCENT: '65', HOLD_DAYS: '10', MIN_PAYOUT_CENTS: '2500' };
@@ -33,31 +31,21 @@ const LOOKS: Look[] = [
 
 describe.skipIf(!existsSync(CHROMIUM))('account, pricing and the header counter (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Stack;
   let api: E2eApi;
   let config: PublicConfig;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-account-pricing-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
     stack = await startStack(ECONOMICS);
     api = e2eApi(stack);
     config = await api.call<PublicConfig>('GET', '/v1/config/public');
   }, STACK_START_MS);
 
   afterAll(async () => {
-    // Tabs left open keep connections to the stack, which then waits for them to close.
-    await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** A fresh tab, logged in when `token` is given (the app keeps its token in localStorage). */

@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkFromDevMail, verifyFromDevMail } from '../support/dev-mail.js';
 import { startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * SPEC §13 in the browser, as a new user meets it on `npm start`: forgot password → the mail at /dev/mail → reset →
  * log in; the verification link; the account settings; deleting the account with a typed confirmation. Screenshots
  * (light, dark, 390 px) land in test-results/screenshots/accounts-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
 
@@ -23,27 +21,17 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCR
 
 describe.skipIf(!existsSync(CHROMIUM))('accounts in the web app (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Stack;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-accounts-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
     stack = await startStack();
   }, STACK_START_MS);
 
   afterAll(async () => {
-    // Tabs left open keep connections to the stack, which then waits for them to close.
-    await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   async function call(method: string, apiPath: string, body?: unknown, token?: string) {

@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Earnings } from '../../src/web/api/types.js';
 import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * The operator console end to end (issue 14): a real server with the Stripe emulator on a fresh database with the
  * demo data, driven by Debian's Chromium as the demo admin. Screenshots land in test-results/screenshots/admin-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 240_000; // migrations, demo data and the web build, on a busy two-core CI machine
 
@@ -35,29 +33,19 @@ const shotDialog = (page: Page, name: string) => page.screenshot({ path: path.jo
 
 describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Stack;
   let api: E2eApi;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-admin-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
     stack = await startStack();
     api = e2eApi(stack);
   }, STACK_START_MS);
 
   afterAll(async () => {
-    // Tabs left open keep connections to the stack, which then waits for them to close.
-    await Promise.all((context?.pages() ?? []).map((page) => page.close()));
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** A fresh tab on the stack, logged in when `token` is given (the app keeps its token in localStorage). */
@@ -205,6 +193,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     await admin.close();
   });
 
+  // Every section at two widths and in two themes: a long walk, given three minutes.
   it('every console page shows the demo history, fits a 390 px phone and reads in light and dark', async () => {
     const page = await logInAsAdmin('/admin');
     const sections = [
@@ -254,7 +243,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     expect(rows.filter((row) => Number(row[column('collected_cents')]) > 0).length).toBeGreaterThanOrEqual(5);
     expect(rows.filter((row) => Number(row[column('payouts_paid_cents')]) > 0).length).toBeGreaterThanOrEqual(2);
     await page.close();
-  });
+  }, 180_000);
 
   it('members get “Admins only” at /admin', async () => {
     const page = await openPage(await api.logIn('demo_subscriber'));

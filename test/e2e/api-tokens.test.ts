@@ -1,45 +1,34 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * The account page's "API tokens for agents" section in Chromium, on the whole product (`npm start`'s stack): create a
  * token (shown once), use it from the SDK's MCP client, revoke it with a confirmation. Screenshots (light, dark,
  * 390 px wide) land in test-results/screenshots/.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
 
 describe.skipIf(!existsSync(CHROMIUM))('account page: API tokens for agents (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Awaited<ReturnType<typeof startStack>>;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-tokens-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
     stack = await startStack();
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.url).origin });
   }, STACK_START_MS);
 
   afterAll(async () => {
-    await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   const section = (page: Page) => page.locator('#api-tokens');

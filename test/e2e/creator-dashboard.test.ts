@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatorAnalytics, Earnings, Subscription } from '../../src/web/api/types.js';
 import { formatCents, formatCount } from '../../src/web/lib/format.js';
 import { e2eApi, type E2eApi, type FlowSummary } from '../support/e2e-api.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * SPEC §15's creator dashboard in the browser, as the demo creator maya_research meets it after a new subscriber
@@ -16,7 +15,6 @@ import { gotoApp } from '../support/browser.js';
  * gone after it), Apply disabled with its reason; at 1280 and 390 px, light and dark. Screenshots land in
  * test-results/screenshots/creator-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
 const CREATOR = 'maya_research';
@@ -27,7 +25,6 @@ const daysBefore = (day: string, n: number) => new Date(Date.parse(`${day}T00:00
 
 describe.skipIf(!existsSync(CHROMIUM))('the creator dashboard (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Stack;
   let api: E2eApi;
   let creatorToken: string;
@@ -35,15 +32,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the creator dashboard (Chromium)', () =>
   let subscriberToken: string;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-creator-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      acceptDownloads: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     // The demo creator has a couple of dollars available: a minimum of $1 lets her withdraw them.
     stack = await startStack({ MIN_PAYOUT_CENTS: '100' });
     api = e2eApi(stack);
@@ -51,11 +41,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the creator dashboard (Chromium)', () =>
   }, STACK_START_MS);
 
   afterAll(async () => {
-    // Tabs left open keep connections to the stack, which then waits for them to close.
-    await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   let prepared: Promise<void> | undefined;

@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eApi, type E2eApi, type FlowSummary, type RegisteredMember } from '../support/e2e-api.js';
 import { type Stack, startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * SPEC §15 in the browser: a creator's public profile (1280 and 390 px, light and dark), author links leading to it,
  * and the heart: a member likes and unlikes (the count survives a reload), a failed like is rolled back and said,
  * a guest is sent to log in. Screenshots land in test-results/screenshots/profile-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000;
 /** A 1×1 transparent PNG. */
@@ -25,7 +23,6 @@ const heartOn = (page: Page) => page.locator('.flow-like').getByRole('button', {
 
 describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
   let stack: Stack;
   let api: E2eApi;
   let creator: RegisteredMember;
@@ -33,14 +30,8 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
   let flows: FlowSummary[];
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-profile-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
     stack = await startStack();
     api = e2eApi(stack);
 
@@ -82,11 +73,8 @@ describe.skipIf(!existsSync(CHROMIUM))('profiles and likes in the web app (Chrom
   }, STACK_START_MS);
 
   afterAll(async () => {
-    // Tabs left open keep connections to the stack, which then waits for them to close.
-    await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-    await context?.close();
+    await closeChromium(context);
     await stack?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** A fresh tab, logged in when `token` is given (the app keeps its token in localStorage). */

@@ -1,19 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatorFlowStats, Earnings } from '../../src/web/api/types.js';
 import { formatCents } from '../../src/web/lib/format.js';
 import { DEMO_PASSWORD, e2eApi, type E2eApi, type FlowSummary, PAYING_CARD, uniqueName } from '../support/e2e-api.js';
 import { startStack } from '../support/stack.js';
-import { gotoApp } from '../support/browser.js';
+import { CHROMIUM, closeChromium, gotoApp, launchChromium } from '../support/browser.js';
 
 /**
  * The web app end to end: a real server with the Stripe emulator on a fresh database with demo data, driven by
  * Debian's Chromium. Screenshots of every page land in test-results/screenshots/.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 const STACK_START_MS = 180_000; // migrations, demo data and the web build, on a busy two-core CI machine
 
@@ -23,22 +21,14 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCR
 
 describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
   let context: BrowserContext;
-  let profileDir: string;
 
   beforeAll(async () => {
-    profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-'));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 860 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    context = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await closeChromium(context);
   });
 
   /** A fresh tab on `stack`, logged in when `token` is given (the app keeps its token in localStorage). */
@@ -60,7 +50,6 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     }, STACK_START_MS);
 
     afterAll(async () => {
-      // Tabs left open keep connections to the stack, which then waits for them to close.
       await Promise.all(context.pages().map((page) => page.close()));
       await stack?.close();
     });
@@ -298,7 +287,6 @@ describe.skipIf(!existsSync(CHROMIUM))('web app (Chromium)', () => {
     }, STACK_START_MS);
 
     afterAll(async () => {
-      // Tabs left open keep connections to the stack, which then waits for them to close.
       await Promise.all(context.pages().map((page) => page.close()));
       await stack?.close();
     });
