@@ -149,8 +149,6 @@ export type SubscriptionState = {
    */
   before: SubscriptionState[];
   after: SubscriptionState[];
-  /** Stripe's creation time of each of the customer's subscriptions: the older live one is kept (SPEC §3). */
-  createdById: ReadonlyMap<string, number>;
   /** Its latest invoice, when the event is about the subscription itself (an invoice event brings its own). */
   latestInvoice: Stripe.Invoice | undefined;
 };
@@ -204,8 +202,7 @@ async function fetchStateOf(
   }
   const latestInvoiceId = options.withLatestInvoice ? idOf(subscription.latest_invoice) : undefined;
   const latestInvoice = latestInvoiceId ? await stripe.retrieveInvoice(latestInvoiceId) : undefined;
-  const createdById = new Map([subscription, ...listing].map((s) => [s.id, s.created]));
-  return { subscription, before, after, createdById, latestInvoice };
+  return { subscription, before, after, latestInvoice };
 }
 
 /** Stripe's creation order; two made in the same second are ordered by id, so every process decides alike. */
@@ -262,7 +259,7 @@ async function applyOneSubscription(tx: Tx, state: SubscriptionState, economics:
     canceledAt: subscription.canceled_at ? new Date(subscription.canceled_at * 1000) : null,
     planAmountCents: price?.unit_amount ?? 0,
   });
-  const row = await keepOneLiveSubscription(tx, upserted, user, state.createdById);
+  const row = await keepOneLiveSubscription(tx, upserted, user);
   // A duplicate has no periods, counts no copies and sends no subscription mails: it is being cancelled and refunded.
   if (row.duplicateOf) return row;
   if (isGoodStanding(row.status)) {
@@ -304,33 +301,24 @@ async function applyOneSubscription(tx: Tx, state: SubscriptionState, economics:
 }
 
 /**
- * SPEC §3: at most one live subscription per member. Of two live at once (two Checkout Sessions paid, one paid after
- * the other), the newer by Stripe's creation time is the duplicate: marked here, in the transaction that first sees
- * both live, so no copy is counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
- * refunds its first invoice at Stripe, after commit. Usually the row being applied is the newer one. It is the older
- * one only when we heard of the newer first and of the older not at all then (fetchStateOf asks Stripe for all the
- * member's subscriptions, so only a race with Stripe's own listing leaves that): the one kept so far yields.
+ * SPEC §3: at most one live subscription per member. One that goes live while the member already has another (two
+ * Checkout Sessions paid, one paid after the other) is the duplicate: marked here, in the transaction that first sees
+ * it live, so no copy is ever counted against it; the member is told; settleDuplicateSubscriptions then cancels it and
+ * refunds its first invoice at Stripe, after commit. The member's other subscriptions were brought up to date first,
+ * oldest first (fetchStateOf asks Stripe for all of them), so the one already kept is the older one.
  */
-async function keepOneLiveSubscription(tx: Tx, row: SubscriptionRow, user: UserRow, createdById: ReadonlyMap<string, number>): Promise<SubscriptionRow> {
+async function keepOneLiveSubscription(tx: Tx, row: SubscriptionRow, user: UserRow): Promise<SubscriptionRow> {
   if (row.duplicateOf || !isLiveAndPaid(row.status)) return row;
   const kept = await findLiveSubscription(tx, user.id, row.id);
   if (!kept || !isLiveAndPaid(kept.status)) return row;
-  const [older, newer] = isCreatedBefore(kept, row, createdById) ? [kept, row] : [row, kept];
-  const marked = await markDuplicateSubscription(tx, newer.id, older.id);
-  if (marked) await enqueueDuplicateRefundedEmail(tx, user, { subscriptionId: newer.id, keptSubscriptionId: older.id, amountCents: newer.planAmountCents });
-  return newer === row ? (marked ?? row) : row;
+  const duplicate = (await markDuplicateSubscription(tx, row.id, kept.id)) ?? row;
+  await enqueueDuplicateRefundedEmail(tx, user, { subscriptionId: row.id, keptSubscriptionId: kept.id, amountCents: row.planAmountCents });
+  return duplicate;
 }
 
 /** Live and paid: a second subscription going live beside it would be a duplicate. */
 function isLiveAndPaid(status: string): boolean {
   return (LIVE_STATUSES as readonly string[]).includes(status) && status !== 'incomplete';
-}
-
-/** Whether `a` was created at Stripe before `b`; without Stripe's times, the one we have had longer. */
-function isCreatedBefore(a: SubscriptionRow, b: SubscriptionRow, createdById: ReadonlyMap<string, number>): boolean {
-  const [aCreated, bCreated] = [createdById.get(a.id), createdById.get(b.id)];
-  if (aCreated === undefined || bCreated === undefined) return a.createdAt <= b.createdAt;
-  return byStripeCreation({ id: a.id, created: aCreated }, { id: b.id, created: bCreated }) < 0;
 }
 
 /**
