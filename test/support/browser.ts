@@ -16,9 +16,12 @@ export async function gotoApp(page: Page, url: string): Promise<Response | null>
 
 export const CHROMIUM = '/usr/bin/chromium';
 
+/** The throwaway profile of each context, removed once Chromium has let go of it (closeChromium). */
+const profiles = new WeakMap<BrowserContext, string>();
+
 /**
- * Debian's Chromium, headless, in a throwaway profile (removed when the context closes): what every browser test
- * starts from. `options` adds to the defaults (a 1280 × 860 window).
+ * Debian's Chromium, headless, in a throwaway profile: what every browser test starts from. `options` adds to the
+ * defaults (a 1280 × 860 window). Close it with closeChromium.
  */
 export async function launchChromium(options: Parameters<typeof chromium.launchPersistentContext>[1] = {}): Promise<BrowserContext> {
   const profileDir = mkdtempSync(path.join(tmpdir(), 'flowtab-e2e-'));
@@ -29,12 +32,23 @@ export async function launchChromium(options: Parameters<typeof chromium.launchP
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
     ...options,
   });
-  context.on('close', () => rmSync(profileDir, { recursive: true, force: true }));
+  profiles.set(context, profileDir);
   return context;
 }
 
-/** Closes the tabs first: a tab left open keeps connections to the stack, which then waits for them to close. */
+/**
+ * Closes the tabs first (a tab left open keeps connections to the stack, which then waits for them to close), then
+ * the browser, then removes its profile (retrying: Chromium may still be writing to it as it exits).
+ */
 export async function closeChromium(context: BrowserContext | undefined): Promise<void> {
-  await Promise.all(context?.pages().map((page) => page.close()) ?? []);
-  await context?.close();
+  if (!context) return;
+  await Promise.all(context.pages().map((page) => page.close()));
+  await context.close();
+  const profileDir = profiles.get(context);
+  try {
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (error) {
+    // A temporary folder left behind harms nothing; the tests' results do not depend on it.
+    console.warn(`could not remove the browser profile ${profileDir}: ${String(error)}`);
+  }
 }
