@@ -3,6 +3,7 @@
  * chunk) imports this file, so members never download it.
  */
 import { ApiError, request, toQueryString, tokenStore, type QueryValue } from './client.js';
+import { saveBlob } from '../lib/save-file.js';
 import type { Problem } from './types.js';
 
 /*
@@ -112,17 +113,7 @@ async function fetchText(path: string, query: Record<string, QueryValue>, signal
 
 async function downloadFile(path: string, query: Record<string, QueryValue>, fileName: string): Promise<void> {
   const response = await authorizedGet(path, query);
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The click starts the download synchronously; the URL can go once the browser has taken it.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await response.blob(), fileName);
 }
 
 async function authorizedGet(path: string, query: Record<string, QueryValue>, signal?: AbortSignal): Promise<Response> {

@@ -4,6 +4,7 @@ import { api } from '../api/endpoints.js';
 import type { User } from '../api/types.js';
 import { PASSWORD_MIN_LENGTH, PASSWORD_RULE } from '../lib/password-rule.js';
 import { Link, navigate } from '../lib/router.js';
+import { saveBlob } from '../lib/save-file.js';
 import { useSession } from '../lib/session.js';
 import { toApiError } from '../lib/use-resource.js';
 import { TextArea, TextField } from './field.js';
@@ -320,15 +321,7 @@ function ExportSettings({ user }: { user: User }) {
   const download = () =>
     run(async () => {
       const document_ = await api.exportAccount();
-      const blob = new Blob([JSON.stringify(document_, null, 2)], { type: 'application/json' });
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `flowtab-${user.username}-${document_.exported_at.slice(0, 10)}.json`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(new Blob([JSON.stringify(document_, null, 2)], { type: 'application/json' }), `flowtab-${user.username}-${document_.exported_at.slice(0, 10)}.json`);
       return 'Your data was downloaded as one JSON file.';
     });
   return (

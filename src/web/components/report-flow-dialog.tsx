@@ -1,8 +1,9 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import type { ApiError } from '../api/client.js';
 import { api } from '../api/endpoints.js';
 import type { Flow, ReportReason } from '../api/types.js';
 import { Link } from '../lib/router.js';
+import { useModalDialog } from '../lib/use-modal-dialog.js';
 import { useSession } from '../lib/session.js';
 import { toApiError } from '../lib/use-resource.js';
 
@@ -62,7 +63,6 @@ export function ReportFlowAction({ flow }: { flow: Flow }) {
 
 /** The browser's own modal dialog: focus stays inside and Escape closes it. */
 function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Outcome) => void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const id = useId();
   const [reason, setReason] = useState<ReportReason | ''>('');
   const [details, setDetails] = useState('');
@@ -70,12 +70,7 @@ function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Ou
   const [failure, setFailure] = useState<ApiError>();
   const [result, setResult] = useState<Outcome>();
   const [isBusy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const dialog = useModalDialog(isBusy, () => onClose(result));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -105,13 +100,9 @@ function ReportFlowDialog({ flow, onClose }: { flow: Flow; onClose: (result?: Ou
   const detailsError = errors.details;
   return (
     <dialog
-      ref={dialogRef}
+      {...dialog}
       className="report-dialog"
       aria-labelledby={`${id}-title`}
-      onCancel={(event) => {
-        if (isBusy) event.preventDefault();
-        else onClose(result);
-      }}
     >
       {result ? (
         <div className="report-dialog-body">

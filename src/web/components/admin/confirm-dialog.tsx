@@ -1,6 +1,5 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import type { ApiError } from '../../api/client.js';
-import { toApiError } from '../../lib/use-resource.js';
+import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { useModalDialog, useSendOnce } from '../../lib/use-modal-dialog.js';
 
 export type ConfirmDialogProps = {
   /** The dialog's heading, e.g. "Suspend alice". */
@@ -24,54 +23,31 @@ export type ConfirmDialogProps = {
  * never swallowed; while the request runs the buttons are disabled, so a double click sends it once.
  */
 export function ConfirmDialog({ title, description, confirmLabel, isDestructive = true, children, validate, onConfirm, onClose }: ConfirmDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string>();
   const [formError, setFormError] = useState<string>();
-  const [error, setError] = useState<ApiError>();
-  const [isBusy, setBusy] = useState(false);
-  // A second submit before the disabled button has rendered (a fast double click) is dropped here.
-  const isSending = useRef(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
+  const { isBusy, error, send } = useSendOnce();
+  const dialog = useModalDialog(isBusy, onClose);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (isSending.current) return;
+    if (isBusy) return;
     const trimmed = reason.trim();
     const fieldMessage = validate?.();
     setFormError(fieldMessage);
     setReasonError(trimmed ? undefined : 'Give a reason: it is kept in the audit log.');
     if (!trimmed && !fieldMessage) reasonRef.current?.focus();
     if (!trimmed || fieldMessage) return;
-    isSending.current = true;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm(trimmed);
-      onClose();
-    } catch (caught) {
-      setError(toApiError(caught));
-      setBusy(false);
-      isSending.current = false;
-    }
+    if (await send(() => onConfirm(trimmed))) onClose();
   };
 
   return (
     <dialog
-      ref={dialogRef}
+      {...dialog}
       className="admin-dialog"
       aria-labelledby={`${id}-title`}
-      onCancel={(event) => {
-        if (isBusy) event.preventDefault();
-        else onClose();
-      }}
     >
       <form onSubmit={(event) => void submit(event)} noValidate>
         <h2 id={`${id}-title`}>{title}</h2>

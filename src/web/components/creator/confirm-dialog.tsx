@@ -1,6 +1,5 @@
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import type { ApiError } from '../../api/client.js';
-import { toApiError } from '../../lib/use-resource.js';
+import { type ReactNode, useId } from 'react';
+import { useModalDialog, useSendOnce } from '../../lib/use-modal-dialog.js';
 
 type ConfirmDialogProps = {
   title: string;
@@ -19,43 +18,19 @@ type ConfirmDialogProps = {
  * a double click sends it once. Unlike the console's dialog it asks for no reason: there is no audit entry to write.
  */
 export function CreatorConfirmDialog({ title, children, confirmLabel, busyLabel, onConfirm, onClose }: ConfirmDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const id = useId();
-  const [isBusy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-  const isSending = useRef(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
-
+  const { isBusy, error, send } = useSendOnce();
+  const dialog = useModalDialog(isBusy, onClose);
   const confirm = async () => {
-    if (isSending.current) return;
-    isSending.current = true;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm();
-      onClose();
-    } catch (caught) {
-      setError(toApiError(caught));
-      setBusy(false);
-      isSending.current = false;
-    }
+    if (await send(onConfirm)) onClose();
   };
 
   return (
     <dialog
-      ref={dialogRef}
+      {...dialog}
       className="creator-dialog"
       aria-labelledby={`${id}-title`}
       aria-describedby={`${id}-body`}
-      onCancel={(event) => {
-        if (isBusy) event.preventDefault();
-        else onClose();
-      }}
     >
       <h2 id={`${id}-title`}>{title}</h2>
       <div id={`${id}-body`} className="creator-dialog-body">

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { ApiError } from '../../api/client.js';
 import { api } from '../../api/endpoints.js';
 import { formatMonth } from '../../lib/format.js';
+import { saveBlob } from '../../lib/save-file.js';
 import { toApiError } from '../../lib/use-resource.js';
 
 /** How far back the month picker goes when the earnings do not say (a new creator): this year and the last. */
@@ -35,7 +36,7 @@ export function StatementDownload({ firstMonth }: { firstMonth: string | undefin
     setBusy(true);
     setError(undefined);
     try {
-      saveText(await api.statementCsv(month), `flowtab-statement-${month}.csv`, 'text/csv;charset=utf-8');
+      saveBlob(new Blob([await api.statementCsv(month)], { type: 'text/csv;charset=utf-8' }), `flowtab-statement-${month}.csv`);
     } catch (caught) {
       setError(toApiError(caught));
     } finally {
@@ -66,17 +67,4 @@ export function StatementDownload({ firstMonth }: { firstMonth: string | undefin
       )}
     </div>
   );
-}
-
-function saveText(text: string, fileName: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The click starts the download synchronously; the URL can go once the browser has taken it.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
