@@ -41,11 +41,16 @@ export async function startServer(
   const print = options.print ?? ((line: string) => console.log(line));
   // Development seeds demo logins with a public password and may start the emulator: never on a production config.
   if (options.isDevelopment && config.isProduction) throw new ConfigError('development start refuses FLOWTAB_ENV=production: use `flowtab serve`');
+  // The web build (seconds, on a first start or after a change to the web app) overlaps the database's start-up.
+  const webBuild = options.isDevelopment ? buildWebIfStale(path.resolve(import.meta.dirname, '../..'), print) : Promise.resolve();
+  // Awaited below; until then a failure must not count as unhandled (the start fails there, with it).
+  webBuild.catch(() => {});
   const stripe = await resolveStripe(config, { mayStartEmulator: options.isDevelopment });
   const closers: Closer[] = [...stripe.closers];
   const ctx = await createContext(config, { stripe: stripe.setup, logger });
   closers.push(() => ctx.database.close());
   await ctx.database.migrate();
+  await ctx.database.warmUp();
 
   // The caller prints the demo logins last, once start-up logging has settled (cli.ts).
   const seeded = options.isDevelopment ? await seedDemoData(ctx.db, { economics: config.economics }) : undefined;
@@ -56,7 +61,7 @@ export async function startServer(
     ctx.billing.priceId ??= billing.priceId;
   }
 
-  if (options.isDevelopment) await buildWebIfStale(path.resolve(import.meta.dirname, '../..'), print);
+  await webBuild;
   const app = await buildApp(ctx, { logger });
   await app.listen({ port: config.port, host: config.host });
   ctx.database.announceUrl(`http://127.0.0.1:${config.port}`);

@@ -16,6 +16,7 @@ export async function startWorker(config: Config, options: { stripe: StripeSetup
   const ctx = await createContext(config, { stripe: options.stripe, logger });
   const closers: Closer[] = [() => ctx.database.close()];
   await ctx.database.migrate();
+  await ctx.database.warmUp();
   closers.push(...(await startBackgroundWork(ctx, logger)));
   logger.info({ event: 'worker.started' }, 'worker started');
   return { closers };

@@ -48,3 +48,34 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       }),
   };
 }
+
+export type WorkerProcess = { child: ChildProcess; output(): string; stop(): Promise<void> };
+
+/** `flowtab worker` in its own process, on the given database; ready once it says it runs. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/server/cli.ts'), 'worker'], {
+    cwd: root,
+    env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`worker process exited: ${output}`);
+      return output.includes('worker running');
+    },
+    { message: 'the worker process to start', timeoutMs: 60_000, intervalMs: 100, explain: () => output },
+  );
+  return {
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -19,8 +19,12 @@ import type { JobDefinition, JobPayload } from './types.js';
  * The mail outbox is sent right after commit (email/jobs.ts startEmailSender, LISTEN/NOTIFY); `email.send` is its
  * safety net and retry clock, so a minute is enough. `flows.refresh_copy_counts` ran every 30 s before pg-boss (cron
  * has minute resolution): the public copy count may now lag a minute.
+ *
+ * A job whose process died stays active until it expires (pg-boss finds expired ones every 30 s, runner.ts), and a
+ * stately queue runs nothing else meanwhile: periodic jobs expire after 5 minutes, which none needs, except the
+ * daily reconcile that reads the whole ledger. A job that outlives its expiry is run again beside it: safe, as said.
  */
-const periodic = { policy: 'stately', retryLimit: 0, expireInSeconds: 15 * 60 } as const;
+const periodic = { policy: 'stately', retryLimit: 0, expireInSeconds: 5 * 60 } as const;
 
 function defineJob<P extends JobPayload>(definition: JobDefinition<P>): JobDefinition<P> {
   return definition;
@@ -63,12 +67,13 @@ export const jobDefinitions = {
     pollingIntervalSeconds: 10,
     handler: (_, { ctx }) => enqueueMonthlySummaries(ctx),
   }),
-  // Payouts and credits whose sender died or got no clear answer from Stripe: sent again with the same keys.
-  // Twice: a processing lease per payout, Stripe idempotency keys.
+  // Payouts and credits whose sender died or got no clear answer from Stripe: sent again with the same keys, within a
+  // minute of their lease's end (a `payouts.creator` job's own follow-up comes sooner). Twice: a processing lease per
+  // payout, Stripe idempotency keys.
   'payouts.resume': defineJob({
-    schedule: () => '*/5 * * * *',
+    schedule: () => '* * * * *',
     queue: periodic,
-    pollingIntervalSeconds: 10,
+    pollingIntervalSeconds: 5,
     handler: (_, { ctx, logger }) => resumeOpenWork(ctx, { log: logger }),
   }),
   // PAYOUT_CRON: releases what the hold let go, then one `payouts.creator` job per creator to pay or to finish.
@@ -82,8 +87,9 @@ export const jobDefinitions = {
   }),
   // Pays one creator for one run. Twice: the payout is unique per creator and run, sent under its processing lease
   // with its own idempotency key. A retry waits out the lease, so it is not refused as "someone else is sending it".
+  // Expires with the lease: one creator's sending takes seconds, at most half the lease waiting on Stripe's rate limit.
   'payouts.creator': defineJob<PayoutCreatorJob>({
-    queue: { policy: 'short', retryLimit: 8, retryDelay: PAYOUT_CREATOR_RETRY_DELAY_SECONDS, retryBackoff: true },
+    queue: { policy: 'short', retryLimit: 8, retryDelay: PAYOUT_CREATOR_RETRY_DELAY_SECONDS, retryBackoff: true, expireInSeconds: PAYOUT_CREATOR_RETRY_DELAY_SECONDS },
     pollingIntervalSeconds: 2,
     handler: (payload, deps) => payCreatorJob(payload, deps),
   }),
@@ -99,7 +105,7 @@ export const jobDefinitions = {
   // the console read the newest), admins mailed on failure. Twice: each run is its own row; mails keyed by day and checks.
   'finance.reconcile': defineJob({
     schedule: () => '17 5 * * *',
-    queue: periodic,
+    queue: { ...periodic, expireInSeconds: 60 * 60 },
     pollingIntervalSeconds: 60,
     handler: (_, { ctx, logger }) => runDailyReconcile(ctx, logger),
   }),

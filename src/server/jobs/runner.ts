@@ -28,7 +28,8 @@ function openPgBossDb(database: Database, logger: Logger): PgBossDb {
   let run: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>;
   let close = async () => {};
   if (database.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: database.url, max: 4, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, application_name: 'flowtab-jobs' });
+    // Kept open like the app's pool (db/client.ts): its pollers use it every few seconds anyway.
+    const pool = new pg.Pool({ connectionString: database.url, max: 4, idleTimeoutMillis: 0, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, application_name: 'flowtab-jobs' });
     // An idle connection the server closed: the pool drops it and opens another when needed.
     pool.on('error', (error) => logger.warn({ event: 'jobs.connection_lost', err: error }, 'pg-boss lost an idle connection'));
     run = (text, values) => pool.query(text, values);
@@ -100,13 +101,22 @@ export async function startJobs(ctx: AppContext, logger: Logger, options: { sche
   const table: JobTable = options.jobs ?? jobDefinitions;
   const isScheduling = options.schedule ?? true;
   const connection = openPgBossDb(ctx.database, logger);
-  const boss = new PgBoss({ db: connection.db, schema: 'pgboss', schedule: isScheduling });
+  // Maintenance every 30 s (pg-boss: 2 minutes) finds the expired jobs of a process that died: their queues move on sooner.
+  const boss = new PgBoss({ db: connection.db, schema: 'pgboss', schedule: isScheduling, maintenanceIntervalSeconds: 30 });
   boss.on('error', (error) => logger.error({ event: 'jobs.pgboss_error', err: error }, 'pg-boss error'));
   await boss.start();
 
   const enqueue: Enqueue = async (name, items) => {
     for (let start = 0; start < items.length; start += 1000) {
-      await boss.insert(items.slice(start, start + 1000).map((item) => ({ name, data: item.payload, singletonKey: item.singletonKey })));
+      await boss.insert(
+        items.slice(start, start + 1000).map((item) => ({
+          name,
+          data: item.payload,
+          singletonKey: item.singletonKey,
+          // An interval after the database's now(), so the processes' clocks do not matter.
+          startAfter: item.delaySeconds ? `${item.delaySeconds} seconds` : undefined,
+        })),
+      );
     }
   };
   const deps: JobDeps = { ctx, logger, enqueue };

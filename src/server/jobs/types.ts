@@ -6,8 +6,11 @@ import type { AppContext } from '../context.js';
 /** A job's payload: ids (and the like), never the data itself; the handler reads the current rows. */
 export type JobPayload = Record<string, string | undefined>;
 
-/** Adds jobs to a queue; a job with a `singletonKey` already queued is not added again. */
-export type Enqueue = (name: string, jobs: Array<{ payload: JobPayload; singletonKey?: string }>) => Promise<void>;
+/**
+ * Adds jobs to a queue; a job with a `singletonKey` already queued is not added again. A job with `delaySeconds`
+ * waits that long in the queue (run here and now by `runJob`, which has no queue).
+ */
+export type Enqueue = (name: string, jobs: Array<{ payload: JobPayload; singletonKey?: string; delaySeconds?: number }>) => Promise<void>;
 
 export type JobDeps = { ctx: AppContext; logger: Logger; enqueue: Enqueue };
 

@@ -36,6 +36,8 @@ export async function seedDemoData(
     { username: demoSubscriber.username, password: demoSubscriber.password, role: 'member (subscribe to try premium)' },
     { username: demoAdmin.username, password: demoAdmin.password, role: 'admin (the operator console at /admin)' },
   ];
+  // Every start but the first finds users: say so before hashing passwords (argon2 is slow on purpose, ~0.5 s here).
+  if (!options.force && !(await inTransaction(db, hasNoAccountsForSeeding))) return { created: false, logins };
   // Hashed before the transaction: argon2 is slow on purpose.
   const accounts = await Promise.all([...demoCreators, demoSubscriber, demoAdmin].map((person) => withPasswordHash(person)));
   const readerHash = (await withPasswordHash({ ...demoSubscriber, password: randomBytes(18).toString('base64url') })).passwordHash;

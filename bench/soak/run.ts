@@ -1,0 +1,200 @@
+/**
+ * npm run bench:soak — a steady mixed load on PostgreSQL, reported minute by minute: is the tail steady?
+ *
+ * A fresh database with a few thousand published flows by a few creators, and subscribers with active, paid
+ * subscriptions (set-based SQL, as bench/copy does); two `flowtab serve` processes and one `flowtab worker`. An
+ * open-loop load (requests are sent on a clock, whatever the answers take) at BENCH_RATE req/s across both
+ * processes: library lists (newest, popular, pages), searches, flow pages, copies by subscribers and creators'
+ * earnings reads. Checkouts are not in the mix: they need the emulator's hosted pages, a browser's part.
+ *
+ * Per minute: requests, errors (5xx or no answer), p50/p99, each API process's event-loop lag (p99 and max over the
+ * minute, from its /metrics) and RSS, and the database's connection count. Target (SPEC §17 tail): p99 ≤ 100 ms.
+ *
+ * Env: DATABASE_URL (server; default local), BENCH_MINUTES (default 10), BENCH_RATE (default 150),
+ * BENCH_FLOWS (default 3000), BENCH_SUBSCRIBERS (default 60).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { openDatabase } from '../../src/server/db/client.js';
+import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
+import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../../test/support/processes.js';
+import { createBenchDatabase } from '../support/postgres.js';
+
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 150);
+const FLOWS = Number(process.env.BENCH_FLOWS ?? 3000);
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 60);
+const CREATORS = 5;
+const P99_TARGET_MS = 100;
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
+const WORDS = ['linkedin', 'profile', 'invoice', 'calendar', 'checkout', 'scrape', 'report', 'github', 'claim', 'error', 'export', 'search'];
+
+type Seeded = { flows: { id: string; slug: string }[]; subscribers: Session[]; creators: Session[] };
+type Session = { userId: string; sessionId: string; expiresAt: Date };
+
+async function seed(url: string): Promise<Seeded> {
+  const database = await openDatabase({ databaseUrl: url });
+  await database.migrate();
+  await database.close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const words = `array[${WORDS.map((w) => `'${w}'`).join(',')}]`;
+    await client.query(`
+      insert into users (id, email, username, password_hash)
+      select gen_random_uuid(), 'user' || i || '@bench.test', 'user' || i, 'x' from generate_series(1, ${SUBSCRIBERS + CREATORS}) i;
+      insert into subscriptions (id, user_id, customer_id, status, current_period_start, current_period_end, plan_amount_cents)
+      select 'sub_' || u.username, u.id, 'cus_' || u.username, 'active', now() - interval '1 day', now() + interval '29 days', 1000
+        from users u where substring(u.username from 5)::int <= ${SUBSCRIBERS};
+      insert into billing_periods (subscription_id, user_id, period_start, period_end, status, basis_cents, amount_paid_cents, paid_at)
+      select s.id, s.user_id, s.current_period_start, s.current_period_end, 'paid', 1000, 1000, now() from subscriptions s;
+      insert into flows (slug, title, summary, body, author_id, is_premium, created_at, search_vector)
+      select 'flow-' || i, initcap(w1) || ' ' || w2 || ' flow ' || i, 'How to ' || w1 || ' and ' || w2, repeat('Do the thing carefully. ', 40),
+             (select id from users where username = 'user' || (${SUBSCRIBERS} + 1 + i % ${CREATORS})), i % 5 <> 0,
+             now() - i * interval '1 minute', to_tsvector('english', w1 || ' ' || w2 || ' flow ' || i)
+        from generate_series(1, ${FLOWS}) i,
+             lateral (select (${words})[1 + i % ${WORDS.length}] w1, (${words})[1 + (i * 7) % ${WORDS.length}] w2) words;
+    `);
+    const sessions = await client.query<{ user_id: string; id: string; expires_at: Date; username: string }>(
+      `insert into sessions (user_id, expires_at) select id, now() + interval '1 day' from users
+       returning user_id, id, expires_at, (select username from users u where u.id = user_id) as username`,
+    );
+    const toSession = (r: { user_id: string; id: string; expires_at: Date }): Session => ({ userId: r.user_id, sessionId: r.id, expiresAt: r.expires_at });
+    const isSubscriber = (r: { username: string }) => Number(r.username.slice(4)) <= SUBSCRIBERS;
+    const flows = await client.query<{ id: string; slug: string }>(`select id, slug from flows`);
+    return {
+      flows: flows.rows,
+      subscribers: sessions.rows.filter(isSubscriber).map(toSession),
+      creators: sessions.rows.filter((r) => !isSubscriber(r)).map(toSession),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+type Request = { method: 'GET' | 'POST'; path: string; token?: string };
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+/** The mix: what a library's visitors, subscribers and creators do, by share of requests. */
+function nextRequest(seeded: Seeded, tokens: { subscribers: string[]; creators: string[] }): Request {
+  const roll = Math.random();
+  if (roll < 0.2) return { method: 'GET', path: `/v1/flows?page=${1 + Math.floor(Math.random() * 5)}` };
+  if (roll < 0.3) return { method: 'GET', path: '/v1/flows?sort=popular' };
+  if (roll < 0.5) return { method: 'GET', path: `/v1/flows?q=${pick(WORDS)}` };
+  if (roll < 0.75) return { method: 'GET', path: `/v1/flows/${pick(seeded.flows).slug}` };
+  if (roll < 0.9) return { method: 'POST', path: `/v1/flows/${pick(seeded.flows).id}/copy`, token: pick(tokens.subscribers) };
+  return { method: 'GET', path: '/v1/creators/me/earnings', token: pick(tokens.creators) };
+}
+
+type Minute = { latencies: number[]; errors: number; statuses: Record<string, number>; firstError?: string };
+const newMinute = (): Minute => ({ latencies: [], errors: 0, statuses: {} });
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** One API process's event-loop lag since its last scrape (prom-client resets the histogram on each) and RSS. */
+async function processStats(server: ServerProcess): Promise<string> {
+  const text = await fetch(`${server.url}/metrics`).then((r) => r.text());
+  const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
+  const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)}`;
+  return `lag p99/max ${ms(value('nodejs_eventloop_lag_p99_seconds'))}/${ms(value('nodejs_eventloop_lag_max_seconds'))} ms rss ${(value('process_resident_memory_bytes') / 2 ** 20).toFixed(0)} MB`;
+}
+
+async function main() {
+  const db = await createBenchDatabase('flowtab_bench_soak');
+  const servers: ServerProcess[] = [];
+  let worker: WorkerProcess | undefined;
+  const stats = new pg.Client({ connectionString: db.url });
+  try {
+    console.log(`Seeding ${FLOWS} flows by ${CREATORS} creators, ${SUBSCRIBERS} subscribers …`);
+    const seeded = await seed(db.url);
+    const tokenService = createTokenService(JWT_SECRET);
+    const tokens = { subscribers: seeded.subscribers.map((s) => tokenService.issue(s)), creators: seeded.creators.map((s) => tokenService.issue(s)) };
+    const env = {
+      DATABASE_URL: db.url,
+      JWT_SECRET,
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
+      STRIPE_PRICE_ID: 'price_unused',
+      FLOWTAB_JOBS: 'off',
+      RATE_LIMIT_COPY_PER_MINUTE: '100000000',
+      RATE_LIMIT_LIST_PER_MINUTE: '100000000',
+    };
+    servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
+    worker = await startWorkerProcess(env);
+    await stats.connect();
+    for (const server of servers) await processStats(server); // resets the lag histograms: the first minute starts here
+
+    console.log(`${RATE} req/s for ${MINUTES} min over two API processes and a worker; p99 target ${P99_TARGET_MS} ms per minute`);
+    let minute = newMinute();
+    const inFlight = new Set<Promise<void>>();
+    const send = (index: number) => {
+      const request = nextRequest(seeded, tokens);
+      const server = servers[index % servers.length]!;
+      const startedAt = performance.now();
+      const done = fetch(`${server.url}${request.path}`, {
+        method: request.method,
+        headers: request.token ? { authorization: `Bearer ${request.token}` } : {},
+        signal: AbortSignal.timeout(10_000),
+      })
+        .then(async (response) => {
+          await response.arrayBuffer();
+          minute.statuses[response.status] = (minute.statuses[response.status] ?? 0) + 1;
+          if (response.status >= 500) minute.errors++;
+        })
+        .catch((error: Error) => {
+          minute.errors++;
+          minute.firstError ??= error.cause instanceof Error ? error.cause.message : error.message;
+        })
+        // Counted in the minute it ends in.
+        .finally(() => {
+          minute.latencies.push(performance.now() - startedAt);
+          inFlight.delete(done);
+        });
+      inFlight.add(done);
+    };
+
+    // Open loop: each 10 ms tick sends what the clock says is due, however long earlier answers take.
+    const startedAt = performance.now();
+    let sent = 0;
+    for (let m = 1; m <= MINUTES; m++) {
+      const minuteEnds = startedAt + m * 60_000;
+      while (performance.now() < minuteEnds) {
+        const due = Math.floor(((performance.now() - startedAt) / 1000) * RATE);
+        while (sent < due) send(sent++);
+        await sleep(10);
+      }
+      const finished = minute;
+      minute = newMinute();
+      const [lags, connections] = await Promise.all([
+        Promise.all(servers.map(processStats)),
+        stats.query<{ count: string }>('select count(*) from pg_stat_activity where datname = current_database()'),
+      ]);
+      const sorted = finished.latencies.sort((a, b) => a - b);
+      const p99 = percentile(sorted, 99);
+      console.log(
+        [
+          `min ${String(m).padStart(2)}`,
+          `${String(sorted.length).padStart(5)} req`,
+          `${finished.errors} err`,
+          `p50 ${percentile(sorted, 50).toFixed(0).padStart(3)} ms`,
+          `p99 ${p99.toFixed(0).padStart(4)} ms ${p99 <= P99_TARGET_MS ? 'met' : 'MISSED'}`,
+          ...lags.map((lag, i) => `api${i + 1} ${lag}`),
+          `pg conns ${connections.rows[0]!.count}`,
+          JSON.stringify(finished.statuses),
+          ...(finished.firstError ? [`first error: ${finished.firstError}`] : []),
+        ].join(' | '),
+      );
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await stats.end().catch(() => {});
+    await worker?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
+    await db.drop();
+  }
+}
+
+await main();
