@@ -36,7 +36,7 @@ export type Database = {
   announceUrl(url: string): void;
   migrate(): Promise<void>;
   ping(): Promise<void>;
-  /** Opens the whole pool now (PostgreSQL), so the first burst of traffic does not wait for new connections. */
+  /** Opens a few of the pool's connections now (PostgreSQL), so the first requests do not each wait for a new one. */
   warmUp(): Promise<void>;
   close(): Promise<void>;
 };
@@ -66,6 +66,9 @@ function readFunctionSources(): string[] {
  * answers 503: an outage must be an answer within a bounded time, not a hang or a 500.
  */
 export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
+
+/** How many connections a process opens at start (db.warmUp): enough for the first requests, few for the server. */
+const WARM_CONNECTIONS = 4;
 
 export type DatabaseOptions = { databaseUrl?: string; dataDir?: string; pglite?: PGlite; poolSize?: number; connectTimeoutMs?: number };
 
@@ -157,7 +160,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       async warmUp() {
         // Checked out all at once, so each is a connection of its own; released together, they stay open as idle ones.
-        const clients = await Promise.all(Array.from({ length: max }, () => pool.connect()));
+        // Not the whole pool: a deployment of many processes (or a test starting several) must not take the server's
+        // connection slots before it needs them; the rest open on the first burst and then stay.
+        const clients = await Promise.all(Array.from({ length: Math.min(max, WARM_CONNECTIONS) }, () => pool.connect()));
         for (const client of clients) client.release();
       },
       close: () => pool.end(),
