@@ -31,7 +31,7 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
   let bouncer: PgBouncer;
   let dropDatabase: () => Promise<void>;
   let t: TestApp;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
   let worker: WorkerProcess | undefined;
   let author: Member;
 
@@ -54,10 +54,16 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
       DATABASE_CONNECT_TIMEOUT_MS: '30000',
       RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: String(LOGIN_FAILURES),
     };
+    // Every process that started is kept for afterAll to stop, even when another failed to.
+    const startServers = async (count: number) => {
+      const started = await Promise.allSettled(Array.from({ length: count }, () => startServerProcess(env)));
+      for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);
+      for (const result of started) if (result.status === 'rejected') throw result.reason;
+    };
     // Migrations at once through the bouncer: the migration lock must hold there too (db/migration-lock.ts). The first
     // process starts alone, so that the others find its compiled sources in tsx's cache (a busy machine is slow).
-    const [, first] = await Promise.all([database.migrate(), startServerProcess(env)]);
-    servers = [first, ...(await Promise.all([1, 2, 3].map(() => startServerProcess(env))))];
+    await Promise.all([database.migrate(), startServers(1)]);
+    await startServers(3);
     t = await createTestApp(ECONOMICS, { stripe: true, database });
     author = await createMember(t);
     worker = await startWorkerProcess({
