@@ -96,4 +96,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ CREATOR_SHARE_PERCENT: '120', JWT_SECRET: 'x'.repeat(32) })).toThrowError(/CREATOR_SHARE_PERCENT/);
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrowError(/JWT_SECRET/);
   });
+
+  it('DATABASE_DIRECT_URL (the session beside a transaction pooler) is read as given, and only beside DATABASE_URL', () => {
+    const direct = 'postgres://x@db:5432/flowtab';
+    const config = loadConfig({ ...PRODUCTION_ENV, DATABASE_URL: 'postgres://x@pgbouncer:6432/flowtab', DATABASE_DIRECT_URL: direct });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://x@pgbouncer:6432/flowtab', databaseDirectUrl: direct });
+    expect(loadConfig(PRODUCTION_ENV).databaseDirectUrl).toBeUndefined();
+    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(32), DATABASE_DIRECT_URL: direct })).toThrowError(/DATABASE_DIRECT_URL: set DATABASE_URL too/);
+  });
 });

@@ -16,6 +16,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
+  DATABASE_DIRECT_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFromEnv(20, 1),
   DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(2_000, 100),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -46,6 +47,9 @@ const envSchema = z.object({
   DOCS_PUBLIC: booleanFromEnv.optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(10, 1),
+}).refine((e) => !e.DATABASE_DIRECT_URL || e.DATABASE_URL, {
+  path: ['DATABASE_DIRECT_URL'],
+  message: 'set DATABASE_URL too (the direct URL is a second way to the same PostgreSQL database, for sessions)',
 });
 
 export type Config = Readonly<{
@@ -56,6 +60,11 @@ export type Config = Readonly<{
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * The same database without a pooler in between, for what needs a session of its own: the outbox's LISTEN. Unset:
+   * DATABASE_URL. Needed only when DATABASE_URL goes through a pooler in transaction mode (PgBouncer).
+   */
+  databaseDirectUrl: string | undefined;
   databasePoolSize: number;
   /** How long a request waits for a pooled connection before it answers 503. */
   databaseConnectTimeoutMs: number;
@@ -144,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir, 'jwt-secret'),

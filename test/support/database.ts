@@ -14,18 +14,23 @@ export async function createTestDatabase(): Promise<Database & { url: string | u
     await database.migrate();
     return database;
   }
-  const name = `flowtab_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `create database ${name}`);
-  const url = withDatabase(serverUrl, name);
-  const database = await openDatabase({ databaseUrl: url, poolSize: 10 });
+  const created = await createEmptyDatabase(serverUrl);
+  const database = await openDatabase({ databaseUrl: created.url, poolSize: 10 });
   await database.migrate();
   return {
     ...database,
     async close() {
       await database.close();
-      await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+      await created.drop();
     },
   };
+}
+
+/** A new, empty (not migrated) database on the PostgreSQL server of `serverUrl`: its URL, and how to drop it. */
+export async function createEmptyDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `flowtab_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  return { url: withDatabase(serverUrl, name), drop: () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`) };
 }
 
 export const isPostgres = () => Boolean(process.env.DATABASE_URL);

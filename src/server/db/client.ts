@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { MIGRATION_LOCK, withMigrationLock } from './migration-lock.js';
 import { lockDirectory } from './pglite-lock.js';
 import * as schema from './schema.js';
 
@@ -43,8 +44,6 @@ export type Database = {
 
 const migrationsFolder = path.resolve(import.meta.dirname, 'migrations');
 const functionsFolder = path.resolve(import.meta.dirname, 'functions');
-// Any constant will do: it only has to be the same in every process that migrates.
-const MIGRATION_LOCK = 7_340_117;
 
 /**
  * The database functions whose source is one reviewed file each in `db/functions/` (record_copy, the period's
@@ -134,24 +133,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       pglite: undefined,
       announceUrl: () => {},
       async migrate() {
-        // Two processes starting at once must not both migrate: serialize on an advisory lock.
-        const client = await pool.connect();
-        try {
-          await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-          await migratePg(drizzlePg(client), { migrationsFolder });
-          const sources = readFunctionSources();
-          await client.query('begin');
+        // Two processes starting at once must not both migrate (also through PgBouncer: see migration-lock.ts).
+        await withMigrationLock(options.databaseUrl!, connectTimeoutMs, async () => {
+          const client = await pool.connect();
           try {
-            for (const source of sources) await client.query(source);
-            await client.query('commit');
-          } catch (error) {
-            await client.query('rollback').catch(() => {});
-            throw error;
+            await migratePg(drizzlePg(client), { migrationsFolder });
+            const sources = readFunctionSources();
+            await client.query('begin');
+            try {
+              for (const source of sources) await client.query(source);
+              await client.query('commit');
+            } catch (error) {
+              await client.query('rollback').catch(() => {});
+              throw error;
+            }
+          } finally {
+            client.release();
           }
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
-          client.release();
-        }
+        });
       },
       async ping() {
         // Bounded on both sides (getting a connection, getting the answer), so /readyz answers during an outage.

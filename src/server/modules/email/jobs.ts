@@ -155,7 +155,7 @@ export async function startEmailSender(ctx: EmailContext, logger: Logger, option
   }
 
   if (!ctx.mailer) logger.warn({ event: 'email.local_outbox' }, 'SMTP_URL is not set: mails are kept in the local outbox, not sent');
-  const unlisten = await listen(ctx.database, OUTBOX_CHANNEL, kick, logger);
+  const unlisten = await listen(ctx.database, ctx.config.databaseDirectUrl, OUTBOX_CHANNEL, kick, logger);
   kick(); // whatever was left from before this process started
   return {
     kick,
@@ -168,11 +168,15 @@ export async function startEmailSender(ctx: EmailContext, logger: Logger, option
   };
 }
 
-/** LISTEN on a channel: PGlite in process, or one dedicated connection to PostgreSQL that reconnects when lost. */
-async function listen(database: Database, channel: string, onNotify: () => void, logger: Logger): Promise<() => Promise<void>> {
+/**
+ * LISTEN on a channel: PGlite in process, or one dedicated connection to PostgreSQL that reconnects when lost. That
+ * connection goes to `directUrl` (DATABASE_DIRECT_URL, else DATABASE_URL): a pooler in transaction mode would take
+ * the LISTEN and then give its server connection to other clients, and the notifications would be lost.
+ */
+async function listen(database: Database, directUrl: string | undefined, channel: string, onNotify: () => void, logger: Logger): Promise<() => Promise<void>> {
   if (database.pglite) return database.pglite.listen(channel, onNotify);
-  if (!database.url) return async () => {};
-  const url = database.url;
+  const url = directUrl ?? database.url;
+  if (!url) return async () => {};
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let isClosed = false;
