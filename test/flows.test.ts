@@ -106,7 +106,7 @@ describe('the paywall', () => {
     const list = await t.request({ method: 'GET', url: `/v1/flows?q=${encodeURIComponent(premium.title)}` });
     const item = list.body.items.find((f: { id: string }) => f.id === premium.id);
     expect(item.locked).toBe(true);
-    expect(item.body).not.toBe(premium.body);
+    expect(item).not.toHaveProperty('body');
   });
 });
 
@@ -152,7 +152,7 @@ describe('GET /v1/flows', () => {
     const subscriber = await createMember(t);
     await giveSubscription(t, subscriber, 'active');
     const found = async (q: string, token?: string) => (await t.request({ method: 'GET', url: `/v1/flows?q=${q}`, token })).body.total;
-    for (const q of [secret, secret.slice(0, 5), `${secret.slice(0, 6)}%20trick`]) {
+    for (const q of [secret, secret.slice(0, 5), `trick%20${secret.slice(0, 6)}`]) {
       expect(await found(q)).toBe(0);
       expect(await found(q, member.token)).toBe(0);
       expect(await found(q, subscriber.token)).toBe(1);

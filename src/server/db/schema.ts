@@ -160,6 +160,10 @@ export const flows = pgTable(
     index('flows_tags_idx').using('gin', t.tags),
     index('flows_works_with_idx').using('gin', t.worksWith),
     index('flows_status_created_idx').on(t.status, t.createdAt),
+    // The library's orders (GET /v1/flows), over published flows only: a page is read off the index in order.
+    index('flows_published_new_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.status} = 'published'`),
+    index('flows_published_popular_idx').on(t.copyCount.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.status} = 'published'`),
+    index('flows_published_liked_idx').on(t.likeCount.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.status} = 'published'`),
     index('flows_author_idx').on(t.authorId),
     check('flows_taken_down_check', sql`${t.takenDownAt} is null or ${t.status} <> 'published'`),
   ],

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { registerResponse, tokenResponse } from '../../server/modules/auth/schemas.js';
 import type { copyResponse, myCopiesResponse } from '../../server/modules/copies/schemas.js';
 import type { analyticsResponse, creatorFlowsResponse, earningsResponse } from '../../server/modules/creators/schemas.js';
-import type { flowInput, flowListResponse, FlowPatch, FlowView, likeResponse } from '../../server/modules/flows/schemas.js';
+import type { flowInput, FlowListItem as ServerFlowListItem, flowListResponse, FlowPatch, FlowView, likeResponse } from '../../server/modules/flows/schemas.js';
 import type { reportBody, reportResponse } from '../../server/modules/admin/moderation/schemas.js';
 import type {
   applyToSubscriptionResponse,
@@ -21,6 +21,8 @@ import type { acceptedResponse } from '../../server/modules/auth/schemas.js';
 import type { accountExport, emailChangeResponse, profilePatch, PublicProfileView, UserView } from '../../server/modules/users/schemas.js';
 
 export type Flow = FlowView;
+/** A flow as lists carry it: no body, steps or notes (the flow page fetches the flow itself). */
+export type FlowListItem = ServerFlowListItem;
 export type FlowList = z.input<typeof flowListResponse>;
 export type FlowDraft = z.input<typeof flowInput>;
 export type FlowChanges = FlowPatch;

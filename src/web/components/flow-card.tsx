@@ -1,4 +1,4 @@
-import type { Flow } from '../api/types.js';
+import type { FlowListItem } from '../api/types.js';
 import { plural } from '../lib/format.js';
 import { Link } from '../lib/router.js';
 import { AuthorLink } from './author-link.js';
@@ -6,7 +6,7 @@ import { LikeButton } from './like-button.js';
 import { PremiumBadge } from './premium-badge.js';
 
 /** The whole card opens the flow; the author link and the heart sit above that link and do their own thing. */
-export function FlowCard({ flow, showAuthor = true }: { flow: Flow; showAuthor?: boolean }) {
+export function FlowCard({ flow, showAuthor = true }: { flow: FlowListItem; showAuthor?: boolean }) {
   return (
     <article className="card flow-card">
       <header className="flow-card-head">

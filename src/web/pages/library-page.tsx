@@ -95,7 +95,7 @@ export function LibraryPage() {
         <section className="library-results" aria-labelledby="results-heading">
           <div className="results-bar">
             <h2 id="results-heading" className="results-count" aria-live="polite">
-              {flows.status === 'ready' ? plural(flows.data.total, 'flow') : 'Flows'}
+              {flows.status === 'ready' ? `${flows.data.total_is_exact ? '' : 'About '}${plural(flows.data.total, 'flow')}` : 'Flows'}
               {filters.q && ` for “${filters.q}”`}
             </h2>
             <label className="inline-field">
@@ -133,7 +133,14 @@ export function LibraryPage() {
                   </li>
                 ))}
               </ul>
-              <Pagination page={flows.data.page} pageSize={flows.data.page_size} total={flows.data.total} onPage={showPage} />
+              <Pagination
+                page={flows.data.page}
+                pageSize={flows.data.page_size}
+                total={flows.data.total}
+                hasMore={flows.data.has_more}
+                isTotalExact={flows.data.total_is_exact}
+                onPage={showPage}
+              />
             </>
           )}
         </section>

@@ -146,7 +146,7 @@ function ProfileFlows({ username, profile }: { username: string; profile: Public
 
   return (
     <section className="profile-flows" aria-labelledby="profile-flows-heading">
-      <h2 id="profile-flows-heading">{flows.status === 'ready' ? `Published flows (${formatCount(flows.data.total)})` : 'Published flows'}</h2>
+      <h2 id="profile-flows-heading">{flows.status === 'ready' ? `Published flows (${flows.data.total_is_exact ? '' : 'about '}${formatCount(flows.data.total)})` : 'Published flows'}</h2>
       {flows.status === 'loading' && <Loading label="Loading flows…" />}
       {flows.status === 'error' && <ErrorState error={flows.error} onRetry={flows.reload} what="the library" />}
       {flows.status === 'ready' && flows.data.items.length === 0 && (
@@ -169,7 +169,14 @@ function ProfileFlows({ username, profile }: { username: string; profile: Public
               </li>
             ))}
           </ul>
-          <Pagination page={flows.data.page} pageSize={flows.data.page_size} total={flows.data.total} onPage={showPage} />
+          <Pagination
+                page={flows.data.page}
+                pageSize={flows.data.page_size}
+                total={flows.data.total}
+                hasMore={flows.data.has_more}
+                isTotalExact={flows.data.total_is_exact}
+                onPage={showPage}
+              />
         </>
       )}
     </section>

@@ -1,17 +1,23 @@
-import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
 import { flowLikes, flows, users } from '../../db/schema.js';
-import type { FlowListQuery } from './schemas.js';
+import { type FlowListQuery, RANKED_MATCHES, RESULT_WINDOW } from './schemas.js';
 
 export type FlowRow = typeof flows.$inferSelect;
 export type FlowWithAuthor = Omit<FlowRow, 'searchVector' | 'publicSearchVector'> & { authorUsername: string; bodyPreview: string; likedByMe: boolean };
 
-/** Words become prefix terms ("linked" finds LinkedIn); everything but letters and digits is dropped. */
-export function toPrefixQuery(q: string): string | undefined {
+/**
+ * A search becomes a tsquery: every word must match, the last one also as a prefix (typing "claim err" finds "claim
+ * error"); earlier words match whole (stemmed), so a long query does not fan out into many prefix scans. Everything
+ * but letters and digits is dropped.
+ */
+export function toSearchQuery(q: string): string | undefined {
   const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.length === 0 ? undefined : words.slice(0, 12).map((w) => `${w}:*`).join(' & ');
+  if (words.length === 0) return undefined;
+  const kept = words.slice(0, 12);
+  return kept.map((w, i) => (i === kept.length - 1 ? `${w}:*` : w)).join(' & ');
 }
 
 const { searchVector: _searchVector, publicSearchVector: _publicSearchVector, ...flowColumns } = getTableColumns(flows);
@@ -98,56 +104,121 @@ export async function findFlowByRef(db: Db, ref: string, viewerId?: string): Pro
  */
 export type SearchScope = { readsEveryBody: boolean; authorId: string | undefined };
 
+/** A list item: the card's fields, never the body, steps or notes (GET /v1/flows/{ref} has those). */
+export type FlowListRow = Omit<FlowRow, 'searchVector' | 'publicSearchVector' | 'body' | 'steps' | 'notes'> & {
+  authorUsername: string;
+  likedByMe: boolean;
+};
+const { body: _body, steps: _steps, notes: _notes, ...listColumns } = flowColumns;
+
+/**
+ * One page of published flows, and whether more follow (one row past the page is read). The matching is split in
+ * two branches so each can use its own index: the public search document for everyone else's flows, the full one for
+ * the caller's own (an OR of the two would scan every flow). Each branch keeps only the rows the page can need — in
+ * the sort's order, by the partial indexes of migration 0014 — and relevance ranks only the RANKED_MATCHES most
+ * copied matches, so no request reads or ranks every match.
+ */
 export async function listPublishedFlows(
   db: Db,
   query: FlowListQuery,
   scope: SearchScope,
-): Promise<{ rows: FlowWithAuthor[]; total: number }> {
-  const conditions: SQL[] = [eq(flows.status, 'published')];
-  const tsquery = query.q ? toPrefixQuery(query.q) : undefined;
+): Promise<{ rows: FlowListRow[]; hasMore: boolean; estimatedTotal: number }> {
+  const tsquery = query.q ? toSearchQuery(query.q) : undefined;
   const matched = tsquery ? sql`to_tsquery('english', ${tsquery})` : undefined;
-  const ownFlow = scope.authorId ? sql`${flows.authorId} = ${scope.authorId}` : sql`false`;
-  const document = scope.readsEveryBody
-    ? sql`${flows.searchVector}`
-    : sql`(case when ${ownFlow} then ${flows.searchVector} else ${flows.publicSearchVector} end)`;
-  if (matched) {
-    conditions.push(
-      scope.readsEveryBody
-        ? sql`${flows.searchVector} @@ ${matched}`
-        : sql`(${flows.publicSearchVector} @@ ${matched} or (${ownFlow} and ${flows.searchVector} @@ ${matched}))`,
-    );
-  }
-  if (query.tags?.length) conditions.push(sql`${flows.tags} @> ${toTextArray(query.tags.map((t) => t.toLowerCase()))}`);
-  if (query.works_with?.length) conditions.push(sql`lower(${flows.worksWith}::text)::text[] && ${toTextArray(query.works_with.map((t) => t.toLowerCase()))}`);
-  if (query.premium !== undefined) conditions.push(eq(flows.isPremium, query.premium));
-  if (query.featured !== undefined) conditions.push(eq(flows.featured, query.featured));
-  if (query.author) conditions.push(sql`lower(${users.username}) = lower(${query.author})`);
-  const where = and(...conditions);
+  const sort = query.sort === 'relevance' && !matched ? 'new' : (query.sort ?? (matched ? 'relevance' : 'new'));
+  const offset = (query.page - 1) * query.page_size;
+  const needed = sort === 'relevance' ? RANKED_MATCHES : offset + query.page_size + 1;
 
-  const sort = query.sort ?? (tsquery ? 'relevance' : 'new');
-  const orderBy = ((): SQL[] => {
+  const filters: SQL[] = [eq(flows.status, 'published')];
+  if (query.tags?.length) filters.push(sql`${flows.tags} @> ${toTextArray(query.tags.map((t) => t.toLowerCase()))}`);
+  if (query.works_with?.length) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${toTextArray(query.works_with.map((t) => t.toLowerCase()))}`);
+  if (query.premium !== undefined) filters.push(eq(flows.isPremium, query.premium));
+  if (query.featured !== undefined) filters.push(eq(flows.featured, query.featured));
+  if (query.author) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${query.author}))`);
+
+  // The order of the sort; relevance picks its candidates by popularity and ranks them afterwards.
+  const branchOrder = ((): SQL[] => {
     switch (sort) {
       case 'relevance':
-        return matched ? [sql`ts_rank(${document}, ${matched}) desc`, desc(flows.createdAt)] : [desc(flows.createdAt)];
       case 'popular':
-        return [desc(flows.copyCount), desc(flows.createdAt)];
+        return [desc(flows.copyCount), desc(flows.createdAt), desc(flows.id)];
       case 'liked':
-        return [desc(flows.likeCount), desc(flows.createdAt)];
+        return [desc(flows.likeCount), desc(flows.createdAt), desc(flows.id)];
       case 'new':
-        return [desc(flows.createdAt)];
+        return [desc(flows.createdAt), desc(flows.id)];
     }
   })();
+  const branch = (document: SQL, conditions: SQL[], limit: number | undefined) => {
+    const select = db
+      .select({ id: flows.id, document: sql<string>`${document}`.as('document'), copyCount: flows.copyCount, likeCount: flows.likeCount, createdAt: flows.createdAt })
+      .from(flows)
+      .where(and(...filters, ...conditions))
+      .$dynamic();
+    return limit === undefined ? select : select.orderBy(...branchOrder).limit(limit);
+  };
+  const branchesOf = (limit: number | undefined) => {
+    if (!matched) return [branch(sql`null::tsvector`, [], limit)];
+    if (scope.readsEveryBody) return [branch(sql`${flows.searchVector}`, [sql`${flows.searchVector} @@ ${matched}`], limit)];
+    if (!scope.authorId) return [branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`], limit)];
+    return [
+      branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`, sql`${flows.authorId} <> ${scope.authorId}`], limit),
+      branch(sql`${flows.searchVector}`, [sql`${flows.authorId} = ${scope.authorId}`, sql`${flows.searchVector} @@ ${matched}`], limit),
+    ];
+  };
+  const unionOf = (limit: number | undefined) =>
+    sql.join(
+      branchesOf(limit).map((b) => sql`(${b})`),
+      sql` union all `,
+    );
 
-  const [rows, [count]] = await Promise.all([
-    selectFlowsFor(db, scope.authorId)
-      .where(where)
-      // The id last: pages stay stable when every other key ties (equal like counts and times).
-      .orderBy(...orderBy, desc(flows.id))
-      .limit(query.page_size)
-      .offset((query.page - 1) * query.page_size),
-    db.select({ total: sql<number>`count(*)::int` }).from(flows).innerJoin(users, eq(users.id, flows.authorId)).where(where),
-  ]);
-  return { rows, total: count?.total ?? 0 };
+  const pageOrder = ((): SQL => {
+    switch (sort) {
+      case 'relevance':
+        return sql`ts_rank(m.document, ${matched}) desc, m.copy_count desc, m.created_at desc, m.id desc`;
+      case 'popular':
+        return sql`m.copy_count desc, m.created_at desc, m.id desc`;
+      case 'liked':
+        return sql`m.like_count desc, m.created_at desc, m.id desc`;
+      case 'new':
+        return sql`m.created_at desc, m.id desc`;
+    }
+  })();
+  const ids = rowsOf<{ id: string }>(
+    await db.execute(sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`),
+  ).map((row) => row.id);
+  const hasMore = ids.length > query.page_size && offset + query.page_size < (sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW);
+  const pageIds = ids.slice(0, query.page_size);
+  const rows = pageIds.length === 0 ? [] : await selectListRowsFor(db, scope.authorId).where(inArray(flows.id, pageIds));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const ordered = pageIds.flatMap((id) => byId.get(id) ?? []);
+  // The exact total is known once the last page is reached; before that, the planner's estimate of the matches.
+  const estimatedTotal = hasMore ? Math.max(offset + ids.length, await estimateRows(db, unionOf(undefined))) : offset + ordered.length;
+  return { rows: ordered, hasMore, estimatedTotal };
+}
+
+/** The planner's row estimate for a query (from the table statistics), without running it. */
+async function estimateRows(db: Db, query: SQL): Promise<number> {
+  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`explain (format json) ${query}`));
+  const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
+  return Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
+}
+
+/**
+ * The list columns of a page's flows for a viewer. The author and the viewer's like are one primary-key probe per
+ * row (a join would let the planner hash every member for a page of twenty).
+ */
+function selectListRowsFor(db: Db, viewerId: string | undefined) {
+  return db
+    .select({
+      ...listColumns,
+      copyCount: exactCopyCount,
+      authorUsername: sql<string>`(select ${users.username} from ${users} where ${users.id} = ${flows.authorId})`,
+      likedByMe: viewerId
+        ? sql<boolean>`exists (select 1 from ${flowLikes} where ${flowLikes.flowId} = ${flows.id} and ${flowLikes.userId} = ${viewerId})`
+        : sql<boolean>`false`,
+    })
+    .from(flows)
+    .$dynamic();
 }
 
 export async function listTags(db: Db): Promise<{ tag: string; count: number }[]> {

@@ -88,6 +88,11 @@ const csv = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean))
   .pipe(z.array(z.string().max(40)).max(10));
 
+/** Only the first RESULT_WINDOW results of a list are paged, so a page costs about the same at any depth. */
+export const RESULT_WINDOW = 1_000;
+/** Relevance ranks this many matches, the most copied first: ranking reads each match's whole search document. */
+export const RANKED_MATCHES = 100;
+
 export const flowListQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),
   tags: csv.optional().describe('comma-separated; a flow must have all of them'),
@@ -99,17 +104,32 @@ export const flowListQuery = z.strictObject({
     .enum(['new', 'popular', 'liked', 'relevance'])
     .optional()
     .describe('default: relevance with q, otherwise new; liked: most liked first, then newest'),
-  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  page: z.coerce.number().int().min(1).max(RESULT_WINDOW).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(20),
+}).refine((query) => (query.page - 1) * query.page_size < RESULT_WINDOW, {
+  error: `only the first ${RESULT_WINDOW} results are paged: narrow the search or change the sort`,
+  path: ['page'],
 });
 export type FlowListQuery = z.infer<typeof flowListQuery>;
 
+/** A list item is the flow without its text: the body, steps and notes come with GET /v1/flows/{ref}. */
+export const flowListItem = flowSchema.omit({ body: true, steps: true, notes: true });
+export type FlowListItem = z.input<typeof flowListItem>;
+
 export const flowListResponse = z.object({
-  items: z.array(flowSchema),
-  total: z.number().int(),
+  items: z.array(flowListItem),
+  total: z
+    .number()
+    .int()
+    .describe('how many flows match: exact when total_is_exact, otherwise an estimate from the database statistics (it is exact once the last page is reached)'),
+  total_is_exact: z.boolean(),
   page: z.number().int(),
   page_size: z.number().int(),
-  has_more: z.boolean(),
+  has_more: z
+    .boolean()
+    .describe(
+      `whether a next page exists. Only the first ${RESULT_WINDOW} results are paged; with sort=relevance, the ${RANKED_MATCHES} most copied matches are ranked and paged`,
+    ),
 });
 
 export const flowRefParams = z.object({ ref: z.string().min(1).max(200).describe('flow id or slug') });

@@ -5,6 +5,7 @@ import { findGoodStandingSubscription } from '../subscriptions/repository.js';
 import { FeatureRequiresAdminError, FlowNotFoundError, FlowTakenDownError, NotFlowAuthorError } from './errors.js';
 import {
   deleteLike,
+  type FlowListRow,
   type FlowWithAuthor,
   findFlowByRef,
   findLikeState,
@@ -15,7 +16,7 @@ import {
   setFlowDates,
   updateFlow,
 } from './repository.js';
-import type { FlowInput, FlowListQuery, FlowPatch, FlowView } from './schemas.js';
+import type { FlowInput, FlowListItem, FlowListQuery, FlowPatch, FlowView } from './schemas.js';
 
 const PREVIEW_STEPS = 2;
 
@@ -89,16 +90,41 @@ export async function getFlow(db: Db, ref: string, viewer: Viewer | undefined): 
   return toFlowView(flow, await resolveAccess(db, viewer));
 }
 
+/** A list item: the card's fields, and whether the caller could read the whole flow. */
+function toFlowListItem(flow: FlowListRow, access: Access): FlowListItem {
+  return {
+    id: flow.id,
+    slug: flow.slug,
+    title: flow.title,
+    summary: flow.summary,
+    target_sites: flow.targetSites,
+    works_with: flow.worksWith,
+    tags: flow.tags,
+    is_premium: flow.isPremium,
+    featured: flow.featured,
+    status: flow.status,
+    author: { id: flow.authorId, username: flow.authorUsername },
+    copy_count: flow.copyCount,
+    like_count: flow.likeCount,
+    liked_by_me: flow.likedByMe,
+    taken_down: flow.takenDownAt !== null,
+    created_at: flow.createdAt.toISOString(),
+    updated_at: flow.updatedAt.toISOString(),
+    locked: !canReadBody(flow, access),
+  };
+}
+
 export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | undefined) {
   const access = await resolveAccess(db, viewer);
   const scope = { readsEveryBody: access.isSubscriber || viewer?.role === 'admin', authorId: viewer?.id };
-  const { rows, total } = await listPublishedFlows(db, query, scope);
+  const { rows, hasMore, estimatedTotal } = await listPublishedFlows(db, query, scope);
   return {
-    items: rows.map((flow) => toFlowView(flow, access)),
-    total,
+    items: rows.map((flow) => toFlowListItem(flow, access)),
+    total: estimatedTotal,
+    total_is_exact: !hasMore,
     page: query.page,
     page_size: query.page_size,
-    has_more: query.page * query.page_size < total,
+    has_more: hasMore,
   };
 }
 

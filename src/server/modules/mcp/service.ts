@@ -18,7 +18,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { AlreadyCopiedError } from '../copies/errors.js';
 import { recordCopy } from '../copies/service.js';
 import type { CopyView } from '../copies/schemas.js';
-import { flowListQuery, type FlowView } from '../flows/schemas.js';
+import { type FlowListItem, flowListQuery, type FlowView } from '../flows/schemas.js';
 import { getFlow, listFlows, resolveAccess } from '../flows/service.js';
 import { formatCents } from '../ledger/money.js';
 import { getMySubscription } from '../subscriptions/service.js';
@@ -276,7 +276,7 @@ function flowUrl(publicUrl: string, slug: string): string {
   return `${publicUrl}/flows/${encodeURIComponent(slug)}`;
 }
 
-function toSummary(flow: FlowView, publicUrl: string): FlowSummary {
+function toSummary(flow: FlowListItem, publicUrl: string): FlowSummary {
   return {
     slug: flow.slug,
     title: flow.title,

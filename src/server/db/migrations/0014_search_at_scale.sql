@@ -1,0 +1,3 @@
+CREATE INDEX "flows_published_new_idx" ON "flows" USING btree ("created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "flows"."status" = 'published';--> statement-breakpoint
+CREATE INDEX "flows_published_popular_idx" ON "flows" USING btree ("copy_count" DESC NULLS FIRST,"created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "flows"."status" = 'published';--> statement-breakpoint
+CREATE INDEX "flows_published_liked_idx" ON "flows" USING btree ("like_count" DESC NULLS FIRST,"created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "flows"."status" = 'published';
