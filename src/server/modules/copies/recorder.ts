@@ -9,7 +9,7 @@ export type CopyRecorder = {
   /** What every copy is recorded under; responses count paid copies left with the same economics. */
   readonly limits: CopyLimits;
   record(copy: CopyRequest): Promise<CopyRecord>;
-  /** Copies recorded so far by batch size (index 1 = alone), and how many batches fell back to one copy each. */
+  /** Statements sent so far by how many copies each carried (index 1 = alone), and batches that fell back to one copy each. */
   stats(): { batchesBySize: readonly number[]; fallbacks: number };
   /** Records the copies still waiting; copies after this are recorded one by one. */
   close(): Promise<void>;
@@ -49,13 +49,22 @@ export function createCopyBatcher(db: Db, limits: CopyLimits, options: { windowM
   const batchesBySize: number[] = [0];
   let fallbacks = 0;
 
+  function count(batchSize: number) {
+    batchesBySize[batchSize] = (batchesBySize[batchSize] ?? 0) + 1;
+  }
+
+  function recordAlone(copy: CopyRequest) {
+    count(1);
+    return recordCopyAtomically(db, copy, limits);
+  }
+
   function send() {
     clearTimeout(timer);
     timer = undefined;
     const batch = waiting;
     waiting = [];
     if (batch.length === 0) return;
-    batchesBySize[batch.length] = (batchesBySize[batch.length] ?? 0) + 1;
+    count(batch.length);
     const done = recordBatch(batch).finally(() => inFlight.delete(done));
     inFlight.add(done);
   }
@@ -78,7 +87,7 @@ export function createCopyBatcher(db: Db, limits: CopyLimits, options: { windowM
     for (const entry of batch) byMember.set(entry.copy.userId, [...(byMember.get(entry.copy.userId) ?? []), entry]);
     await Promise.all(
       [...byMember.values()].map(async (entries) => {
-        for (const entry of entries) await recordCopyAtomically(db, entry.copy, limits).then(entry.resolve, entry.reject);
+        for (const entry of entries) await recordAlone(entry.copy).then(entry.resolve, entry.reject);
       }),
     );
   }
@@ -86,14 +95,14 @@ export function createCopyBatcher(db: Db, limits: CopyLimits, options: { windowM
   return {
     limits,
     record(copy) {
-      if (isClosed) return recordCopyAtomically(db, copy, limits);
+      if (isClosed) return recordAlone(copy);
       return new Promise<CopyRecord>((resolve, reject) => {
         waiting.push({ copy, resolve, reject });
         if (waiting.length >= COPY_BATCH_MAX) send();
         else timer ??= setTimeout(send, options.windowMs);
       });
     },
-    stats: () => ({ batchesBySize: [...batchesBySize], fallbacks }),
+    stats: () => ({ batchesBySize: Array.from(batchesBySize, (batches) => batches ?? 0), fallbacks }),
     async close() {
       isClosed = true;
       send();
