@@ -87,7 +87,10 @@ function cpuMsOf(pid: number): number {
   }
 }
 
-/** Copy statements by size, summed over the servers (the counter flowtab_copy_batches_total{size}). */
+/**
+ * Copy statements by size (flowtab_copy_batches_total{size}) and batches that failed and were recorded again copy by
+ * copy (flowtab_copy_batch_fallbacks_total), summed over the servers; key 0 holds the fallbacks.
+ */
 async function batchesBySize(servers: ServerProcess[]): Promise<Map<number, number>> {
   const sizes = new Map<number, number>();
   for (const server of servers) {
@@ -95,6 +98,8 @@ async function batchesBySize(servers: ServerProcess[]): Promise<Map<number, numb
     for (const match of text.matchAll(/^flowtab_copy_batches_total\{size="(\d+)"\} (\d+)/gm)) {
       sizes.set(Number(match[1]), (sizes.get(Number(match[1])) ?? 0) + Number(match[2]));
     }
+    const fallbacks = /^flowtab_copy_batch_fallbacks_total (\d+)/m.exec(text);
+    sizes.set(0, (sizes.get(0) ?? 0) + Number(fallbacks?.[1] ?? 0));
   }
   return sizes;
 }
@@ -213,9 +218,10 @@ async function fire(label: string, url: string, servers: ServerProcess[], tokens
 function printProfile(r: Result) {
   const p = r.profile;
   const perCopy = (value: number) => (p.copies > 0 ? value / p.copies : 0);
-  const statements = [...p.batchesBySize.values()].reduce((a, b) => a + b, 0);
-  const batched = [...p.batchesBySize].reduce((sum, [size, n]) => sum + size * n, 0);
-  const sizes = [...p.batchesBySize].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
+  const fallbacks = p.batchesBySize.get(0) ?? 0;
+  const sizes = [...p.batchesBySize].filter(([size, n]) => size > 0 && n > 0).sort(([a], [b]) => a - b);
+  const statements = sizes.reduce((sum, [, n]) => sum + n, 0);
+  const batched = sizes.reduce((sum, [size, n]) => sum + size * n, 0);
   const median = (() => {
     let seen = 0;
     for (const [size, n] of sizes) if ((seen += size * n) >= batched / 2) return size;
@@ -234,7 +240,7 @@ function printProfile(r: Result) {
       waits.map(([wait, n]) => `${wait} ${((100 * n) / Math.max(1, [...p.waits.values()].reduce((a, b) => a + b, 0))).toFixed(0)}%`).join(', '),
   );
   console.log(
-    `    copies per statement   mean ${(batched / Math.max(1, statements)).toFixed(1)}, median copy in a batch of ${median}; statements ${statements}: ` +
+    `    copies per statement   mean ${(batched / Math.max(1, statements)).toFixed(1)}, median copy in a batch of ${median}; failed batches ${fallbacks}; statements ${statements}: ` +
       sizes.map(([size, n]) => `${size}×${n}`).join(' '),
   );
 }
