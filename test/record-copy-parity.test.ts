@@ -9,7 +9,8 @@ import { createFlow, createMember, giveSubscription, type Member } from './facto
 import { createTestApp, type TestApp } from './support/app.js';
 
 /**
- * The copy's money rules have one authority, the database: `record_copy` and the functions it shares with the rest
+ * The copy's money rules have one authority, the database: `record_copy` (and `record_copies`, its batch form, which
+ * record_copy is a batch of one of) and the functions they share with the rest
  * of the code (src/server/db/functions/). These tests drive those functions themselves, on a real database, over a
  * table of cases; nothing here restates a rule in TypeScript. Small economics keep the arithmetic visible: 7¢ a copy,
  * a paid cap of 3 copies, creators share 70% of what the period kept, a fair-use limit of 5 copies.
@@ -41,6 +42,31 @@ async function recordCopy(member: Member, flowId: string): Promise<CopyRow> {
                        ${LIMIT}::int, 4::int, 1000::int)`);
   const [row] = rowsOf<CopyRow>(result);
   return { ...row!, copies_count: Number(row!.copies_count), counted_copies: Number(row!.counted_copies) };
+}
+
+/**
+ * One call of record_copies, as the copy batcher makes it: all of `flowIds` by `member` in one statement, in that
+ * order, with one copy by `bystander` between each (another subscriber's copies in the same batch change nothing).
+ */
+async function recordCopiesInOneBatch(member: Member, flowIds: string[], bystander: { member: Member; flowIds: string[] }): Promise<CopyRow[]> {
+  const copiers = flowIds.flatMap((flowId, index) => [
+    { member, flowId },
+    { member: bystander.member, flowId: bystander.flowIds[index]! },
+  ]);
+  const sessions = await Promise.all(copiers.map((copier) => sessionOf(copier.member)));
+  const result = await t.database.db.execute(sql`
+    select item, outcome, is_counted, copies_count, counted_copies
+      from record_copies(${sql.param(sessions)}::uuid[], ${sql.param(copiers.map((c) => c.member.id))}::uuid[],
+                         ${sql.param(copiers.map((c) => c.flowId))}::text[], ${RATE}::bigint, ${CAP}::int, ${SHARE}::int, ${LIMIT}::int,
+                         4::int, 1000::int)
+     order by item`);
+  const rows = rowsOf<CopyRow & { item: number }>(result);
+  expect(rows.map((row) => Number(row.item))).toEqual(copiers.map((_, index) => index + 1));
+  // The bystander's copies: each its own (a fresh subscriber copying distinct premium flows, all counted).
+  expect(rows.filter((_, index) => index % 2 === 1).map((row) => [row.outcome, row.is_counted])).toEqual(flowIds.map(() => ['recorded', true]));
+  return rows
+    .filter((_, index) => index % 2 === 0)
+    .map(({ item: _item, ...row }) => ({ ...row, copies_count: Number(row.copies_count), counted_copies: Number(row.counted_copies) }));
 }
 
 /** The creator's earnings rows and ledger balances (each creator in these tests earns from one period only). */
@@ -227,7 +253,8 @@ const cases: Case[] = [
 ];
 
 describe('record_copy over a table of cases (cap, pool, refunds, author, free, standing, duplicates, pending/held)', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  /** The case's member and period as it says, then its copies, one record_copy each or all in one record_copies. */
+  async function runCase(c: Case, form: 'one by one' | 'in one batch') {
     const creator = await createMember(t);
     const copier = await createMember(t);
     if (c.subscription) {
@@ -244,19 +271,34 @@ describe('record_copy over a table of cases (cap, pool, refunds, author, free, s
            where id = ${periodId}`);
       }
     }
-    const outcomes = [];
-    let previous: string | undefined;
+    const flowIds: string[] = [];
     for (const step of c.copies) {
-      const flowId =
-        step === 'again' ? previous! : (await createFlow(t, step.ownFlow ? copier : creator, { is_premium: step.isPremium })).id;
-      previous = flowId;
-      const row = await recordCopy(copier, flowId);
-      outcomes.push({ outcome: row.outcome, isCounted: row.is_counted });
+      flowIds.push(step === 'again' ? flowIds.at(-1)! : (await createFlow(t, step.ownFlow ? copier : creator, { is_premium: step.isPremium })).id);
     }
-    expect(outcomes).toEqual(c.outcomes);
+    let rows: CopyRow[];
+    if (form === 'one by one') {
+      rows = [];
+      for (const flowId of flowIds) rows.push(await recordCopy(copier, flowId));
+    } else {
+      const bystander = await createMember(t);
+      await giveSubscription(t, bystander, 'active', { isPaid: true });
+      const otherCreator = await createMember(t);
+      const bystanderFlows = await Promise.all(flowIds.map(async () => (await createFlow(t, otherCreator, { is_premium: true })).id));
+      rows = await recordCopiesInOneBatch(copier, flowIds, { member: bystander, flowIds: bystanderFlows });
+    }
+    expect(rows.map((row) => ({ outcome: row.outcome, isCounted: row.is_counted }))).toEqual(c.outcomes);
     const { earnings, ledger } = await earningsOf(creator);
     expect(earnings).toEqual(c.earnings);
     expect(ledger).toEqual(c.ledger);
+  }
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    await runCase(c, 'one by one');
+  });
+
+  // The batch form over the same table: a member's copies in one statement come out as if made one after the other.
+  it.each(cases.map((c) => [c.name, c] as const))('record_copies, all in one batch: %s', async (_name, c) => {
+    await runCase(c, 'in one batch');
   });
 
   it('a refund after copies, then more copies: record_copy and the rebalance apply the same net rule', async () => {

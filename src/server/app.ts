@@ -26,6 +26,7 @@ import { registerReconcileMetrics } from './modules/admin/finance/metrics.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { flowReportRoutes } from './modules/admin/moderation/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { registerCopyMetrics } from './modules/copies/metrics.js';
 import { copyRoutes } from './modules/copies/routes.js';
 import { devMailRoutes, emailRoutes } from './modules/email/routes.js';
 import { creatorRoutes } from './modules/creators/routes.js';
@@ -95,6 +96,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   registerDiscoveryRoutes(app, ctx);
   // Last: the web app answers every other GET (client-side routes), never /v1 or the operational paths.
   await registerWebApp(app, WEB_DIST_DIR, { origin: ctx.config.publicUrl, internal });
+  // After the server has closed (Fastify runs this hook once requests in flight are done): copies still waiting.
+  app.addHook('onClose', () => ctx.copyRecorder.close());
   return app;
 }
 
@@ -132,6 +135,7 @@ function registerOwnPlugins(app: App, ctx: AppContext) {
   const metrics = registerObservability(app, ctx.database, metricsAccess(ctx.config));
   registerWebhookMetrics(metrics, ctx.db);
   registerReconcileMetrics(metrics, ctx.db);
+  registerCopyMetrics(metrics, ctx.copyRecorder);
   registerViewer(app, {
     tokens: ctx.tokens,
     sessions: ctx.sessions,

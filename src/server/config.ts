@@ -31,6 +31,7 @@ const envSchema = z.object({
   RATE_PER_COPY_CENTS: intFromEnv(7, 1),
   CREATOR_SHARE_PERCENT: intFromEnv(70).pipe(z.number().max(100)),
   COPY_LIMIT_PER_PERIOD: intFromEnv(1000, 1),
+  COPY_BATCH_WINDOW_MS: intFromEnv(2).pipe(z.number().max(100)),
   HOLD_DAYS: intFromEnv(14),
   MIN_PAYOUT_CENTS: intFromEnv(1000, 1),
   PAYOUT_CRON: z.string().default('0 6 1 * *'),
@@ -84,6 +85,8 @@ export type Config = Readonly<{
     creatorSharePercent: number;
     copyLimitPerPeriod: number;
   }>;
+  /** How long a copy waits for others to share its statement and commit (PostgreSQL); 0 records each on its own. */
+  copyBatchWindowMs: number;
   holdDays: number;
   minPayoutCents: number;
   payoutCron: string;
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
       creatorSharePercent: e.CREATOR_SHARE_PERCENT,
       copyLimitPerPeriod: e.COPY_LIMIT_PER_PERIOD,
     }),
+    copyBatchWindowMs: e.COPY_BATCH_WINDOW_MS,
     holdDays: e.HOLD_DAYS,
     minPayoutCents: e.MIN_PAYOUT_CENTS,
     payoutCron: e.PAYOUT_CRON,

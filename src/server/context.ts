@@ -5,6 +5,7 @@ import { createSessionResolver, type SessionLookup, type SessionResolver, type T
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
 import { findSessionAccount } from './modules/auth/repository.js';
 import { createMailTransport, type MailTransport } from './modules/email/transport.js';
+import { type CopyRecorder, createCopyBatcher, createCopyRecorder } from './modules/copies/recorder.js';
 import { findTokenSessionAndTouch } from './modules/tokens/repository.js';
 
 /**
@@ -26,6 +27,8 @@ export type AppContext = {
   billing: { priceId: string | undefined };
   /** SMTP from SMTP_URL; undefined keeps mails in the local outbox. */
   mailer: MailTransport | undefined;
+  /** Where copies are recorded: in batches on PostgreSQL (group commit), one by one on PGlite. The app closes it. */
+  copyRecorder: CopyRecorder;
 };
 
 export type StripeSetup = { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined; priceId: string | undefined };
@@ -48,5 +51,17 @@ export async function createContext(
     stripe: createStripeGateway(options.stripe, options.logger),
     billing: { priceId: options.stripe.priceId },
     mailer: createMailTransport(config.smtpUrl),
+    copyRecorder: openCopyRecorder(database, config),
   };
+}
+
+/**
+ * PostgreSQL: copies share statements and commits (COPY_BATCH_WINDOW_MS), so parallel copies cost one transaction
+ * and one WAL flush per batch instead of one each. PGlite: one by one. Its one connection runs one statement at a
+ * time, with no other sessions' commits to share a flush with; a window would mostly add its wait to every copy.
+ */
+function openCopyRecorder(database: Database, config: Config): CopyRecorder {
+  const limits = { economics: config.economics, copiesPerMinute: config.rateLimits.copyPerMinute };
+  if (database.kind === 'postgres' && config.copyBatchWindowMs > 0) return createCopyBatcher(database.db, limits, { windowMs: config.copyBatchWindowMs });
+  return createCopyRecorder(database.db, limits);
 }

@@ -2,6 +2,7 @@ import type { Tx } from '../db/client.js';
 import { endAllSessions, openSession } from '../modules/auth/service.js';
 import { createAccount } from '../modules/auth/service.js';
 import { CopyLimitError } from '../modules/copies/errors.js';
+import { createCopyRecorder } from '../modules/copies/recorder.js';
 import { backdateCopiesOfPeriod, recordCopy } from '../modules/copies/service.js';
 import type { Economics } from '../modules/ledger/money.js';
 import { releaseHeldEarnings } from '../modules/ledger/service.js';
@@ -94,7 +95,7 @@ export async function seedReadersAndCopies(
 /** A reader's copy, as the API records it; past the period's copy limit (a small COPY_LIMIT_PER_PERIOD) it is left out. */
 async function copyForHistory(tx: Tx, session: { userId: string; sessionId: string }, flowId: string, economics: Economics) {
   try {
-    await recordCopy(tx, session, flowId, { economics, copiesPerMinute: UNLIMITED });
+    await recordCopy(createCopyRecorder(tx, { economics, copiesPerMinute: UNLIMITED }), session, flowId);
   } catch (error) {
     if (!(error instanceof CopyLimitError)) throw error;
   }

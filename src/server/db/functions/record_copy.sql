@@ -1,8 +1,12 @@
--- record_copy: the whole copy in one statement (SPEC §3, §4, §7, §11, §13). The one authority for the copy's money
+-- record_copy and record_copies: the whole copy (SPEC §3, §4, §7, §11, §13). The one authority for the copy's money
 -- rules: the session, the per-minute rate limit, the dedupe, the fair-use limit, the paid cap, the creator pool
 -- (period_pool_cents), access (is_good_standing), pending or held, and the creator's net after refunds
--- (period_net_cents). Its behaviour is pinned by test/record-copy-parity.test.ts, which drives this function over a
+-- (period_net_cents). Its behaviour is pinned by test/record-copy-parity.test.ts, which drives both functions over a
 -- table of cases; no TypeScript restates it.
+--
+-- record_copies records many copies in one statement, so one transaction and one WAL flush (group commit, SPEC §17);
+-- record_copy is record_copies with one copy. Both are record_subscriber_copy (a copy's changes to the copier's own
+-- rows) per copy, then the rows copies share with other subscribers' copies, once for all.
 --
 -- Applied by migrate() after the migrations, every time (CREATE OR REPLACE): edit this file, not a migration. Its
 -- history is migrations 0003, 0006 and 0011; a change of signature (arguments or result columns) still needs a
@@ -10,7 +14,13 @@
 --
 -- Outcomes: session_ended | suspended | rate_limited | not_found | subscription_required | free | duplicate | limit |
 -- recorded.
-CREATE OR REPLACE FUNCTION record_copy(
+
+-- One copy's changes to the copier's own rows: their rate limit, the copy, their period row and the earnings row of
+-- the flow's creator in that period. What it would change in rows other subscribers' copies share (the creator's
+-- ledger entries, the flow's counter) it returns instead: earning_account and earning_delta, to post; the outcome
+-- 'recorded' or 'free', to count. Its first lock is the copier's rate-limit row, taken before any other row of theirs,
+-- so it orders every copy of one subscriber, from any process.
+CREATE OR REPLACE FUNCTION record_subscriber_copy(
   p_session_id uuid,
   p_user_id uuid,
   p_flow_ref text,
@@ -18,20 +28,22 @@ CREATE OR REPLACE FUNCTION record_copy(
   p_paid_cap integer,
   p_share_percent integer,
   p_copy_limit integer,
-  p_counter_shards integer,
-  p_copies_per_minute integer
-) RETURNS TABLE (
-  outcome text,
-  copy_id uuid,
-  flow_id uuid,
-  copied_at timestamptz,
-  copies_count integer,
-  counted_copies integer,
-  is_counted boolean,
-  period_end timestamptz,
-  body text,
-  subscription_status text,
-  retry_at timestamptz
+  p_copies_per_minute integer,
+  OUT outcome text,
+  OUT copy_id uuid,
+  OUT flow_id uuid,
+  OUT copied_at timestamptz,
+  OUT copies_count integer,
+  OUT counted_copies integer,
+  OUT is_counted boolean,
+  OUT period_end timestamptz,
+  OUT body text,
+  OUT subscription_status text,
+  OUT retry_at timestamptz,
+  OUT creator_id uuid,
+  OUT billing_period_id uuid,
+  OUT earning_account text,
+  OUT earning_delta bigint
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -62,20 +74,23 @@ DECLARE
   v_net bigint;
   v_period_end timestamptz;
   v_state text;
-  v_delta bigint;
-  v_transaction_id uuid;
   v_period_length interval;
 BEGIN
+  copies_count := 0;
+  counted_copies := 0;
+  is_counted := false;
+  earning_delta := 0;
+
   -- The session named by the token, checked here rather than by a second query: ended or expired sessions and
   -- suspended members stop at once, on every process. The role comes from the account, never from the token.
   SELECT u.role = 'admin', u.status INTO v_is_admin, v_user_status
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.id = p_session_id AND s.user_id = p_user_id AND s.revoked_at IS NULL AND s.expires_at > now();
   IF v_user_status IS NULL THEN
-    RETURN QUERY SELECT 'session_ended', NULL::uuid, NULL::uuid, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, NULL::text, NULL::timestamptz;
+    outcome := 'session_ended';
     RETURN;
   ELSIF v_user_status <> 'active' THEN
-    RETURN QUERY SELECT 'suspended', NULL::uuid, NULL::uuid, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, NULL::text, NULL::timestamptz;
+    outcome := 'suspended';
     RETURN;
   END IF;
 
@@ -86,7 +101,8 @@ BEGIN
       reset_at = CASE WHEN r.reset_at <= now() THEN now() + interval '1 minute' ELSE r.reset_at END
     RETURNING r.hits, r.reset_at INTO v_hits, v_retry_at;
   IF v_hits > p_copies_per_minute THEN
-    RETURN QUERY SELECT 'rate_limited', NULL::uuid, NULL::uuid, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, NULL::text, v_retry_at;
+    outcome := 'rate_limited';
+    retry_at := v_retry_at;
     RETURN;
   END IF;
 
@@ -98,20 +114,22 @@ BEGIN
       FROM flows f WHERE f.slug = lower(p_flow_ref) AND f.status = 'published';
   END IF;
   IF v_flow_id IS NULL THEN
-    RETURN QUERY SELECT 'not_found', NULL::uuid, NULL::uuid, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, NULL::text, NULL::timestamptz;
+    outcome := 'not_found';
     RETURN;
   END IF;
+  flow_id := v_flow_id;
 
   SELECT s.id, s.status, s.current_period_start, s.current_period_end, s.plan_amount_cents
     INTO v_sub_id, v_sub_status, v_sub_start, v_sub_end, v_plan_cents
     FROM subscriptions s WHERE s.user_id = p_user_id AND s.duplicate_of IS NULL
    ORDER BY is_good_standing(s.status) DESC, s.current_period_end DESC
    LIMIT 1;
+  subscription_status := v_sub_status;
 
   IF v_sub_status IS NULL OR NOT is_good_standing(v_sub_status) THEN
     -- Not in good standing: premium flows are closed (but to their author and admins); free ones are copied unpaid.
     IF v_is_premium AND v_author_id <> p_user_id AND NOT v_is_admin THEN
-      RETURN QUERY SELECT 'subscription_required', NULL::uuid, v_flow_id, NULL::timestamptz, 0, 0, false, NULL::timestamptz, NULL::text, v_sub_status, NULL::timestamptz;
+      outcome := 'subscription_required';
       RETURN;
     END IF;
     -- Once per member and flow (the unique key treats the missing period as one value): a repeat is a duplicate.
@@ -119,14 +137,14 @@ BEGIN
       VALUES (p_user_id, v_flow_id, v_author_id, NULL)
       ON CONFLICT DO NOTHING
       RETURNING id, copies.copied_at INTO v_copy_id, v_copied_at;
+    body := v_body;
     IF v_copy_id IS NULL THEN
-      RETURN QUERY SELECT 'duplicate', NULL::uuid, v_flow_id, NULL::timestamptz, 0, 0, false, NULL::timestamptz, v_body, v_sub_status, NULL::timestamptz;
+      outcome := 'duplicate';
       RETURN;
     END IF;
-    INSERT INTO flow_copy_counters AS c (flow_id, shard, copies)
-      VALUES (v_flow_id, floor(random() * p_counter_shards)::int, 1)
-      ON CONFLICT (flow_id, shard) DO UPDATE SET copies = c.copies + 1;
-    RETURN QUERY SELECT 'free', v_copy_id, v_flow_id, v_copied_at, 0, 0, false, NULL::timestamptz, v_body, v_sub_status, NULL::timestamptz;
+    outcome := 'free';
+    copy_id := v_copy_id;
+    copied_at := v_copied_at;
     RETURN;
   END IF;
 
@@ -153,7 +171,9 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING id, copies.copied_at INTO v_copy_id, v_copied_at;
   IF v_copy_id IS NULL THEN
-    RETURN QUERY SELECT 'duplicate', NULL::uuid, v_flow_id, NULL::timestamptz, bp.copies_count, bp.counted_copies, false, bp.period_end, v_body, v_sub_status, NULL::timestamptz
+    outcome := 'duplicate';
+    body := v_body;
+    SELECT bp.copies_count, bp.counted_copies, bp.period_end INTO copies_count, counted_copies, period_end
       FROM billing_periods bp WHERE bp.id = v_period_id;
     RETURN;
   END IF;
@@ -166,10 +186,13 @@ BEGIN
     INTO v_copies, v_counted, v_period_status, v_basis, v_refunded, v_period_end, v_is_counted
     FROM billing_periods bp WHERE bp.id = v_period_id
      FOR NO KEY UPDATE;
+  period_end := v_period_end;
   IF v_copies >= p_copy_limit THEN
     -- Over the fair-use limit: the copy is not kept.
     DELETE FROM copies WHERE id = v_copy_id;
-    RETURN QUERY SELECT 'limit', NULL::uuid, v_flow_id, NULL::timestamptz, v_copies, v_counted, false, v_period_end, NULL::text, v_sub_status, NULL::timestamptz;
+    outcome := 'limit';
+    copies_count := v_copies;
+    counted_copies := v_counted;
     RETURN;
   END IF;
   -- Paid only for a premium flow copied by someone other than its author, under the cap, while the pool covers it.
@@ -196,22 +219,149 @@ BEGIN
         counted_copies = pe.counted_copies + 1,
         updated_at = now()
       RETURNING pe.state, pe.net_cents INTO v_state, v_net;
-    v_delta := v_net - coalesce(v_old_net, 0);
-    IF v_delta <> 0 THEN
-      INSERT INTO ledger_transactions (kind, key, billing_period_id, copy_id)
-        VALUES ('copy.earned', 'copy:' || v_copy_id, v_period_id, v_copy_id) RETURNING id INTO v_transaction_id;
-      INSERT INTO ledger_entries (transaction_id, account, creator_id, billing_period_id, amount_cents) VALUES
-        (v_transaction_id, CASE v_state WHEN 'pending' THEN 'creator_pending' WHEN 'held' THEN 'creator_held' ELSE 'creator_available' END,
-         v_author_id, v_period_id, v_delta),
-        (v_transaction_id, 'platform_creator_expense', NULL, v_period_id, -v_delta);
-    END IF;
+    creator_id := v_author_id;
+    billing_period_id := v_period_id;
+    earning_account := CASE v_state WHEN 'pending' THEN 'creator_pending' WHEN 'held' THEN 'creator_held' ELSE 'creator_available' END;
+    earning_delta := v_net - coalesce(v_old_net, 0);
   END IF;
 
-  -- One of several counter rows per flow, so a popular flow is not one hot row.
-  INSERT INTO flow_copy_counters AS c (flow_id, shard, copies)
-    VALUES (v_flow_id, floor(random() * p_counter_shards)::int, 1)
-    ON CONFLICT (flow_id, shard) DO UPDATE SET copies = c.copies + 1;
-
-  RETURN QUERY SELECT 'recorded', v_copy_id, v_flow_id, v_copied_at, v_copies, v_counted, v_is_counted, v_period_end, v_body, v_sub_status, NULL::timestamptz;
+  outcome := 'recorded';
+  copy_id := v_copy_id;
+  copied_at := v_copied_at;
+  copies_count := v_copies;
+  counted_copies := v_counted;
+  is_counted := v_is_counted;
+  body := v_body;
 END;
+$$;
+
+-- Many copies in one statement: `item` is each copy's place in the arrays. Copies are taken by subscriber, and each
+-- subscriber's in the order given, so two copies by one member come out exactly as one after the other. The rows
+-- shared with other subscribers' copies come last, in one fixed order (the ledger by creator, the counters by flow):
+-- every batch takes its locks subscribers first (by id), then creators, then flows, so parallel batches (and single
+-- copies, batches of one) may wait for each other but never deadlock.
+CREATE OR REPLACE FUNCTION record_copies(
+  p_session_ids uuid[],
+  p_user_ids uuid[],
+  p_flow_refs text[],
+  p_rate_cents bigint,
+  p_paid_cap integer,
+  p_share_percent integer,
+  p_copy_limit integer,
+  p_counter_shards integer,
+  p_copies_per_minute integer
+) RETURNS TABLE (
+  item integer,
+  outcome text,
+  copy_id uuid,
+  flow_id uuid,
+  copied_at timestamptz,
+  copies_count integer,
+  counted_copies integer,
+  is_counted boolean,
+  period_end timestamptz,
+  body text,
+  subscription_status text,
+  retry_at timestamptz
+) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_item record;
+  v_copy record;
+  v_earning_copies uuid[] := '{}';
+  v_earning_creators uuid[] := '{}';
+  v_earning_periods uuid[] := '{}';
+  v_earning_accounts text[] := '{}';
+  v_earning_deltas bigint[] := '{}';
+  v_copied_flows uuid[] := '{}';
+BEGIN
+  FOR v_item IN
+    SELECT i.n, i.session_id, i.user_id, i.flow_ref
+      FROM unnest(p_session_ids, p_user_ids, p_flow_refs) WITH ORDINALITY AS i(session_id, user_id, flow_ref, n)
+     ORDER BY i.user_id, i.n
+  LOOP
+    SELECT * INTO v_copy FROM record_subscriber_copy(v_item.session_id, v_item.user_id, v_item.flow_ref, p_rate_cents,
+      p_paid_cap, p_share_percent, p_copy_limit, p_copies_per_minute);
+    item := v_item.n;
+    outcome := v_copy.outcome;
+    copy_id := v_copy.copy_id;
+    flow_id := v_copy.flow_id;
+    copied_at := v_copy.copied_at;
+    copies_count := v_copy.copies_count;
+    counted_copies := v_copy.counted_copies;
+    is_counted := v_copy.is_counted;
+    period_end := v_copy.period_end;
+    body := v_copy.body;
+    subscription_status := v_copy.subscription_status;
+    retry_at := v_copy.retry_at;
+    RETURN NEXT;
+    IF v_copy.earning_delta <> 0 THEN
+      v_earning_copies := v_earning_copies || v_copy.copy_id;
+      v_earning_creators := v_earning_creators || v_copy.creator_id;
+      v_earning_periods := v_earning_periods || v_copy.billing_period_id;
+      v_earning_accounts := v_earning_accounts || v_copy.earning_account;
+      v_earning_deltas := v_earning_deltas || v_copy.earning_delta;
+    END IF;
+    IF v_copy.outcome IN ('recorded', 'free') THEN
+      v_copied_flows := v_copied_flows || v_copy.flow_id;
+    END IF;
+  END LOOP;
+
+  -- The creators' ledger entries: one balanced transaction per counted copy, keyed by the copy, posted by creator.
+  IF cardinality(v_earning_copies) > 0 THEN
+    WITH earning AS (
+      SELECT * FROM unnest(v_earning_copies, v_earning_creators, v_earning_periods, v_earning_accounts, v_earning_deltas)
+        AS e(copy_id, creator_id, period_id, account, delta)
+    ), posted AS (
+      INSERT INTO ledger_transactions (kind, key, billing_period_id, copy_id)
+        SELECT 'copy.earned', 'copy:' || e.copy_id, e.period_id, e.copy_id FROM earning e ORDER BY e.creator_id, e.copy_id
+        RETURNING ledger_transactions.id, ledger_transactions.copy_id
+    )
+    INSERT INTO ledger_entries (transaction_id, account, creator_id, billing_period_id, amount_cents)
+      SELECT posted.id, side.account, side.creator_id, e.period_id, side.amount_cents
+        FROM posted JOIN earning e ON e.copy_id = posted.copy_id
+        CROSS JOIN LATERAL (VALUES (e.account, e.creator_id, e.delta), ('platform_creator_expense', NULL::uuid, -e.delta))
+          AS side(account, creator_id, amount_cents)
+       ORDER BY e.creator_id, e.copy_id, side.creator_id NULLS LAST;
+  END IF;
+
+  -- One of several counter rows per flow, so a popular flow is not one hot row: one shard per flow and batch.
+  IF cardinality(v_copied_flows) > 0 THEN
+    INSERT INTO flow_copy_counters AS c (flow_id, shard, copies)
+      SELECT g.flow_id, floor(random() * p_counter_shards)::int, g.copies
+        FROM (SELECT f.flow_id, count(*) AS copies FROM unnest(v_copied_flows) AS f(flow_id) GROUP BY f.flow_id) g
+       ORDER BY g.flow_id
+      ON CONFLICT (flow_id, shard) DO UPDATE SET copies = c.copies + excluded.copies;
+  END IF;
+END;
+$$;
+
+-- One copy: a batch of one, so both forms are the same code.
+CREATE OR REPLACE FUNCTION record_copy(
+  p_session_id uuid,
+  p_user_id uuid,
+  p_flow_ref text,
+  p_rate_cents bigint,
+  p_paid_cap integer,
+  p_share_percent integer,
+  p_copy_limit integer,
+  p_counter_shards integer,
+  p_copies_per_minute integer
+) RETURNS TABLE (
+  outcome text,
+  copy_id uuid,
+  flow_id uuid,
+  copied_at timestamptz,
+  copies_count integer,
+  counted_copies integer,
+  is_counted boolean,
+  period_end timestamptz,
+  body text,
+  subscription_status text,
+  retry_at timestamptz
+) LANGUAGE sql AS $$
+  SELECT b.outcome, b.copy_id, b.flow_id, b.copied_at, b.copies_count, b.counted_copies, b.is_counted, b.period_end, b.body,
+         b.subscription_status, b.retry_at
+    FROM record_copies(ARRAY[p_session_id], ARRAY[p_user_id], ARRAY[p_flow_ref], p_rate_cents, p_paid_cap, p_share_percent,
+                       p_copy_limit, p_counter_shards, p_copies_per_minute) b;
 $$;

@@ -30,35 +30,59 @@ export type CopyRecord = {
   retryAt: Date | null;
 };
 
+/** One member's copy of one flow (by id or slug), in the session the request came with. */
+export type CopyRequest = { userId: string; sessionId: string; flowRef: string };
+
+/** What every copy of a process is recorded under: the economics and the per-member copies a minute. */
+export type CopyLimits = { economics: Economics; copiesPerMinute: number };
+
 /**
  * The whole copy in one statement: `record_copy` (src/server/db/functions/record_copy.sql, the authority for the
  * copy's money rules) checks the session and the per-minute rate limit, looks up the flow and the subscriber's period,
  * dedupes on the unique key, advances the locked period row (fair-use limit, paid cap, pool), credits the creator
  * with its ledger entries and bumps a counter shard — atomically, in one round trip.
  */
-export async function recordCopyAtomically(
-  db: Db,
-  input: { userId: string; sessionId: string; flowRef: string; economics: Economics; copiesPerMinute: number },
-): Promise<CopyRecord> {
-  const { ratePerCopyCents, paidCopiesPerPeriod, creatorSharePercent, copyLimitPerPeriod } = input.economics;
+export async function recordCopyAtomically(db: Db, copy: CopyRequest, limits: CopyLimits): Promise<CopyRecord> {
   const result = await db.execute(sql`
-    select * from record_copy(${input.sessionId}::uuid, ${input.userId}::uuid, ${input.flowRef}, ${ratePerCopyCents}::bigint,
-      ${paidCopiesPerPeriod}::int, ${creatorSharePercent}::int, ${copyLimitPerPeriod}::int, ${FLOW_COUNTER_SHARDS}::int,
-      ${input.copiesPerMinute}::int)`);
-  const [row] = rowsOf<Record<string, unknown>>(result);
+    select * from record_copy(${copy.sessionId}::uuid, ${copy.userId}::uuid, ${copy.flowRef}, ${limitArguments(limits)})`);
+  return toCopyRecord(rowsOf<Record<string, unknown>>(result)[0]!);
+}
+
+/**
+ * Many copies in one statement, so one transaction and one commit: `record_copies`, the same rules as record_copy,
+ * each copy's outcome its own. Answers in the order of `copies`. An error (any copy's) fails them all.
+ */
+export async function recordCopiesAtomically(db: Db, copies: readonly CopyRequest[], limits: CopyLimits): Promise<CopyRecord[]> {
+  // Arrays as single parameters (drizzle would spread a plain JS array into a list).
+  const sessionIds = sql.param(copies.map((copy) => copy.sessionId));
+  const userIds = sql.param(copies.map((copy) => copy.userId));
+  const flowRefs = sql.param(copies.map((copy) => copy.flowRef));
+  const result = await db.execute(sql`
+    select * from record_copies(${sessionIds}::uuid[], ${userIds}::uuid[], ${flowRefs}::text[], ${limitArguments(limits)})`);
+  const records: CopyRecord[] = [];
+  for (const row of rowsOf<Record<string, unknown>>(result)) records[Number(row.item) - 1] = toCopyRecord(row);
+  return records;
+}
+
+function limitArguments({ economics, copiesPerMinute }: CopyLimits) {
+  return sql`${economics.ratePerCopyCents}::bigint, ${economics.paidCopiesPerPeriod}::int, ${economics.creatorSharePercent}::int,
+    ${economics.copyLimitPerPeriod}::int, ${FLOW_COUNTER_SHARDS}::int, ${copiesPerMinute}::int`;
+}
+
+function toCopyRecord(row: Record<string, unknown>): CopyRecord {
   const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
   return {
-    outcome: row!.outcome as CopyOutcome,
-    copyId: row!.copy_id as string | null,
-    flowId: row!.flow_id as string | null,
-    copiedAt: toDate(row!.copied_at),
-    copiesCount: Number(row!.copies_count),
-    countedCopies: Number(row!.counted_copies),
-    isCounted: row!.is_counted === true,
-    periodEnd: toDate(row!.period_end),
-    body: row!.body as string | null,
-    subscriptionStatus: row!.subscription_status as string | null,
-    retryAt: toDate(row!.retry_at),
+    outcome: row.outcome as CopyOutcome,
+    copyId: row.copy_id as string | null,
+    flowId: row.flow_id as string | null,
+    copiedAt: toDate(row.copied_at),
+    copiesCount: Number(row.copies_count),
+    countedCopies: Number(row.counted_copies),
+    isCounted: row.is_counted === true,
+    periodEnd: toDate(row.period_end),
+    body: row.body as string | null,
+    subscriptionStatus: row.subscription_status as string | null,
+    retryAt: toDate(row.retry_at),
   };
 }
 

@@ -23,11 +23,8 @@ export function copyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (request) => {
         const session = requireSessionClaims(request);
-        // One statement, atomic on its own: no transaction to open around it.
-        const copy = await recordCopy(ctx.db, session, request.params.ref, {
-          economics: ctx.config.economics,
-          copiesPerMinute: ctx.config.rateLimits.copyPerMinute,
-        });
+        // One statement, atomic on its own (maybe shared with other copies): no transaction to open around it.
+        const copy = await recordCopy(ctx.copyRecorder, session, request.params.ref);
         request.log.info(
           { event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: session.userId, counted: copy.counted_for_payout },
           'copy recorded',

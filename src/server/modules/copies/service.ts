@@ -14,7 +14,8 @@ import {
   SubscriptionPastDueError,
   SubscriptionRequiredError,
 } from './errors.js';
-import { type CopyRecord, listCopiesOfPeriod, recordCopyAtomically, spreadCopiesOfPeriod } from './repository.js';
+import type { CopyRecorder } from './recorder.js';
+import { type CopyRecord, listCopiesOfPeriod, spreadCopiesOfPeriod } from './repository.js';
 import type { CopyView } from './schemas.js';
 
 function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | null, economics: Economics): CopyCounts {
@@ -29,18 +30,14 @@ function countsOf(copiesCount: number, countedCopies: number, periodEnd: Date | 
  * POST /flows/{ref}/copy (SPEC §4): one atomic database call, which also checks the session and the rate limit, then
  * its outcome as a response or a typed error.
  *
- * It changes data yet takes the pool (`Db`), not a `Tx`: `record_copy` is one statement, atomic on its own and
- * taking its own row locks, and the copy is the hot path, kept to ONE round trip. A transaction around it would add
- * BEGIN and COMMIT round trips and protect nothing. A caller that has a transaction open may still pass it.
+ * It changes data yet takes a recorder, not a `Tx`: `record_copy` is one statement, atomic on its own and taking its
+ * own row locks, and the copy is the hot path, kept to ONE round trip — shared with other copies when the recorder
+ * batches them (AppContext.copyRecorder). A transaction around it would add BEGIN and COMMIT round trips and protect
+ * nothing. A caller that has a transaction open records through createCopyRecorder(tx, ...).
  */
-export async function recordCopy(
-  db: Db,
-  session: SessionClaims,
-  ref: string,
-  limits: { economics: Economics; copiesPerMinute: number },
-): Promise<CopyView> {
-  const { economics } = limits;
-  const record = await recordCopyAtomically(db, { ...session, flowRef: ref, economics, copiesPerMinute: limits.copiesPerMinute });
+export async function recordCopy(recorder: CopyRecorder, session: SessionClaims, ref: string): Promise<CopyView> {
+  const { economics } = recorder.limits;
+  const record = await recorder.record({ userId: session.userId, sessionId: session.sessionId, flowRef: ref });
   const counts = countsOf(record.copiesCount, record.countedCopies, record.periodEnd, economics);
   switch (record.outcome) {
     case 'session_ended':

@@ -211,10 +211,7 @@ export function createFlowtabMcpServer({ ctx, log, jsonSchemaValidator }: McpDep
   );
 
   async function copyAsCaller(ref: string, via: 'copy_flow' | 'prompts/get'): Promise<CopyView> {
-    const copy = await recordCopy(ctx.db, { userId: caller.id, sessionId: caller.sessionId }, ref, {
-      economics,
-      copiesPerMinute: ctx.config.rateLimits.copyPerMinute,
-    });
+    const copy = await recordCopy(ctx.copyRecorder, { userId: caller.id, sessionId: caller.sessionId }, ref);
     log.info({ event: 'copy.recorded', copy_id: copy.id, flow_id: copy.flow_id, user_id: caller.id, counted: copy.counted_for_payout, via: `mcp.${via}` }, 'copy recorded');
     return copy;
   }
