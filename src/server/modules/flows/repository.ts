@@ -122,7 +122,7 @@ export async function listPublishedFlows(
   db: Db,
   query: FlowListQuery,
   scope: SearchScope,
-): Promise<{ rows: FlowListRow[]; hasMore: boolean; estimatedTotal: number }> {
+): Promise<{ rows: FlowListRow[]; hasMore: boolean; total: number; totalIsExact: boolean }> {
   const tsquery = query.q ? toSearchQuery(query.q) : undefined;
   const matched = tsquery ? sql`to_tsquery('english', ${tsquery})` : undefined;
   const sort = query.sort === 'relevance' && !matched ? 'new' : (query.sort ?? (matched ? 'relevance' : 'new'));
@@ -186,14 +186,31 @@ export async function listPublishedFlows(
   const ids = rowsOf<{ id: string }>(
     await db.execute(sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`),
   ).map((row) => row.id);
-  const hasMore = ids.length > query.page_size && offset + query.page_size < (sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW);
+  const window = sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW;
+  const isLastPage = ids.length <= query.page_size;
+  const hasMore = !isLastPage && offset + query.page_size < window;
   const pageIds = ids.slice(0, query.page_size);
   const rows = pageIds.length === 0 ? [] : await selectListRowsFor(db, scope.authorId).where(inArray(flows.id, pageIds));
   const byId = new Map(rows.map((row) => [row.id, row]));
   const ordered = pageIds.flatMap((id) => byId.get(id) ?? []);
-  // The exact total is known once the last page is reached; before that, the planner's estimate of the matches.
-  const estimatedTotal = hasMore ? Math.max(offset + ids.length, await estimateRows(db, unionOf(undefined))) : offset + ordered.length;
-  return { rows: ordered, hasMore, estimatedTotal };
+  // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
+  const total = isLastPage && offset + ids.length < window ? { count: offset + ids.length, isExact: true } : await countMatches(db, unionOf(undefined), offset + ids.length);
+  return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
+}
+
+/**
+ * How many rows `query` has: counted exactly when the planner expects at most RESULT_WINDOW (counting stops past it,
+ * so its cost stays bounded even when the estimate was low), else the planner's estimate. `atLeast` rows are known to
+ * exist, which a stale estimate must not undercut.
+ */
+async function countMatches(db: Db, query: SQL, atLeast: number): Promise<{ count: number; isExact: boolean }> {
+  const estimate = await estimateRows(db, query);
+  if (estimate <= RESULT_WINDOW) {
+    const [row] = rowsOf<{ count: number }>(await db.execute(sql`select count(*)::int as count from (select 1 from (${query}) m limit ${RESULT_WINDOW + 1}) capped`));
+    const counted = Number(row?.count ?? 0);
+    if (counted <= RESULT_WINDOW) return { count: counted, isExact: true };
+  }
+  return { count: Math.max(estimate, atLeast, RESULT_WINDOW + 1), isExact: false };
 }
 
 /** The planner's row estimate for a query (from the table statistics), without running it. */

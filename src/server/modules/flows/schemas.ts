@@ -121,7 +121,7 @@ export const flowListResponse = z.object({
   total: z
     .number()
     .int()
-    .describe('how many flows match: exact when total_is_exact, otherwise an estimate from the database statistics (it is exact once the last page is reached)'),
+    .describe('how many flows match: exact when total_is_exact (up to 1,000 matches, or on the last page), otherwise an estimate from the database statistics'),
   total_is_exact: z.boolean(),
   page: z.number().int(),
   page_size: z.number().int(),

@@ -117,11 +117,11 @@ function toFlowListItem(flow: FlowListRow, access: Access): FlowListItem {
 export async function listFlows(db: Db, query: FlowListQuery, viewer: Viewer | undefined) {
   const access = await resolveAccess(db, viewer);
   const scope = { readsEveryBody: access.isSubscriber || viewer?.role === 'admin', authorId: viewer?.id };
-  const { rows, hasMore, estimatedTotal } = await listPublishedFlows(db, query, scope);
+  const { rows, hasMore, total, totalIsExact } = await listPublishedFlows(db, query, scope);
   return {
     items: rows.map((flow) => toFlowListItem(flow, access)),
-    total: estimatedTotal,
-    total_is_exact: !hasMore,
+    total,
+    total_is_exact: totalIsExact,
     page: query.page,
     page_size: query.page_size,
     has_more: hasMore,
