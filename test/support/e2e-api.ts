@@ -8,7 +8,7 @@ import type { Stack } from './stack.js';
 export const DEMO_PASSWORD = 'flowtab-demo';
 export const PAYING_CARD = '4242424242424242';
 
-export type FlowSummary = { id: string; slug: string; title: string; body: string; is_premium: boolean };
+export type FlowSummary = { id: string; slug: string; title: string; is_premium: boolean };
 export type RegisteredMember = { token: string; username: string; email: string };
 
 export function uniqueName(prefix: string) {
