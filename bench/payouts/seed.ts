@@ -104,8 +104,10 @@ export async function seedPayoutData(url: string, input: { copies: number; creat
          from t join period_earnings pe on t.key = 'released:' || pe.billing_period_id || ':' || pe.creator_id
         cross join (values ('creator_held', -1), ('creator_available', 1)) as leg(account, sign);`,
     );
-    await step('analyze', 'drop table bench_flows, bench_subscribers, bench_creators; analyze;');
     await client.query('set session_replication_role = origin');
+    // The rows above were written with triggers off: the creators' running totals are built from them once.
+    await step('creator totals', 'select rebuild_creator_totals();');
+    await step('analyze', 'drop table bench_flows, bench_subscribers, bench_creators; analyze;');
     const counts = await client.query<{ copies: string; entries: string; earnings: string }>(
       `select (select count(*) from copies) as copies, (select count(*) from ledger_entries) as entries, (select count(*) from period_earnings) as earnings`,
     );

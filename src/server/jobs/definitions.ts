@@ -1,6 +1,7 @@
 import { runDailyReconcile } from '../modules/admin/finance/jobs.js';
 import { refreshFlowCopyCounts } from '../modules/copies/repository.js';
 import { drainDueEmails, enqueueMonthlySummaries } from '../modules/email/jobs.js';
+import { foldCreatorTotals } from '../modules/ledger/repository.js';
 import { releaseAllHeldEarnings } from '../modules/ledger/service.js';
 import { payCreatorJob, PAYOUT_CREATOR_RETRY_DELAY_SECONDS, type PayoutCreatorJob, type PayoutRunJob, runPayoutRunJob } from '../modules/payouts/jobs.js';
 import { resumeOpenWork } from '../modules/payouts/runs.js';
@@ -45,6 +46,16 @@ export const jobDefinitions = {
     queue: periodic,
     pollingIntervalSeconds: 10,
     handler: (_, { ctx }) => releaseAllHeldEarnings(ctx.db, { asOf: new Date(), holdDays: ctx.config.holdDays }),
+  }),
+  // The creators' balance and monthly totals take in their tails (migration 0015), so a creator's earnings read sums
+  // a minute of changes at most. Twice: each fold deletes the changes it moves, locked with SKIP LOCKED.
+  'ledger.fold_totals': defineJob({
+    schedule: () => '* * * * *',
+    queue: periodic,
+    pollingIntervalSeconds: 10,
+    handler: async (_, { ctx }) => {
+      await foldCreatorTotals(ctx.db);
+    },
   }),
   // Flows' public copy counts from the per-flow counters. Twice: a recomputation, not an increment.
   'flows.refresh_copy_counts': defineJob({

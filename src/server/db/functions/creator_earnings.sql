@@ -11,14 +11,56 @@ RETURNS timestamptz LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN p_period_status = 'paid' THEN greatest(p_period_end, p_paid_at) + make_interval(days => p_hold_days) END
 $$;
 
--- Every creator's balance in every ledger account: the sum of its entries (balances are never stored). The one
--- aggregate of the ledger by creator. A set-returning SQL function, so the planner inlines it like a view: conditions
--- on creator_id and account are applied before the aggregate (the creator-and-account index), and a condition on the
--- balance becomes its HAVING.
+-- Every creator's balance in every ledger account: the sum of its entries, read from the running totals and the
+-- changes not folded into them yet (migration 0015 keeps both; fold_creator_totals below moves one into the other),
+-- so a read never re-sums a creator's history. The one aggregate of the ledger by creator. A set-returning SQL
+-- function, so the planner inlines it like a view: conditions on creator_id and account reach both branches (their
+-- indexes), and a condition on the balance becomes its HAVING.
 CREATE OR REPLACE FUNCTION creator_balances() RETURNS TABLE (creator_id uuid, account text, balance_cents bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT e.creator_id, e.account, sum(e.amount_cents)::bigint FROM ledger_entries e WHERE e.creator_id IS NOT NULL
-   GROUP BY e.creator_id, e.account
+  SELECT b.creator_id, b.account, sum(b.cents)::bigint
+    FROM (SELECT t.creator_id, t.account, t.balance_cents AS cents FROM creator_account_totals t
+          UNION ALL
+          SELECT c.creator_id, c.account, c.amount_cents FROM creator_balance_changes c) b
+   GROUP BY b.creator_id, b.account
+$$;
+
+-- Moves up to p_limit changes of each tail into the running totals, oldest first, in one transaction (the caller's):
+-- a reader sees each change either still in its tail or already in a total. Changes locked by another fold are
+-- skipped, and totals are written in key order, so folds may run in several places at once. Returns how many
+-- changes it moved.
+CREATE OR REPLACE FUNCTION fold_creator_totals(p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_balances integer;
+  v_months integer;
+BEGIN
+  WITH moved AS (
+    DELETE FROM creator_balance_changes c
+     WHERE c.id IN (SELECT x.id FROM creator_balance_changes x ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+    RETURNING c.creator_id, c.account, c.amount_cents
+  ), folded AS (
+    INSERT INTO creator_account_totals AS t (creator_id, account, balance_cents)
+      SELECT m.creator_id, m.account, sum(m.amount_cents) FROM moved m GROUP BY m.creator_id, m.account
+       ORDER BY m.creator_id, m.account
+    ON CONFLICT (creator_id, account) DO UPDATE SET balance_cents = t.balance_cents + excluded.balance_cents
+  )
+  SELECT count(*) INTO v_balances FROM moved;
+
+  WITH moved AS (
+    DELETE FROM creator_month_changes c
+     WHERE c.id IN (SELECT x.id FROM creator_month_changes x ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+    RETURNING c.creator_id, c.month, c.state, c.copy_count, c.amount_cents
+  ), folded AS (
+    INSERT INTO creator_month_totals AS t (creator_id, month, state, copy_count, amount_cents)
+      SELECT m.creator_id, m.month, m.state, sum(m.copy_count), sum(m.amount_cents) FROM moved m
+       GROUP BY m.creator_id, m.month, m.state
+       ORDER BY m.creator_id, m.month, m.state
+    ON CONFLICT (creator_id, month, state) DO UPDATE
+      SET copy_count = t.copy_count + excluded.copy_count, amount_cents = t.amount_cents + excluded.amount_cents
+  )
+  SELECT count(*) INTO v_months FROM moved;
+  RETURN v_balances + v_months;
+END;
 $$;
 
 -- The available balance (what a payout sends, what a withdrawal or an earnings credit may take): the creator's

@@ -206,7 +206,6 @@ BEGIN
    RETURNING billing_periods.copies_count, billing_periods.counted_copies, billing_periods.earned_cents INTO v_copies, v_counted, v_earned;
 
   IF v_is_counted THEN
-    UPDATE copies SET is_counted = true, payout_cents = p_rate_cents WHERE id = v_copy_id;
     -- The creator's net from the period is period_net_cents of its gross (the same rule the rebalance after a refund
     -- applies); the ledger moves by the change. The period row's lock serializes every write of this row's net.
     SELECT pe.net_cents INTO v_old_net FROM period_earnings pe WHERE pe.creator_id = v_author_id AND pe.billing_period_id = v_period_id;
@@ -219,6 +218,8 @@ BEGIN
         counted_copies = pe.counted_copies + 1,
         updated_at = now()
       RETURNING pe.state, pe.net_cents INTO v_state, v_net;
+    -- Counted after its period's earnings row is written: the monthly totals file the copy under that row's state.
+    UPDATE copies SET is_counted = true, payout_cents = p_rate_cents WHERE id = v_copy_id;
     creator_id := v_author_id;
     billing_period_id := v_period_id;
     earning_account := CASE v_state WHEN 'pending' THEN 'creator_pending' WHEN 'held' THEN 'creator_held' ELSE 'creator_available' END;

@@ -1,28 +1,79 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
-import type { EarningState } from '../../db/schema.js';
+import type { EarningState, LedgerAccount } from '../../db/schema.js';
+import {
+  type ListedPayout,
+  type PayoutState,
+  type PayoutStateColumns,
+  payoutStateColumns,
+  payoutsOfJson,
+  recentPayoutsJson,
+  toPayoutState,
+} from '../payouts/repository.js';
 
-/** Counted copies of the creator's flows by calendar month (UTC), with the least advanced state among them. */
-export async function monthlyEarnings(db: Db, creatorId: string) {
+/** Earnings states from the least advanced; `stage` in the monthly query is a position in this list (from 1). */
+const EARNING_STAGES: EarningState[] = ['pending', 'held', 'available', 'paid', 'void'];
+
+/**
+ * Counted copies of the creator's flows by calendar month (UTC), newest first, with the least advanced state among
+ * their periods' earnings: a JSON column of a query over the creator's user row `u`, from the monthly totals and their
+ * tail (migration 0015), never from the copies themselves.
+ */
+function monthlyEarningsJson(): SQL {
+  return sql`(
+    select coalesce(json_agg(json_build_object('month', to_char(m.month, 'YYYY-MM'), 'copy_count', m.copies,
+                                               'amount_cents', m.cents, 'stage', m.stage) order by m.month desc), '[]'::json)
+      from (select s.month, sum(s.copies)::int as copies, sum(s.cents)::bigint as cents,
+                   min(array_position(array['pending', 'held', 'available', 'paid', 'void'], s.state)) as stage
+              from (select t.month, t.state, sum(t.copies) as copies, sum(t.cents) as cents
+                      from (select mt.month, mt.state, mt.copy_count as copies, mt.amount_cents as cents
+                              from creator_month_totals mt where mt.creator_id = u.id
+                            union all
+                            select mc.month, mc.state, mc.copy_count, mc.amount_cents
+                              from creator_month_changes mc where mc.creator_id = u.id) t
+                     group by t.month, t.state
+                    having sum(t.copies) <> 0) s
+             group by s.month
+             order by s.month desc
+             limit 24) m)`;
+}
+
+export type EarningsOverview = {
+  balances: Partial<Record<LedgerAccount, number>>;
+  months: { month: string; copy_count: number; amount_cents: number; status: EarningState }[];
+  payoutState: PayoutState;
+  payouts: ListedPayout[];
+};
+
+/**
+ * Everything GET /v1/creators/me/earnings shows, in one statement: the balances (creator_balances(): totals and their
+ * tail), the monthly earnings, and what the payout summary decides from with the newest payouts.
+ */
+export async function readEarningsOverview(db: Db, creatorId: string, withdrawalRunKey: string): Promise<EarningsOverview | undefined> {
   const result = await db.execute(sql`
-    select to_char(date_trunc('month', c.copied_at at time zone 'UTC'), 'YYYY-MM') as month,
-           count(*)::int as copy_count,
-           sum(c.payout_cents)::bigint as amount_cents,
-           min(case pe.state when 'pending' then 1 when 'held' then 2 when 'available' then 3 when 'paid' then 4 else 5 end) as stage
-      from copies c
-      join period_earnings pe on pe.creator_id = c.creator_id and pe.billing_period_id = c.billing_period_id
-     where c.creator_id = ${creatorId} and c.is_counted
-     group by 1
-     order by 1 desc
-     limit 24`);
-  const stages: EarningState[] = ['pending', 'held', 'available', 'paid', 'void'];
-  return rowsOf<{ month: string; copy_count: number; amount_cents: string; stage: number }>(result).map((row) => ({
-    month: row.month,
-    copy_count: Number(row.copy_count),
-    amount_cents: Number(row.amount_cents),
-    status: stages[Number(row.stage) - 1]!,
-  }));
+    select (select coalesce(json_object_agg(b.account, b.balance_cents), '{}'::json)
+              from creator_balances() b where b.creator_id = u.id) as balances,
+           ${monthlyEarningsJson()} as months,
+           ${recentPayoutsJson()} as payouts,
+           ${payoutStateColumns(withdrawalRunKey)}
+      from users u where u.id = ${creatorId}`);
+  const [row] = rowsOf<PayoutStateColumns & { balances: unknown; months: unknown; payouts: unknown }>(result);
+  if (!row) return undefined;
+  const parsed = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+  const balances = parsed(row.balances) as Record<LedgerAccount, number | string>;
+  const months = parsed(row.months) as { month: string; copy_count: number; amount_cents: number | string; stage: number }[];
+  return {
+    balances: Object.fromEntries(Object.entries(balances).map(([account, cents]) => [account, Number(cents)])),
+    months: months.map((m) => ({
+      month: m.month,
+      copy_count: Number(m.copy_count),
+      amount_cents: Number(m.amount_cents),
+      status: EARNING_STAGES[Number(m.stage) - 1]!,
+    })),
+    payoutState: toPayoutState(row),
+    payouts: payoutsOfJson(row.payouts),
+  };
 }
 
 /** Each of the creator's flows with its copies and what they earned (gross, before any refund reversal). */

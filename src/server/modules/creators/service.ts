@@ -1,20 +1,19 @@
 import type { Db } from '../../db/client.js';
-import { BadRequestError } from '../../errors.js';
+import { BadRequestError, NotFoundError } from '../../errors.js';
 import { FlowNotFoundError } from '../flows/errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { creatorBalances } from '../ledger/repository.js';
-import { getPayoutSummary } from '../payouts/summary.js';
+import { withdrawalKeyFor } from '../payouts/rules.js';
+import { summarizePayouts } from '../payouts/summary.js';
 import { toCsv } from '../../csv.js';
-import { dailyAnalytics, flowStats, monthlyEarnings, statementFlows, statementPayouts } from './repository.js';
+import { dailyAnalytics, flowStats, readEarningsOverview, statementFlows, statementPayouts } from './repository.js';
 import type { AnalyticsQuery, AnalyticsView } from './schemas.js';
 
-/** A creator's balances are sums of their ledger entries, with their payouts and Connect status; only the caller's own. */
-export async function getEarnings(db: Db, viewer: Viewer, options: { minPayoutCents: number }) {
-  const [balances, monthly, payoutSummary] = await Promise.all([
-    creatorBalances(db, viewer.id),
-    monthlyEarnings(db, viewer.id),
-    getPayoutSummary(db, viewer.id, options),
-  ]);
+/** A creator's balances (running totals of their ledger entries), monthly earnings and payouts, read in one statement. */
+export async function getEarnings(db: Db, viewer: Viewer, options: { minPayoutCents: number; now?: Date }) {
+  const now = options.now ?? new Date();
+  const overview = await readEarningsOverview(db, viewer.id, withdrawalKeyFor(now));
+  if (!overview) throw new NotFoundError('Your account');
+  const { balances } = overview;
   const pending = balances.creator_pending ?? 0;
   const held = balances.creator_held ?? 0;
   const available = balances.creator_available ?? 0;
@@ -30,8 +29,8 @@ export async function getEarnings(db: Db, viewer: Viewer, options: { minPayoutCe
     credited_cents: credited,
     total_earnings_cents: pending + held + available + inTransit + paid + credited,
     balance_cents: available,
-    monthly_earnings: monthly,
-    ...payoutSummary,
+    monthly_earnings: overview.months,
+    ...summarizePayouts(overview.payoutState, overview.payouts, { minPayoutCents: options.minPayoutCents, now }),
   };
 }
 

@@ -122,6 +122,45 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
        group by bp.id having bp.earned_cents <> coalesce(sum(pe.gross_cents), 0)`,
     describe: (r) => `period ${r.id}: earned ${r.earned_cents} ¢ but creator rows say ${r.gross} ¢`,
   },
+  {
+    name: 'creators’ running balances equal their ledger entries',
+    query: () => sql`
+      select coalesce(t.creator_id, e.creator_id) as creator_id, coalesce(t.account, e.account) as account,
+             coalesce(t.total, 0) as totals, coalesce(e.total, 0) as entries
+        from (select b.creator_id, b.account, b.balance_cents as total from creator_balances() b) t
+        full join (select creator_id, account, sum(amount_cents)::bigint as total from ledger_entries
+                    where creator_id is not null group by creator_id, account) e
+          on e.creator_id = t.creator_id and e.account = t.account
+       where coalesce(t.total, 0) <> coalesce(e.total, 0)`,
+    describe: (r) => `creator ${r.creator_id}, ${r.account}: running total ${r.totals} ¢, entries ${r.entries} ¢`,
+  },
+  {
+    name: 'creators’ monthly totals equal their counted copies',
+    query: () => sql`
+      with totals as (
+        select x.creator_id, x.month, x.state, sum(x.copies)::bigint as copies, sum(x.cents)::bigint as cents
+          from (select creator_id, month, state, copy_count as copies, amount_cents as cents from creator_month_totals
+                union all
+                select creator_id, month, state, copy_count, amount_cents from creator_month_changes) x
+         group by x.creator_id, x.month, x.state
+        having sum(x.copies) <> 0 or sum(x.cents) <> 0
+      ), counted as (
+        select c.creator_id, date_trunc('month', c.copied_at at time zone 'UTC')::date as month, pe.state,
+               count(*)::bigint as copies, sum(c.payout_cents)::bigint as cents
+          from copies c
+          left join period_earnings pe on pe.creator_id = c.creator_id and pe.billing_period_id = c.billing_period_id
+         where c.is_counted
+         group by 1, 2, 3
+      )
+      select coalesce(t.creator_id, c.creator_id) as creator_id, to_char(coalesce(t.month, c.month), 'YYYY-MM') as month,
+             coalesce(t.state, c.state) as state, coalesce(t.copies, 0) as totals_copies, coalesce(t.cents, 0) as totals_cents,
+             coalesce(c.copies, 0) as copies, coalesce(c.cents, 0) as cents
+        from totals t
+        full join counted c on c.creator_id = t.creator_id and c.month = t.month and c.state is not distinct from t.state
+       where coalesce(t.copies, 0) <> coalesce(c.copies, 0) or coalesce(t.cents, 0) <> coalesce(c.cents, 0)`,
+    describe: (r) =>
+      `creator ${r.creator_id}, ${r.month} (${r.state ?? 'no earnings row'}): totals say ${r.totals_copies} copies / ${r.totals_cents} ¢, copies say ${r.copies} / ${r.cents} ¢`,
+  },
 ];
 
 /** `flowtab reconcile` and the tests: runs each of `checks` (normally RECONCILE_CHECKS, all of them), read-only. */

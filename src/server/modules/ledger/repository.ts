@@ -72,6 +72,25 @@ export async function creatorAccountBalance(db: Db, creatorId: string, account: 
   return Number(row?.total ?? 0);
 }
 
+/** How many tail changes one fold moves (one transaction each): small enough to keep each fold's locks brief. */
+const FOLD_BATCH = 5_000;
+
+/**
+ * Moves the creator totals' tails into the totals (`fold_creator_totals`, db/functions/creator_earnings.sql), a batch
+ * per transaction, until the tails are short; returns how many changes it moved. Reads are exact whether or not this
+ * ran: it only keeps the tails that every balance read sums short.
+ */
+export async function foldCreatorTotals(db: Db, options: { maxBatches?: number } = {}): Promise<number> {
+  let moved = 0;
+  for (let batch = 0; batch < (options.maxBatches ?? 100); batch += 1) {
+    const result = await db.execute(sql`select fold_creator_totals(${FOLD_BATCH}::int) as moved`);
+    const count = Number(rowsOf<{ moved: number }>(result)[0]?.moved ?? 0);
+    moved += count;
+    if (count < FOLD_BATCH) break;
+  }
+  return moved;
+}
+
 export async function creatorAccountBalances(db: Db, creatorIds: string[], accounts: LedgerAccount[]) {
   if (creatorIds.length === 0 || accounts.length === 0) return [];
   const result = await db.execute(sql`

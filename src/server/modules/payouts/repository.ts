@@ -291,23 +291,28 @@ export type PayoutState = {
   hasWithdrawnToday: boolean;
 };
 
-/** Everything the summary decides from, read in one statement. */
-export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKey: string): Promise<PayoutState | undefined> {
-  const result = await db.execute(sql`
-    select u.connect_account_id, u.payouts_enabled, u.payouts_paused,
-           creator_available_cents(u.id) as available,
-           (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
-           exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today
-      from users u where u.id = ${creatorId}`);
-  const [row] = rowsOf<{
-    connect_account_id: string | null;
-    payouts_enabled: boolean;
-    payouts_paused: boolean;
-    available: string | number;
-    open_payout_id: string | null;
-    has_withdrawn_today: boolean;
-  }>(result);
-  if (!row) return undefined;
+/**
+ * Everything the summary decides from, as columns of a query over the creator's user row `u` (readPayoutState; the
+ * creators module's earnings read selects them in its own one statement). Read them back with `toPayoutState`.
+ */
+export function payoutStateColumns(withdrawalRunKey: string): SQL {
+  return sql`
+    u.connect_account_id, u.payouts_enabled, u.payouts_paused,
+    creator_available_cents(u.id) as available,
+    (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
+    exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today`;
+}
+
+export type PayoutStateColumns = {
+  connect_account_id: string | null;
+  payouts_enabled: boolean;
+  payouts_paused: boolean;
+  available: string | number;
+  open_payout_id: string | null;
+  has_withdrawn_today: boolean;
+};
+
+export function toPayoutState(row: PayoutStateColumns): PayoutState {
   return {
     connectAccountId: row.connect_account_id,
     payoutsEnabled: row.payouts_enabled,
@@ -316,6 +321,50 @@ export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKe
     openPayoutId: row.open_payout_id,
     hasWithdrawnToday: row.has_withdrawn_today,
   };
+}
+
+/** Everything the summary decides from, read in one statement. */
+export async function readPayoutState(db: Db, creatorId: string, withdrawalRunKey: string): Promise<PayoutState | undefined> {
+  const result = await db.execute(sql`select ${payoutStateColumns(withdrawalRunKey)} from users u where u.id = ${creatorId}`);
+  const [row] = rowsOf<PayoutStateColumns>(result);
+  return row ? toPayoutState(row) : undefined;
+}
+
+/** How many of a creator's payouts their summary lists, newest first. */
+export const LISTED_PAYOUTS = 50;
+
+/**
+ * The creator's newest payouts as one JSON array, a column of a query over their user row `u` (the earnings read);
+ * `payoutsOfJson` reads it back.
+ */
+export function recentPayoutsJson(): SQL {
+  return sql`(
+    select coalesce(json_agg(p order by p.created_at desc, p.id desc), '[]'::json)
+      from (select p.id, p.amount_cents, p.currency, p.status, p.kind, p.created_at, p.paid_at, p.failure_reason,
+                   p.reversed_cents, p.stripe_transfer_id
+              from payouts p where p.creator_id = u.id
+             order by p.created_at desc, p.id desc limit ${LISTED_PAYOUTS}) p)`;
+}
+
+export type ListedPayout = Pick<
+  PayoutRow,
+  'id' | 'amountCents' | 'currency' | 'status' | 'kind' | 'createdAt' | 'paidAt' | 'failureReason' | 'reversedCents' | 'stripeTransferId'
+>;
+
+export function payoutsOfJson(value: unknown): ListedPayout[] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>[];
+  return rows.map((row) => ({
+    id: row.id as string,
+    amountCents: Number(row.amount_cents),
+    currency: row.currency as string,
+    status: row.status as PayoutRow['status'],
+    kind: row.kind as PayoutRow['kind'],
+    createdAt: new Date(row.created_at as string),
+    paidAt: row.paid_at === null ? null : new Date(row.paid_at as string),
+    failureReason: row.failure_reason as string | null,
+    reversedCents: Number(row.reversed_cents),
+    stripeTransferId: row.stripe_transfer_id as string | null,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

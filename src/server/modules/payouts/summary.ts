@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { NotFoundError } from '../../errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { creatorAccountBalance } from '../ledger/repository.js';
-import { listCreatorPayouts, type PayoutRow, readPayoutState } from './repository.js';
+import { LISTED_PAYOUTS, type ListedPayout, listCreatorPayouts, type PayoutState, readPayoutState } from './repository.js';
 import { connectStatusOf, withdrawalAvailability, withdrawalKeyFor } from './rules.js';
 import type { PayoutSummary, PayoutView } from './schemas.js';
 
@@ -12,7 +12,7 @@ import type { PayoutSummary, PayoutView } from './schemas.js';
 /** SPEC §10's default, for callers that have no configuration at hand. */
 const DEFAULT_MIN_PAYOUT_CENTS = 1000;
 
-export function toPayoutView(row: PayoutRow): PayoutView {
+export function toPayoutView(row: ListedPayout): PayoutView {
   return {
     id: row.id,
     amount_cents: row.amountCents,
@@ -32,14 +32,19 @@ export async function getPayoutSummary(
   creatorId: string,
   options: { minPayoutCents?: number; now?: Date } = {},
 ): Promise<PayoutSummary> {
-  const minPayoutCents = options.minPayoutCents ?? DEFAULT_MIN_PAYOUT_CENTS;
   const now = options.now ?? new Date();
-  const [state, rows] = await Promise.all([readPayoutState(db, creatorId, withdrawalKeyFor(now)), listCreatorPayouts(db, creatorId, 50)]);
+  const [state, rows] = await Promise.all([readPayoutState(db, creatorId, withdrawalKeyFor(now)), listCreatorPayouts(db, creatorId, LISTED_PAYOUTS)]);
   if (!state) throw new NotFoundError('Your account');
+  return summarizePayouts(state, rows, { minPayoutCents: options.minPayoutCents, now });
+}
+
+/** The summary from what was read: `state` read with the withdrawal key of `now` (withdrawalKeyFor). */
+export function summarizePayouts(state: PayoutState, rows: ListedPayout[], options: { minPayoutCents?: number; now: Date }): PayoutSummary {
+  const minPayoutCents = options.minPayoutCents ?? DEFAULT_MIN_PAYOUT_CENTS;
   return {
     connect: { status: connectStatusOf(state), account_id: state.connectAccountId },
     payouts: rows.map(toPayoutView),
-    ...withdrawalAvailability(state, minPayoutCents, now),
+    ...withdrawalAvailability(state, minPayoutCents, options.now),
     payouts_paused: state.payoutsPaused,
     min_payout_cents: minPayoutCents,
   };

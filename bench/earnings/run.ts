@@ -1,0 +1,177 @@
+/**
+ * npm run bench:earnings — GET /v1/creators/me/earnings at 1,000,000 counted copies over 10,000 creators on
+ * PostgreSQL (SPEC §17: p99 ≤ 10 ms at 20 connections for the busiest creator). The data is bench/payouts' seed
+ * (set-based: skewed flows per creator, so the busiest has ~6,700 copies), the creators' running totals built from it
+ * once. Then a tail of recent changes, as a minute of copying between two folds leaves it (BENCH_TAIL rows, spread
+ * over the creators, the busiest's share skewed like the copies). One `flowtab serve` process answers; autocannon
+ * fires at the busiest and at a median creator. The one statement the endpoint runs is shown with EXPLAIN ANALYZE, and
+ * the answer is checked against sums over the ledger entries themselves. pgbench TPC-B (8 clients) runs in the same
+ * process for the day's disk speed.
+ *
+ * Env: DATABASE_URL (server; default local), BENCH_COPIES (1000000), BENCH_CREATORS (10000), BENCH_TAIL (2000),
+ * BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_PGBENCH=0 (skip pgbench), BENCH_KEEP_DATABASE=1.
+ */
+import autocannon from 'autocannon';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { openDatabase } from '../../src/server/db/client.js';
+import * as schema from '../../src/server/db/schema.js';
+import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
+import { getEarnings } from '../../src/server/modules/creators/service.js';
+import { startServerProcess } from '../../test/support/processes.js';
+import { seedPayoutData } from '../payouts/seed.js';
+import { createBenchDatabase, runPgbench } from '../support/postgres.js';
+
+const COPIES = Number(process.env.BENCH_COPIES ?? 1_000_000);
+const CREATORS = Number(process.env.BENCH_CREATORS ?? 10_000);
+const TAIL = Number(process.env.BENCH_TAIL ?? 2_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const TARGET_P99_MS = 10;
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+type Creator = { id: string; copies: number; label: string };
+
+/** The creator with the most counted copies, and the median one. */
+async function pickCreators(client: pg.Client): Promise<Creator[]> {
+  const { rows } = await client.query<{ creator_id: string; copies: number }>(
+    `select creator_id, count(*)::int as copies from copies where is_counted group by creator_id order by copies desc`,
+  );
+  const busiest = rows[0]!;
+  const median = rows[Math.floor(rows.length / 2)]!;
+  return [
+    { id: busiest.creator_id, copies: busiest.copies, label: 'busiest creator' },
+    { id: median.creator_id, copies: median.copies, label: 'median creator' },
+  ];
+}
+
+/**
+ * Changes not folded yet, as copying leaves them between two folds: balanced pairs (+/−, so the balances stay what the
+ * ledger says) on the busiest creator's pending account and spread over others, and as many monthly changes.
+ */
+async function addTail(client: pg.Client, busiestId: string) {
+  await client.query(
+    `with creators as (select array_agg(distinct creator_id) as ids from creator_account_totals)
+     insert into creator_balance_changes (creator_id, account, amount_cents)
+       select case when k % 10 = 0 then $1::uuid else creators.ids[1 + (k * 7919) % cardinality(creators.ids)] end,
+              'creator_pending', side.cents
+         from generate_series(1, $2::int / 2) k cross join creators cross join (values (7), (-7)) side(cents)`,
+    [busiestId, TAIL],
+  );
+  await client.query(
+    `insert into creator_month_changes (creator_id, month, state, copy_count, amount_cents)
+       select b.creator_id, date_trunc('month', now() at time zone 'UTC')::date, 'pending',
+              case when b.amount_cents > 0 then 1 else -1 end, b.amount_cents
+         from creator_balance_changes b`,
+  );
+  await client.query('analyze creator_balance_changes; analyze creator_month_changes');
+}
+
+/** The answer against the ledger itself: each balance as the sum of the creator's entries. */
+async function checkAgainstLedger(client: pg.Client, creator: Creator, body: Record<string, unknown>) {
+  const { rows } = await client.query<{ account: string; total: string }>(
+    `select account, sum(amount_cents)::bigint as total from ledger_entries where creator_id = $1 group by account`,
+    [creator.id],
+  );
+  const fields: Record<string, string> = { creator_pending: 'pending_cents', creator_held: 'held_cents', creator_available: 'available_cents' };
+  for (const row of rows) {
+    const field = fields[row.account];
+    if (field && Number(body[field]) !== Number(row.total)) throw new Error(`${creator.label}: ${field} is ${String(body[field])}, the ledger says ${row.total}`);
+  }
+  return rows.length;
+}
+
+async function explainEarnings(url: string, creatorId: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const statements: { sql: string; params: unknown[] }[] = [];
+    const db = drizzle(client, { schema, logger: { logQuery: (sql, params) => statements.push({ sql, params }) } });
+    await getEarnings(db, { id: creatorId, role: 'member', sessionId: undefined }, { minPayoutCents: 1000 });
+    const lines = [`(${statements.length} statement${statements.length === 1 ? '' : 's'} per request)`];
+    for (const statement of statements) {
+      const plan = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${statement.sql}`, statement.params);
+      lines.push(...plan.rows.map((row) => row['QUERY PLAN']), '');
+    }
+    return lines;
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  const tps = process.env.BENCH_PGBENCH === '0' ? undefined : await runPgbench(8, 10);
+  if (tps !== undefined) log(`pgbench TPC-B, 8 clients: ${tps.toFixed(0)} tps`);
+  const bench = await createBenchDatabase('flowtab_bench_earnings');
+  try {
+    const database = await openDatabase({ databaseUrl: bench.url, poolSize: 2 });
+    await database.migrate();
+    await database.close();
+    log(`seeding ${COPIES.toLocaleString('en-US')} counted copies over ${CREATORS.toLocaleString('en-US')} creators …`);
+    const accountIds = Array.from({ length: CREATORS }, (_, i) => `acct_bench_${i}`);
+    const seeded = await seedPayoutData(bench.url, { copies: COPIES, creators: CREATORS, accountIds });
+    log(`seeded ${seeded.copyRows} copies, ${seeded.ledgerEntries} ledger entries (${JSON.stringify(seeded.timings)})`);
+
+    const client = new pg.Client({ connectionString: bench.url });
+    await client.connect();
+    const creators = await pickCreators(client);
+    await addTail(client, creators[0]!.id);
+    const sessions = await client.query<{ user_id: string; id: string; expires_at: Date }>(
+      `insert into sessions (user_id, expires_at) select unnest($1::uuid[]), now() + interval '1 day' returning user_id, id, expires_at`,
+      [creators.map((c) => c.id)],
+    );
+    const tokenService = createTokenService(JWT_SECRET);
+    const tokenOf = (userId: string) => {
+      const session = sessions.rows.find((s) => s.user_id === userId)!;
+      return tokenService.issue({ userId, sessionId: session.id, expiresAt: session.expires_at });
+    };
+
+    const server = await startServerProcess({
+      DATABASE_URL: bench.url,
+      JWT_SECRET,
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
+      STRIPE_PRICE_ID: 'price_unused',
+      FLOWTAB_JOBS: 'off',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
+    });
+    const results = [];
+    try {
+      for (const creator of creators) {
+        const url = `${server.url}/v1/creators/me/earnings`;
+        const headers = { authorization: `Bearer ${tokenOf(creator.id)}` };
+        const body = (await (await fetch(url, { headers })).json()) as Record<string, unknown>;
+        const checked = await checkAgainstLedger(client, creator, body);
+        await autocannon({ url, headers, connections: 2, amount: 200 }); // warm-up
+        const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
+        results.push({ creator, checked, result });
+      }
+    } finally {
+      await server.stop();
+    }
+    await client.end();
+
+    console.log('');
+    console.log(`── EXPLAIN (ANALYZE, BUFFERS): GET /v1/creators/me/earnings, ${creators[0]!.label}`);
+    for (const line of await explainEarnings(bench.url, creators[0]!.id)) console.log(line);
+
+    console.log(
+      `${seeded.copyRows.toLocaleString('en-US')} counted copies, ${CREATORS.toLocaleString('en-US')} creators, ${TAIL} unfolded changes, ${CONNECTIONS} connections, ${SECONDS} s each, one server process${tps === undefined ? '' : `; pgbench TPC-B (8 clients) ${tps.toFixed(0)} tps`}`,
+    );
+    for (const { creator, checked, result } of results) {
+      const errors = result.errors + result.non2xx;
+      const verdict = result.latency.p99 <= TARGET_P99_MS && errors === 0 ? 'pass' : 'FAIL';
+      console.log(
+        `${`${creator.label} (${creator.copies} copies)`.padEnd(30)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   target p99 ≤ ${TARGET_P99_MS} ms   ${verdict}   (${checked} balances = the ledger's sums)${errors ? `   errors ${errors}` : ''}`,
+      );
+    }
+  } finally {
+    if (process.env.BENCH_KEEP_DATABASE === '1') log(`kept database ${bench.name}`);
+    else await bench.drop();
+  }
+}
+
+await main();
