@@ -165,6 +165,10 @@ export const flows = pgTable(
     index('flows_published_popular_idx').on(t.copyCount.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.status} = 'published'`),
     index('flows_published_liked_idx').on(t.likeCount.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`${t.status} = 'published'`),
     index('flows_author_idx').on(t.authorId),
+    // An author's published flows by popularity: the author's own branch of a search, and ?author= lists.
+    index('flows_published_author_popular_idx')
+      .on(t.authorId, t.copyCount.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.status} = 'published'`),
     check('flows_taken_down_check', sql`${t.takenDownAt} is null or ${t.status} <> 'published'`),
   ],
 );

@@ -194,7 +194,12 @@ export async function listPublishedFlows(
   const byId = new Map(rows.map((row) => [row.id, row]));
   const ordered = pageIds.flatMap((id) => byId.get(id) ?? []);
   // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
-  const total = isLastPage && offset + ids.length < window ? { count: offset + ids.length, isExact: true } : await countMatches(db, unionOf(undefined), offset + ids.length);
+  // The estimate depends only on which flows match (not on the sort or the page): remembered under that, a while.
+  const matchKey = JSON.stringify([tsquery, query.tags, query.works_with, query.premium, query.featured, query.author, scope.readsEveryBody, scope.authorId]);
+  const total =
+    isLastPage && offset + ids.length < window
+      ? { count: offset + ids.length, isExact: true }
+      : await countMatches(db, unionOf(undefined), matchKey, offset + ids.length);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
 
@@ -203,8 +208,8 @@ export async function listPublishedFlows(
  * so its cost stays bounded even when the estimate was low), else the planner's estimate. `atLeast` rows are known to
  * exist, which a stale estimate must not undercut.
  */
-async function countMatches(db: Db, query: SQL, atLeast: number): Promise<{ count: number; isExact: boolean }> {
-  const estimate = await estimateRows(db, query);
+async function countMatches(db: Db, query: SQL, matchKey: string, atLeast: number): Promise<{ count: number; isExact: boolean }> {
+  const estimate = await estimateRows(db, query, matchKey);
   if (estimate <= RESULT_WINDOW) {
     const [row] = rowsOf<{ count: number }>(await db.execute(sql`select count(*)::int as count from (select 1 from (${query}) m limit ${RESULT_WINDOW + 1}) capped`));
     const counted = Number(row?.count ?? 0);
@@ -213,11 +218,26 @@ async function countMatches(db: Db, query: SQL, atLeast: number): Promise<{ coun
   return { count: Math.max(estimate, atLeast, RESULT_WINDOW + 1), isExact: false };
 }
 
-/** The planner's row estimate for a query (from the table statistics), without running it. */
-async function estimateRows(db: Db, query: SQL): Promise<number> {
+/**
+ * The planner's estimates (from the table statistics, which ANALYZE refreshes far less often) by match key, for a
+ * minute: most list requests then need two statements, not three. At most ESTIMATES_KEPT keys, the oldest dropped first.
+ */
+const estimates = new Map<string, { rows: number; until: number }>();
+const ESTIMATE_TTL_MS = 60_000;
+const ESTIMATES_KEPT = 1_000;
+
+/** The planner's row estimate for a query, without running it; remembered per match key (above). */
+async function estimateRows(db: Db, query: SQL, matchKey: string): Promise<number> {
+  const now = Date.now();
+  const known = estimates.get(matchKey);
+  if (known && known.until > now) return known.rows;
   const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`explain (format json) ${query}`));
   const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
-  return Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
+  const rows = Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
+  estimates.delete(matchKey);
+  estimates.set(matchKey, { rows, until: now + ESTIMATE_TTL_MS });
+  if (estimates.size > ESTIMATES_KEPT) estimates.delete(estimates.keys().next().value!);
+  return rows;
 }
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "flows_published_author_popular_idx" ON "flows" USING btree ("author_id","copy_count" DESC NULLS FIRST,"created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE "flows"."status" = 'published';
