@@ -5,31 +5,34 @@
  * subscriptions (set-based SQL, as bench/copy does); two `flowtab serve` processes and one `flowtab worker`. An
  * open-loop load (requests are sent on a clock, whatever the answers take) at BENCH_RATE req/s across both
  * processes: library lists (newest, popular, pages), searches, flow pages, copies by subscribers and creators'
- * earnings reads. Checkouts are not in the mix: they need the emulator's hosted pages, a browser's part.
+ * earnings reads, and checkouts started by members without a subscription (POST /v1/subscriptions/checkout: a
+ * Stripe customer and Checkout Session on a Stripe emulator in its own process; paying it is the browser's part).
  *
  * Per minute: requests, errors (5xx or no answer), p50/p99, each API process's event-loop lag (p99 and max over the
  * minute, from its /metrics) and RSS, and the database's connection count. Target (SPEC §17 tail): p99 ≤ 100 ms.
  *
  * Env: DATABASE_URL (server; default local), BENCH_MINUTES (default 10), BENCH_RATE (default 150),
- * BENCH_FLOWS (default 3000), BENCH_SUBSCRIBERS (default 60).
+ * BENCH_FLOWS (default 3000), BENCH_SUBSCRIBERS (default 60), BENCH_VISITORS (members without a subscription, 200).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
 import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../../test/support/processes.js';
+import { startEmulatorProcess } from '../payouts/emulator-process.js';
 import { createBenchDatabase } from '../support/postgres.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 150);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 3000);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 60);
+const VISITORS = Number(process.env.BENCH_VISITORS ?? 200);
 const CREATORS = 5;
 const P99_TARGET_MS = 100;
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 const WORDS = ['linkedin', 'profile', 'invoice', 'calendar', 'checkout', 'scrape', 'report', 'github', 'claim', 'error', 'export', 'search'];
 
-type Seeded = { flows: { id: string; slug: string }[]; subscribers: Session[]; creators: Session[] };
+type Seeded = { flows: { id: string; slug: string }[]; subscribers: Session[]; creators: Session[]; visitors: Session[] };
 type Session = { userId: string; sessionId: string; expiresAt: Date };
 
 async function seed(url: string): Promise<Seeded> {
@@ -42,7 +45,7 @@ async function seed(url: string): Promise<Seeded> {
     const words = `array[${WORDS.map((w) => `'${w}'`).join(',')}]`;
     await client.query(`
       insert into users (id, email, username, password_hash)
-      select gen_random_uuid(), 'user' || i || '@bench.test', 'user' || i, 'x' from generate_series(1, ${SUBSCRIBERS + CREATORS}) i;
+      select gen_random_uuid(), 'user' || i || '@bench.test', 'user' || i, 'x' from generate_series(1, ${SUBSCRIBERS + CREATORS + VISITORS}) i;
       insert into subscriptions (id, user_id, customer_id, status, current_period_start, current_period_end, plan_amount_cents)
       select 'sub_' || u.username, u.id, 'cus_' || u.username, 'active', now() - interval '1 day', now() + interval '29 days', 1000
         from users u where substring(u.username from 5)::int <= ${SUBSCRIBERS};
@@ -60,12 +63,15 @@ async function seed(url: string): Promise<Seeded> {
        returning user_id, id, expires_at, (select username from users u where u.id = user_id) as username`,
     );
     const toSession = (r: { user_id: string; id: string; expires_at: Date }): Session => ({ userId: r.user_id, sessionId: r.id, expiresAt: r.expires_at });
-    const isSubscriber = (r: { username: string }) => Number(r.username.slice(4)) <= SUBSCRIBERS;
+    const numberOf = (r: { username: string }) => Number(r.username.slice(4));
+    const isSubscriber = (r: { username: string }) => numberOf(r) <= SUBSCRIBERS;
+    const isCreator = (r: { username: string }) => numberOf(r) > SUBSCRIBERS && numberOf(r) <= SUBSCRIBERS + CREATORS;
     const flows = await client.query<{ id: string; slug: string }>(`select id, slug from flows`);
     return {
       flows: flows.rows,
       subscribers: sessions.rows.filter(isSubscriber).map(toSession),
-      creators: sessions.rows.filter((r) => !isSubscriber(r)).map(toSession),
+      creators: sessions.rows.filter(isCreator).map(toSession),
+      visitors: sessions.rows.filter((r) => numberOf(r) > SUBSCRIBERS + CREATORS).map(toSession),
     };
   } finally {
     await client.end();
@@ -76,13 +82,14 @@ type Request = { method: 'GET' | 'POST'; path: string; token?: string };
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 /** The mix: what a library's visitors, subscribers and creators do, by share of requests. */
-function nextRequest(seeded: Seeded, tokens: { subscribers: string[]; creators: string[] }): Request {
+function nextRequest(seeded: Seeded, tokens: { subscribers: string[]; creators: string[]; visitors: string[] }): Request {
   const roll = Math.random();
   if (roll < 0.2) return { method: 'GET', path: `/v1/flows?page=${1 + Math.floor(Math.random() * 5)}` };
   if (roll < 0.3) return { method: 'GET', path: '/v1/flows?sort=popular' };
   if (roll < 0.5) return { method: 'GET', path: `/v1/flows?q=${pick(WORDS)}` };
   if (roll < 0.75) return { method: 'GET', path: `/v1/flows/${pick(seeded.flows).slug}` };
-  if (roll < 0.9) return { method: 'POST', path: `/v1/flows/${pick(seeded.flows).id}/copy`, token: pick(tokens.subscribers) };
+  if (roll < 0.88) return { method: 'POST', path: `/v1/flows/${pick(seeded.flows).id}/copy`, token: pick(tokens.subscribers) };
+  if (roll < 0.9) return { method: 'POST', path: '/v1/subscriptions/checkout', token: pick(tokens.visitors) };
   return { method: 'GET', path: '/v1/creators/me/earnings', token: pick(tokens.creators) };
 }
 
@@ -101,23 +108,39 @@ async function processStats(server: ServerProcess): Promise<string> {
   return `lag p99/max ${ms(value('nodejs_eventloop_lag_p99_seconds'))}/${ms(value('nodejs_eventloop_lag_max_seconds'))} ms rss ${(value('process_resident_memory_bytes') / 2 ** 20).toFixed(0)} MB`;
 }
 
+/** The $10/month plan on the emulator, as `npm start` makes it: its price id. */
+async function createPrice(emulatorUrl: string): Promise<string> {
+  const response = await fetch(`${emulatorUrl}/v1/prices`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ currency: 'usd', unit_amount: '1000', 'recurring[interval]': 'month', 'product_data[name]': 'Flowtab.Pro' }),
+  });
+  const price = (await response.json()) as { id?: string };
+  if (!price.id) throw new Error(`the emulator made no price: ${JSON.stringify(price)}`);
+  return price.id;
+}
+
 async function main() {
   const db = await createBenchDatabase('flowtab_bench_soak');
   const servers: ServerProcess[] = [];
   let worker: WorkerProcess | undefined;
+  let emulator: Awaited<ReturnType<typeof startEmulatorProcess>> | undefined;
   const stats = new pg.Client({ connectionString: db.url });
   try {
     console.log(`Seeding ${FLOWS} flows by ${CREATORS} creators, ${SUBSCRIBERS} subscribers …`);
     const seeded = await seed(db.url);
     const tokenService = createTokenService(JWT_SECRET);
-    const tokens = { subscribers: seeded.subscribers.map((s) => tokenService.issue(s)), creators: seeded.creators.map((s) => tokenService.issue(s)) };
+    const issue = (sessions: Session[]) => sessions.map((s) => tokenService.issue(s));
+    const tokens = { subscribers: issue(seeded.subscribers), creators: issue(seeded.creators), visitors: issue(seeded.visitors) };
+    emulator = await startEmulatorProcess();
+    const price = await createPrice(emulator.url);
     const env = {
       DATABASE_URL: db.url,
       JWT_SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
+      STRIPE_API_BASE: emulator.url,
       STRIPE_SECRET_KEY: 'sk_test_bench',
       STRIPE_WEBHOOK_SECRET: 'whsec_unused',
-      STRIPE_PRICE_ID: 'price_unused',
+      STRIPE_PRICE_ID: price,
       FLOWTAB_JOBS: 'off',
       RATE_LIMIT_COPY_PER_MINUTE: '100000000',
       RATE_LIMIT_LIST_PER_MINUTE: '100000000',
@@ -193,6 +216,7 @@ async function main() {
     await stats.end().catch(() => {});
     await worker?.stop();
     await Promise.all(servers.map((s) => s.stop()));
+    await emulator?.stop();
     await db.drop();
   }
 }
