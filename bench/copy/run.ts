@@ -17,9 +17,9 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/client.js';
-import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
+import { benchServerEnv, benchTokens } from '../support/server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -28,7 +28,6 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 20_000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 2_000);
 const WITH_UNBATCHED = process.env.BENCH_UNBATCHED === '1';
 const CREATORS = 100;
-const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 
 async function seed(url: string) {
   const database = await openDatabase({ databaseUrl: url });
@@ -256,19 +255,8 @@ async function main() {
     await settings.connect();
     await settings.query(`alter database ${db.name} set track_wal_io_timing = on`);
     await settings.end();
-    const tokenService = createTokenService(JWT_SECRET);
-    const tokens = sessions.map((session) => tokenService.issue(session));
-    const env = {
-      DATABASE_URL: db.url,
-      JWT_SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
-      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
-      STRIPE_PRICE_ID: 'price_unused',
-      FLOWTAB_JOBS: 'off',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_COPY_PER_MINUTE: '100000000',
-      PAID_COPIES_PER_PERIOD: String(loadConfig({}).economics.paidCopiesPerPeriod),
-    };
+    const tokens = sessions.map((session) => benchTokens.issue(session));
+    const env = benchServerEnv(db.url, { PAID_COPIES_PER_PERIOD: String(loadConfig({}).economics.paidCopiesPerPeriod) });
     const startServers = async (extra: Record<string, string> = {}) =>
       servers.push(...(await Promise.all([startServerProcess({ ...env, ...extra }), startServerProcess({ ...env, ...extra })])));
     await startServers();

@@ -12,15 +12,13 @@
  * BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_PGBENCH=0 (skip pgbench), BENCH_KEEP_DATABASE=1.
  */
 import autocannon from 'autocannon';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
-import * as schema from '../../src/server/db/schema.js';
-import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import { getEarnings } from '../../src/server/modules/creators/service.js';
 import { startServerProcess } from '../../test/support/processes.js';
 import { seedPayoutData } from '../payouts/seed.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
+import { benchServerEnv, benchTokens, explainServiceCall } from '../support/server.js';
 
 const COPIES = Number(process.env.BENCH_COPIES ?? 1_000_000);
 const CREATORS = Number(process.env.BENCH_CREATORS ?? 10_000);
@@ -28,7 +26,6 @@ const TAIL = Number(process.env.BENCH_TAIL ?? 2_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const TARGET_P99_MS = 10;
-const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -83,24 +80,6 @@ async function checkAgainstLedger(client: pg.Client, creator: Creator, body: Rec
   return rows.length;
 }
 
-async function explainEarnings(url: string, creatorId: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const statements: { sql: string; params: unknown[] }[] = [];
-    const db = drizzle(client, { schema, logger: { logQuery: (sql, params) => statements.push({ sql, params }) } });
-    await getEarnings(db, { id: creatorId, role: 'member', sessionId: undefined }, { minPayoutCents: 1000 });
-    const lines = [`(${statements.length} statement${statements.length === 1 ? '' : 's'} per request)`];
-    for (const statement of statements) {
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${statement.sql}`, statement.params);
-      lines.push(...plan.rows.map((row) => row['QUERY PLAN']), '');
-    }
-    return lines;
-  } finally {
-    await client.end();
-  }
-}
-
 async function main() {
   const tps = process.env.BENCH_PGBENCH === '0' ? undefined : await runPgbench(8, 10);
   if (tps !== undefined) log(`pgbench TPC-B, 8 clients: ${tps.toFixed(0)} tps`);
@@ -122,22 +101,12 @@ async function main() {
       `insert into sessions (user_id, expires_at) select unnest($1::uuid[]), now() + interval '1 day' returning user_id, id, expires_at`,
       [creators.map((c) => c.id)],
     );
-    const tokenService = createTokenService(JWT_SECRET);
     const tokenOf = (userId: string) => {
       const session = sessions.rows.find((s) => s.user_id === userId)!;
-      return tokenService.issue({ userId, sessionId: session.id, expiresAt: session.expires_at });
+      return benchTokens.issue({ userId, sessionId: session.id, expiresAt: session.expires_at });
     };
 
-    const server = await startServerProcess({
-      DATABASE_URL: bench.url,
-      JWT_SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
-      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
-      STRIPE_PRICE_ID: 'price_unused',
-      FLOWTAB_JOBS: 'off',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
-    });
+    const server = await startServerProcess(benchServerEnv(bench.url));
     const results = [];
     try {
       for (const creator of creators) {
@@ -156,7 +125,8 @@ async function main() {
 
     console.log('');
     console.log(`── EXPLAIN (ANALYZE, BUFFERS): GET /v1/creators/me/earnings, ${creators[0]!.label}`);
-    for (const line of await explainEarnings(bench.url, creators[0]!.id)) console.log(line);
+    const viewer = { id: creators[0]!.id, role: 'member' as const, sessionId: undefined };
+    for (const line of await explainServiceCall(bench.url, (db) => getEarnings(db, viewer, { minPayoutCents: 1000 }))) console.log(line);
 
     console.log(
       `${seeded.copyRows.toLocaleString('en-US')} counted copies, ${CREATORS.toLocaleString('en-US')} creators, ${TAIL} unfolded changes, ${CONNECTIONS} connections, ${SECONDS} s each, one server process${tps === undefined ? '' : `; pgbench TPC-B (8 clients) ${tps.toFixed(0)} tps`}`,

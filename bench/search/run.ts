@@ -12,23 +12,20 @@
  * BENCH_CONNECTIONS (default 20), BENCH_KEEP_DATABASE=1 (keep the seeded database to look into; its name is printed).
  */
 import autocannon from 'autocannon';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
-import * as schema from '../../src/server/db/schema.js';
-import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import type { Viewer } from '../../src/server/modules/auth/viewer.js';
 import { flowListQuery } from '../../src/server/modules/flows/schemas.js';
 import { listFlows } from '../../src/server/modules/flows/service.js';
 import { startServerProcess } from '../../test/support/processes.js';
 import { createBenchDatabase } from '../support/postgres.js';
+import { benchServerEnv, benchTokens, explainServiceCall } from '../support/server.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const AUTHORS = 3_000;
 const TARGET_P99_MS = 20;
-const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 
 // Common words first: a word's chance falls with its place in the list (see pick() below).
 const WORDS = `the page open click each then list find name copy result check search form save table link button email
@@ -156,25 +153,10 @@ async function fire(url: string, shape: Shape, token: string | undefined): Promi
   };
 }
 
-/** The statements the API runs for a shape: the same service call on a connection that records its SQL. */
-export async function explain(url: string, shape: Shape, viewers: Record<Shape['as'], Viewer | undefined>): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const statements: { sql: string; params: unknown[] }[] = [];
-    const db = drizzle(client, { schema, logger: { logQuery: (sql, params) => statements.push({ sql, params }) } });
-    const query = flowListQuery.parse(Object.fromEntries(new URLSearchParams(shape.query)));
-    await listFlows(db, query, viewers[shape.as]);
-    const lines: string[] = [];
-    // The first statement of a signed-in caller is the subscription look-up (resolveAccess); the list's follow.
-    for (const statement of statements.filter((s) => /from "flows"/.test(s.sql) && !s.sql.startsWith('explain'))) {
-      const plan = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${statement.sql}`, statement.params);
-      lines.push(...plan.rows.map((row) => row['QUERY PLAN']), '');
-    }
-    return lines;
-  } finally {
-    await client.end();
-  }
+/** The plans of the statements the API runs for a shape (the list's own: the subscription look-up is left out). */
+export function explain(url: string, shape: Shape, viewers: Record<Shape['as'], Viewer | undefined>): Promise<string[]> {
+  const query = flowListQuery.parse(Object.fromEntries(new URLSearchParams(shape.query)));
+  return explainServiceCall(url, (db) => listFlows(db, query, viewers[shape.as]), (statement) => /from "flows"/.test(statement));
 }
 
 async function main() {
@@ -199,26 +181,16 @@ async function main() {
     await seeded.end();
     console.log(`published ${stats.rows[0]?.published}, with "profile" ${stats.rows[0]?.with_profile}, premium ${stats.rows[0]?.premium}`);
 
-    const tokenService = createTokenService(JWT_SECRET);
     const tokenOf = (userId: string) => {
       const session = sessions.rows.find((s) => s.user_id === userId);
       if (!session) throw new Error('no session');
-      return tokenService.issue({ userId, sessionId: session.id, expiresAt: session.expires_at });
+      return benchTokens.issue({ userId, sessionId: session.id, expiresAt: session.expires_at });
     };
     const tokens = { guest: undefined, subscriber: tokenOf(subscriberId), member: tokenOf(memberId) };
     const viewerOf = (userId: string): Viewer => ({ id: userId, role: 'member', sessionId: sessions.rows.find((s) => s.user_id === userId)?.id });
     const viewers = { guest: undefined, subscriber: viewerOf(subscriberId), member: viewerOf(memberId) };
 
-    const server = await startServerProcess({
-      DATABASE_URL: db.url,
-      JWT_SECRET,
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
-      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
-      STRIPE_PRICE_ID: 'price_unused',
-      FLOWTAB_JOBS: 'off',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_LIST_PER_MINUTE: '100000000',
-    });
+    const server = await startServerProcess(benchServerEnv(db.url));
     const results: Result[] = [];
     try {
       for (const shape of SHAPES) {

@@ -17,10 +17,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
-import { createTokenService } from '../../src/server/modules/auth/session-tokens.js';
 import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../../test/support/processes.js';
 import { startEmulatorProcess } from '../payouts/emulator-process.js';
 import { createBenchDatabase } from '../support/postgres.js';
+import { benchServerEnv, benchTokens } from '../support/server.js';
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 150);
@@ -29,7 +29,6 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 60);
 const VISITORS = Number(process.env.BENCH_VISITORS ?? 200);
 const CREATORS = 5;
 const P99_TARGET_MS = 100;
-const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 const WORDS = ['linkedin', 'profile', 'invoice', 'calendar', 'checkout', 'scrape', 'report', 'github', 'claim', 'error', 'export', 'search'];
 
 type Seeded = { flows: { id: string; slug: string }[]; subscribers: Session[]; creators: Session[]; visitors: Session[] };
@@ -129,22 +128,11 @@ async function main() {
   try {
     console.log(`Seeding ${FLOWS} flows by ${CREATORS} creators, ${SUBSCRIBERS} subscribers …`);
     const seeded = await seed(db.url);
-    const tokenService = createTokenService(JWT_SECRET);
-    const issue = (sessions: Session[]) => sessions.map((s) => tokenService.issue(s));
+    const issue = (sessions: Session[]) => sessions.map((s) => benchTokens.issue(s));
     const tokens = { subscribers: issue(seeded.subscribers), creators: issue(seeded.creators), visitors: issue(seeded.visitors) };
     emulator = await startEmulatorProcess();
     const price = await createPrice(emulator.url);
-    const env = {
-      DATABASE_URL: db.url,
-      JWT_SECRET,
-      STRIPE_API_BASE: emulator.url,
-      STRIPE_SECRET_KEY: 'sk_test_bench',
-      STRIPE_WEBHOOK_SECRET: 'whsec_unused',
-      STRIPE_PRICE_ID: price,
-      FLOWTAB_JOBS: 'off',
-      RATE_LIMIT_COPY_PER_MINUTE: '100000000',
-      RATE_LIMIT_LIST_PER_MINUTE: '100000000',
-    };
+    const env = benchServerEnv(db.url, { STRIPE_API_BASE: emulator.url, STRIPE_SECRET_KEY: 'sk_test_bench', STRIPE_PRICE_ID: price });
     servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
     worker = await startWorkerProcess(env);
     await stats.connect();
