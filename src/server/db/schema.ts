@@ -552,7 +552,8 @@ export const copies = pgTable(
   },
   (t) => [
     unique('copies_once_per_period_key').on(t.userId, t.flowId, t.billingPeriodId).nullsNotDistinct(),
-    index('copies_period_idx').on(t.billingPeriodId),
+    // A period's copies, and one creator's among them (a period's earnings moving state move those copies' months).
+    index('copies_period_creator_idx').on(t.billingPeriodId, t.creatorId),
     index('copies_creator_idx').on(t.creatorId, t.copiedAt),
     index('copies_flow_idx').on(t.flowId),
     check('copies_payout_check', sql`${t.payoutCents} >= 0 and (${t.isCounted} or ${t.payoutCents} = 0)`),
