@@ -41,7 +41,8 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
     // 20 server connections for ~80 client connections (4 API × 10, the worker's 20 + 4, this test's 10 + 4).
     bouncer = await startPgBouncer(process.env.DATABASE_URL!, { poolSize: 20 });
     const bouncerUrl = bouncer.through(created.url);
-    const database = await openDatabase({ databaseUrl: bouncerUrl, poolSize: 10 });
+    // Debian's PgBouncer (1.18) does not carry named prepared statements: off, as the README says to run it.
+    const database = await openDatabase({ databaseUrl: bouncerUrl, poolSize: 10, preparesStatements: false });
     const env = {
       ...ECONOMICS,
       DATABASE_URL: bouncerUrl,
@@ -50,6 +51,7 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
       STRIPE_PRICE_ID: 'price_unused',
       FLOWTAB_JOBS: 'off',
       DATABASE_POOL_SIZE: '10',
+      DATABASE_PREPARED_STATEMENTS: 'false',
       // As in concurrency.test.ts: the storm's copies queue on one billing-period row, longer than the default 2 s.
       DATABASE_CONNECT_TIMEOUT_MS: '30000',
       RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: String(LOGIN_FAILURES),
@@ -69,6 +71,7 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
     worker = await startWorkerProcess({
       ...ECONOMICS,
       DATABASE_URL: bouncerUrl,
+      DATABASE_PREPARED_STATEMENTS: 'false',
       // The outbox's LISTEN needs a session of its own: through the bouncer its notifications would be lost.
       DATABASE_DIRECT_URL: created.url,
       STRIPE_API_BASE: t.emulatorUrl!,

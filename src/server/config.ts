@@ -19,6 +19,7 @@ const envSchema = z.object({
   DATABASE_DIRECT_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFromEnv(20, 1),
   DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(2_000, 100),
+  DATABASE_PREPARED_STATEMENTS: booleanFromEnv.optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
@@ -67,6 +68,12 @@ export type Config = Readonly<{
    */
   databaseDirectUrl: string | undefined;
   databasePoolSize: number;
+  /**
+   * Whether statements with parameters are prepared once per connection and reused (DATABASE_PREPARED_STATEMENTS,
+   * on by default). Off behind a pooler in transaction mode that does not track prepared statements (PgBouncer
+   * before 1.21, or without max_prepared_statements): a statement prepared on one server connection is unknown on the next.
+   */
+  databasePreparesStatements: boolean;
   /** How long a request waits for a pooled connection before it answers 503. */
   databaseConnectTimeoutMs: number;
   jwtSecret: string;
@@ -158,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePreparesStatements: e.DATABASE_PREPARED_STATEMENTS ?? true,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir, 'jwt-secret'),
     stripe: Object.freeze({

@@ -37,7 +37,15 @@ export async function createContext(
   config: Config,
   options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger },
 ): Promise<AppContext> {
-  const database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs }));
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      preparesStatements: config.databasePreparesStatements,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+    }));
   const { db } = database;
   // How a bearer becomes a viewer: a login's JWT names a session row, a personal access token is found by its hash.
   const findLoginSession: SessionLookup = ({ userId, sessionId }) => findSessionAccount(db, sessionId, userId);

@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../src/server/db/client.js';
+import { rowsOf } from '../src/server/db/rows.js';
+import { createFlow, createMember } from './factories.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { createEmptyDatabase, isPostgres } from './support/database.js';
+
+// db/client.ts prepares each statement with parameters once per connection (DATABASE_PREPARED_STATEMENTS, on by
+// default) and leaves it off behind a pooler that cannot carry prepared statements. pg_prepared_statements lists
+// the statements of the session that asks, so each pool here has one connection.
+describe.runIf(isPostgres())('prepared statements (PostgreSQL)', () => {
+  let created: Awaited<ReturnType<typeof createEmptyDatabase>>;
+  beforeAll(async () => {
+    created = await createEmptyDatabase(process.env.DATABASE_URL!);
+  });
+  afterAll(() => created?.drop());
+
+  const preparedOf = async (db: Db) =>
+    rowsOf<{ name: string; statement: string }>(await db.execute(sql`select name, statement from pg_prepared_statements order by name`));
+
+  it('a statement with parameters is prepared once on its connection and reused; one without stays unprepared', async () => {
+    const database = await openDatabase({ databaseUrl: created.url, poolSize: 1 });
+    try {
+      for (let i = 0; i < 3; i++) expect(rowsOf(await database.db.execute(sql`select ${i}::int + 1 as n`))).toEqual([{ n: i + 1 }]);
+      const prepared = await preparedOf(database.db);
+      // The statement above, once (three runs, one preparation); the listing itself has no parameters.
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0]!.name).toMatch(/^s_[\w-]{27}$/);
+      expect(prepared[0]!.statement).toBe('select $1::int + 1 as n');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('off (DATABASE_PREPARED_STATEMENTS=false, for PgBouncer before 1.21): nothing is prepared', async () => {
+    const database = await openDatabase({ databaseUrl: created.url, poolSize: 1, preparesStatements: false });
+    try {
+      for (let i = 0; i < 3; i++) await database.db.execute(sql`select ${i}::int + 1 as n`);
+      expect(await preparedOf(database.db)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  describe('through the API', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(() => t?.close());
+
+    it("the library's search gives the same answers on connections that prepared its statements before", async () => {
+      const author = await createMember(t);
+      const flows = [await createFlow(t, author, { title: 'Prepared alpha' }), await createFlow(t, author, { title: 'Prepared beta' })];
+      // More runs than the pool has connections, and past the five after which PostgreSQL may keep a generic plan.
+      for (let i = 0; i < 30; i++) {
+        const list = await t.request({ method: 'GET', url: `/v1/flows?q=prepared&page_size=1&page=${(i % 2) + 1}` });
+        expect(list.status).toBe(200);
+        expect(list.body.items.map((f: { slug: string }) => f.slug)).toEqual([[...flows].reverse()[i % 2]!.slug]);
+      }
+      const statements = rowsOf<{ count: number }>(await t.database.db.execute(sql`select count(*)::int as count from pg_prepared_statements`));
+      expect(statements[0]!.count).toBeGreaterThan(0);
+    });
+  });
+});
