@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
@@ -183,23 +183,22 @@ export async function listPublishedFlows(
         return sql`m.created_at desc, m.id desc`;
     }
   })();
-  const ids = rowsOf<{ id: string }>(
-    await db.execute(sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`),
-  ).map((row) => row.id);
+  // One statement: the page's ids in order (one more than the page, to know whether another follows), then their rows.
+  const pageIds = sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`;
+  const rows = await selectListRowsFor(db, scope.authorId)
+    .innerJoin(sql`unnest(array(${pageIds})) with ordinality as page (id, position)`, sql`page.id = ${flows.id}`)
+    .orderBy(sql`page.position`);
   const window = sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW;
-  const isLastPage = ids.length <= query.page_size;
+  const isLastPage = rows.length <= query.page_size;
   const hasMore = !isLastPage && offset + query.page_size < window;
-  const pageIds = ids.slice(0, query.page_size);
-  const rows = pageIds.length === 0 ? [] : await selectListRowsFor(db, scope.authorId).where(inArray(flows.id, pageIds));
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const ordered = pageIds.flatMap((id) => byId.get(id) ?? []);
+  const ordered = rows.slice(0, query.page_size);
   // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
   // The estimate depends only on which flows match (not on the sort or the page): remembered under that, a while.
   const matchKey = JSON.stringify([tsquery, query.tags, query.works_with, query.premium, query.featured, query.author, scope.readsEveryBody, scope.authorId]);
   const total =
-    isLastPage && offset + ids.length < window
-      ? { count: offset + ids.length, isExact: true }
-      : await countMatches(db, unionOf(undefined), matchKey, offset + ids.length);
+    isLastPage && offset + rows.length < window
+      ? { count: offset + rows.length, isExact: true }
+      : await countMatches(db, unionOf(undefined), matchKey, offset + rows.length);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
 
