@@ -84,12 +84,21 @@ export type DatabaseOptions = {
 const PREPARED_PER_CONNECTION = 500;
 
 /**
+ * Put in a statement whose best plan depends on its values (a search: which words, how common, which tags), it keeps
+ * that statement unprepared, so PostgreSQL plans it for each call's values. A prepared one may be given a generic
+ * plan after five calls: the library's search for two rare words in a common tag went from 4 ms to 500 ms on one.
+ */
+export const PLANNED_FOR_ITS_VALUES = sql.raw('/* planned for its values */');
+const PLANNED_FOR_ITS_VALUES_TEXT = '/* planned for its values */';
+
+/**
  * Every statement with parameters that `client` sends is prepared on its connection the first time (named by a hash
  * of its text) and reused after: PostgreSQL then skips parsing, and after five runs keeps a generic plan when it
  * costs no more than planning each time (plan_cache_mode auto). Planning was most of the database's work on the
  * library's list and the earnings overview (the statements themselves run in 0.1–1.5 ms); `bench:search` measured
  * newest at 780 req/s unprepared and 1,040 prepared, with rare and common words no slower. Statements without
- * parameters (DDL, `begin`, scripts of several commands) stay on the simple protocol. A connection keeps at most
+ * parameters (DDL, `begin`, scripts of several commands) stay on the simple protocol, and so do statements that carry
+ * PLANNED_FOR_ITS_VALUES. A connection keeps at most
  * PREPARED_PER_CONNECTION, so text that varies (it should not: values are parameters) cannot grow the server's memory.
  */
 function prepareStatements(client: pg.PoolClient) {
@@ -100,6 +109,7 @@ function prepareStatements(client: pg.PoolClient) {
     const statement = config as { text?: unknown; name?: unknown; values?: unknown };
     const parameters = Array.isArray(values) ? values : statement.values;
     if (typeof statement.text !== 'string' || statement.name !== undefined || !Array.isArray(parameters) || parameters.length === 0) return config;
+    if (statement.text.includes(PLANNED_FOR_ITS_VALUES_TEXT)) return config;
     const name = `s_${createHash('sha1').update(statement.text).digest('base64url')}`;
     if (!prepared.has(name)) {
       if (prepared.size >= PREPARED_PER_CONNECTION) return config;

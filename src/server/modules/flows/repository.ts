@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { type Db, PLANNED_FOR_ITS_VALUES } from '../../db/client.js';
 import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
 import { flowLikes, flows, users } from '../../db/schema.js';
@@ -184,9 +184,12 @@ export async function listPublishedFlows(
     }
   })();
   // One statement: the page's ids in order (one more than the page, to know whether another follows), then their rows.
+  // Words and filters decide the best plan (a rare word by its index, a common one along the sort's), so a list that
+  // has them is planned for each request's values, never from a prepared generic plan (db/client.ts).
   const pageIds = sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`;
+  const planning = filters.length > 1 || matched ? PLANNED_FOR_ITS_VALUES : sql``;
   const rows = await selectListRowsFor(db, scope.authorId)
-    .innerJoin(sql`unnest(array(${pageIds})) with ordinality as page (id, position)`, sql`page.id = ${flows.id}`)
+    .innerJoin(sql`${planning} unnest(array(${pageIds})) with ordinality as page (id, position)`, sql`page.id = ${flows.id}`)
     .orderBy(sql`page.position`);
   const window = sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW;
   const isLastPage = rows.length <= query.page_size;
@@ -210,7 +213,7 @@ export async function listPublishedFlows(
 async function countMatches(db: Db, query: SQL, matchKey: string, atLeast: number): Promise<{ count: number; isExact: boolean }> {
   const estimate = await estimateRows(db, query, matchKey);
   if (estimate <= RESULT_WINDOW) {
-    const [row] = rowsOf<{ count: number }>(await db.execute(sql`select count(*)::int as count from (select 1 from (${query}) m limit ${RESULT_WINDOW + 1}) capped`));
+    const [row] = rowsOf<{ count: number }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} select count(*)::int as count from (select 1 from (${query}) m limit ${RESULT_WINDOW + 1}) capped`));
     const counted = Number(row?.count ?? 0);
     if (counted <= RESULT_WINDOW) return { count: counted, isExact: true };
   }
@@ -230,7 +233,7 @@ async function estimateRows(db: Db, query: SQL, matchKey: string): Promise<numbe
   const now = Date.now();
   const known = estimates.get(matchKey);
   if (known && known.until > now) return known.rows;
-  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`explain (format json) ${query}`));
+  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${query}`));
   const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
   const rows = Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
   estimates.delete(matchKey);
