@@ -41,7 +41,7 @@ export async function explainServiceCall(url: string, run: (db: Db) => Promise<u
     const db = drizzle(client, { schema, logger: { logQuery: (sql, params) => statements.push({ sql, params }) } }) as unknown as Db;
     await run(db);
     const lines = [`(${statements.length} statement${statements.length === 1 ? '' : 's'} in all)`];
-    for (const statement of statements.filter((s) => keep(s.sql) && !s.sql.startsWith('explain'))) {
+    for (const statement of statements.filter((s) => keep(s.sql) && !/^(\s*\/\*.*?\*\/)?\s*explain/.test(s.sql))) {
       const plan = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${statement.sql}`, statement.params);
       lines.push(...plan.rows.map((row) => row['QUERY PLAN']), '');
     }
