@@ -104,7 +104,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
 /** Security headers, rate limiting and the OpenAPI document. */
 async function registerExternalPlugins(app: App, ctx: AppContext, internal: InternalRequests) {
   // First, so that every response carries the headers, errors and 404s included.
-  await registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
+  registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
   // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
   // The server's own reads while rendering pages are not a client's requests.
   await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db), allowList: (request) => internal.isInternal(request) });
