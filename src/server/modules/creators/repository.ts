@@ -51,13 +51,17 @@ export type EarningsOverview = {
  * tail), the monthly earnings, and what the payout summary decides from with the newest payouts.
  */
 export async function readEarningsOverview(db: Db, creatorId: string, withdrawalRunKey: string): Promise<EarningsOverview | undefined> {
+  // The available balance comes from the balances read here, not from creator_available_cents(): that call is not
+  // inlined, so it would plan and read the running totals a second time on every request.
   const result = await db.execute(sql`
-    select (select coalesce(json_object_agg(b.account, b.balance_cents), '{}'::json)
-              from creator_balances() b where b.creator_id = u.id) as balances,
+    select b.balances,
            ${monthlyEarningsJson()} as months,
            ${recentPayoutsJson()} as payouts,
-           ${payoutStateColumns(withdrawalRunKey)}
-      from users u where u.id = ${creatorId}`);
+           ${payoutStateColumns(withdrawalRunKey, sql`coalesce((b.balances ->> 'creator_available')::bigint, 0)`)}
+      from users u
+     cross join lateral (select coalesce(json_object_agg(c.account, c.balance_cents), '{}'::json) as balances
+                           from creator_balances() c where c.creator_id = u.id) b
+     where u.id = ${creatorId}`);
   const [row] = rowsOf<PayoutStateColumns & { balances: unknown; months: unknown; payouts: unknown }>(result);
   if (!row) return undefined;
   const parsed = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);

@@ -293,12 +293,13 @@ export type PayoutState = {
 
 /**
  * Everything the summary decides from, as columns of a query over the creator's user row `u` (readPayoutState; the
- * creators module's earnings read selects them in its own one statement). Read them back with `toPayoutState`.
+ * creators module's earnings read selects them in its own one statement, passing the available balance it already
+ * read with the others). Read them back with `toPayoutState`.
  */
-export function payoutStateColumns(withdrawalRunKey: string): SQL {
+export function payoutStateColumns(withdrawalRunKey: string, availableCents: SQL = sql`creator_available_cents(u.id)`): SQL {
   return sql`
     u.connect_account_id, u.payouts_enabled, u.payouts_paused,
-    creator_available_cents(u.id) as available,
+    ${availableCents} as available,
     (select p.id from payouts p where p.creator_id = u.id and p.status in ('pending', 'processing') limit 1) as open_payout_id,
     exists (select 1 from payouts p where p.creator_id = u.id and p.run_key = ${withdrawalRunKey}) as has_withdrawn_today`;
 }
