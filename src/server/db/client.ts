@@ -83,23 +83,23 @@ export type DatabaseOptions = {
 /** At most this many statements a connection keeps prepared; later new ones run unprepared, as before. */
 const PREPARED_PER_CONNECTION = 500;
 
+const PLANNED_FOR_ITS_VALUES_TEXT = '/* planned for its values */';
 /**
  * Put in a statement whose best plan depends on its values (a search: which words, how common, which tags), it keeps
  * that statement unprepared, so PostgreSQL plans it for each call's values. A prepared one may be given a generic
- * plan after five calls: the library's search for two rare words in a common tag went from 4 ms to 500 ms on one.
+ * plan after five calls: bench:search's two rare words in a common tag went from 4 ms to ~500 ms on one.
  */
-export const PLANNED_FOR_ITS_VALUES = sql.raw('/* planned for its values */');
-const PLANNED_FOR_ITS_VALUES_TEXT = '/* planned for its values */';
+export const PLANNED_FOR_ITS_VALUES = sql.raw(PLANNED_FOR_ITS_VALUES_TEXT);
 
 /**
  * Every statement with parameters that `client` sends is prepared on its connection the first time (named by a hash
  * of its text) and reused after: PostgreSQL then skips parsing, and after five runs keeps a generic plan when it
  * costs no more than planning each time (plan_cache_mode auto). Planning was most of the database's work on the
- * library's list and the earnings overview (the statements themselves run in 0.1–1.5 ms); `bench:search` measured
- * newest at 780 req/s unprepared and 1,040 prepared, with rare and common words no slower. Statements without
- * parameters (DDL, `begin`, scripts of several commands) stay on the simple protocol, and so do statements that carry
- * PLANNED_FOR_ITS_VALUES. A connection keeps at most
- * PREPARED_PER_CONNECTION, so text that varies (it should not: values are parameters) cannot grow the server's memory.
+ * library's plain lists and the earnings overview, whose statements run in 0.1–0.7 ms (newest: 780 → 1,040 req/s at
+ * 20 connections; earnings about twice as many). Statements without parameters (DDL, `begin`, scripts of several
+ * commands) stay on the simple protocol, and so do those that carry PLANNED_FOR_ITS_VALUES. A connection keeps at
+ * most PREPARED_PER_CONNECTION, so text that varies (it should not: values are parameters) cannot grow the server's
+ * memory. Statements prepared before a migration stay valid: PostgreSQL re-plans them, and they name their columns.
  */
 function prepareStatements(client: pg.PoolClient) {
   const query = client.query.bind(client) as (config: unknown, values?: unknown, callback?: unknown) => unknown;
