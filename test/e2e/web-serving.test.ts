@@ -14,7 +14,7 @@ const distDir = path.join(root, 'dist', 'web');
 
 async function appServing(dir: string): Promise<FastifyInstance> {
   const app = Fastify();
-  await registerSecurityHeaders(app, { publicUrl: 'http://localhost:3000' });
+  registerSecurityHeaders(app, { publicUrl: 'http://localhost:3000' });
   registerErrorHandler(app);
   app.get('/v1/ping', async () => ({ ok: true }));
   await registerWebApp(app, dir, { origin: 'http://localhost' });
