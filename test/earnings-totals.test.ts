@@ -1,12 +1,14 @@
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
 import * as schema from '../src/server/db/schema.js';
 import { getEarnings } from '../src/server/modules/creators/service.js';
 import { reconcileLedger } from '../src/server/modules/ledger/reconcile.js';
+import { FOLD_INTERVAL_MS, startTotalsFolder } from '../src/server/modules/ledger/jobs.js';
 import { foldCreatorTotals } from '../src/server/modules/ledger/repository.js';
 import { releaseHeldEarnings, voidPeriodEarnings } from '../src/server/modules/ledger/service.js';
 import { transitionBillingPeriod } from '../src/server/modules/periods/repository.js';
@@ -14,6 +16,7 @@ import { RECONCILE_CHECKS } from '../src/server/reconcile-checks.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { expectReconciled } from './support/reconcile.js';
+import { waitUntil } from './support/wait.js';
 
 // Creators' running totals (migration 0015): balances and monthly earnings kept as postings happen, in a tail that a
 // fold moves into the totals. Whatever was folded or not, the earnings read equals the sums over the ledger and the
@@ -64,6 +67,25 @@ describe('creators’ running totals', () => {
     expect(await tailSize()).toEqual({ balances: 0, months: 0 });
     expect(await earnings(creator)).toEqual(before);
     expect(await foldCreatorTotals(t.database.db)).toBe(0);
+  });
+
+  it('the background folder empties the tails on its timer (every few seconds), the read unchanged', async () => {
+    expect(FOLD_INTERVAL_MS).toBeLessThanOrEqual(10_000);
+    const creator = await createMember(t);
+    await subscriberCopying(creator, 2, { isPaid: true });
+    const before = await earnings(creator);
+    expect((await tailSize()).balances).toBeGreaterThan(0);
+    const folder = startTotalsFolder(t.database.db, pino({ level: 'silent' }), { intervalMs: 50 });
+    try {
+      await waitUntil(async () => (await tailSize()).balances === 0 && (await tailSize()).months === 0, {
+        message: 'the folder to empty the tails',
+        timeoutMs: 5_000,
+        intervalMs: 25,
+      });
+    } finally {
+      await folder.stop();
+    }
+    expect(await earnings(creator)).toEqual(before);
   });
 
   it('a period’s earnings moving state move its months: held → available, and void', async () => {

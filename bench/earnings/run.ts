@@ -2,19 +2,21 @@
  * npm run bench:earnings — GET /v1/creators/me/earnings at 1,000,000 counted copies over 10,000 creators on
  * PostgreSQL (SPEC §17: p99 ≤ 10 ms at 20 connections for the busiest creator). The data is bench/payouts' seed
  * (set-based: skewed flows per creator, so the busiest has ~6,700 copies), the creators' running totals built from it
- * once. Then a tail of recent changes, as a minute of copying between two folds leaves it (BENCH_TAIL rows, spread
- * over the creators, the busiest's share skewed like the copies). One `flowtab serve` process answers; autocannon
+ * once. Then a tail of recent changes, as copying leaves it between two folds (ledger/jobs.ts folds every 5 s): 2,000
+ * changes a minute, so BENCH_TAIL rows for one fold interval, spread over the creators, the busiest's share skewed
+ * like the copies (a tenth). One `flowtab serve` process answers; autocannon
  * fires at the busiest and at a median creator. The one statement the endpoint runs is shown with EXPLAIN ANALYZE, and
  * the answer is checked against sums over the ledger entries themselves. pgbench TPC-B (8 clients) runs in the same
  * process for the day's disk speed.
  *
- * Env: DATABASE_URL (server; default local), BENCH_COPIES (1000000), BENCH_CREATORS (10000), BENCH_TAIL (2000),
+ * Env: DATABASE_URL (server; default local), BENCH_COPIES (1000000), BENCH_CREATORS (10000), BENCH_TAIL (167),
  * BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_PGBENCH=0 (skip pgbench), BENCH_KEEP_DATABASE=1.
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
 import { getEarnings } from '../../src/server/modules/creators/service.js';
+import { FOLD_INTERVAL_MS } from '../../src/server/modules/ledger/jobs.js';
 import { startServerProcess } from '../../test/support/processes.js';
 import { seedPayoutData } from '../payouts/seed.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
@@ -22,7 +24,8 @@ import { benchServerEnv, benchTokens, explainServiceCall } from '../support/serv
 
 const COPIES = Number(process.env.BENCH_COPIES ?? 1_000_000);
 const CREATORS = Number(process.env.BENCH_CREATORS ?? 10_000);
-const TAIL = Number(process.env.BENCH_TAIL ?? 2_000);
+const TAIL_PER_MINUTE = 2_000;
+const TAIL = Number(process.env.BENCH_TAIL ?? Math.round((TAIL_PER_MINUTE * FOLD_INTERVAL_MS) / 60_000));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const TARGET_P99_MS = 10;

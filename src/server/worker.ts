@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { type AppContext, createContext, type StripeSetup } from './context.js';
 import { startJobs } from './jobs/runner.js';
 import { startEmailSender } from './modules/email/jobs.js';
+import { startTotalsFolder } from './modules/ledger/jobs.js';
 
 /** Something a process closes on shutdown, in reverse start order. */
 export type Closer = () => Promise<unknown>;
@@ -24,10 +25,12 @@ export async function startWorker(config: Config, options: { stripe: StripeSetup
 
 /**
  * Everything that runs in the background, in a worker or in a server process with FLOWTAB_JOBS=on: every job of
- * jobs/definitions.ts on pg-boss, and the outbox's wake-up that sends mail right after commit.
+ * jobs/definitions.ts on pg-boss, the outbox's wake-up that sends mail right after commit, and the creator totals'
+ * fold every few seconds.
  */
 export async function startBackgroundWork(ctx: AppContext, logger: Logger): Promise<Closer[]> {
   const jobs = await startJobs(ctx, logger);
   const emailSender = await startEmailSender(ctx, logger);
-  return [jobs.stop, emailSender.stop];
+  const folder = startTotalsFolder(ctx.db, logger);
+  return [jobs.stop, emailSender.stop, folder.stop];
 }

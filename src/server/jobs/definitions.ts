@@ -1,7 +1,6 @@
 import { runDailyReconcile } from '../modules/admin/finance/jobs.js';
 import { refreshFlowCopyCounts } from '../modules/copies/repository.js';
 import { drainDueEmails, enqueueMonthlySummaries } from '../modules/email/jobs.js';
-import { foldCreatorTotals } from '../modules/ledger/repository.js';
 import { releaseAllHeldEarnings } from '../modules/ledger/service.js';
 import { payCreatorJob, PAYOUT_CREATOR_RETRY_DELAY_SECONDS, type PayoutCreatorJob, type PayoutRunJob, runPayoutRunJob } from '../modules/payouts/jobs.js';
 import { resumeOpenWork } from '../modules/payouts/runs.js';
@@ -19,7 +18,8 @@ import type { JobDefinition, JobPayload } from './types.js';
  *
  * The mail outbox is sent right after commit (email/jobs.ts startEmailSender, LISTEN/NOTIFY); `email.send` is its
  * safety net and retry clock, so a minute is enough. `flows.refresh_copy_counts` ran every 30 s before pg-boss (cron
- * has minute resolution): the public copy count may now lag a minute.
+ * has minute resolution): the public copy count may now lag a minute. For the same reason the creators' running totals
+ * are not a job here: a timer in each background process folds them every few seconds (ledger/jobs.ts).
  *
  * A job whose process died stays active until it expires (pg-boss finds expired ones every 30 s, runner.ts), and a
  * stately queue runs nothing else meanwhile: periodic jobs expire after 5 minutes, which none needs, except the
@@ -46,16 +46,6 @@ export const jobDefinitions = {
     queue: periodic,
     pollingIntervalSeconds: 10,
     handler: (_, { ctx }) => releaseAllHeldEarnings(ctx.db, { asOf: new Date(), holdDays: ctx.config.holdDays }),
-  }),
-  // The creators' balance and monthly totals take in their tails (migration 0015), so a creator's earnings read sums
-  // a minute of changes at most. Twice: each fold deletes the changes it moves, locked with SKIP LOCKED.
-  'ledger.fold_totals': defineJob({
-    schedule: () => '* * * * *',
-    queue: periodic,
-    pollingIntervalSeconds: 10,
-    handler: async (_, { ctx }) => {
-      await foldCreatorTotals(ctx.db);
-    },
   }),
   // Flows' public copy counts from the per-flow counters. Twice: a recomputation, not an increment.
   'flows.refresh_copy_counts': defineJob({
