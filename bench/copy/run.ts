@@ -5,8 +5,10 @@
  * on 10 flows). For each run it prints where the time went: the API processes' CPU per copy (/proc/<pid>/stat), the
  * database backends' CPU and active time per copy (pg_stat_database), sampled wait events of the database's sessions
  * (pg_stat_activity), WAL per copy (pg_stat_wal: server-wide, so other load on the server shows up in it; its write
- * and sync times need track_wal_io_timing, set here for the bench database's sessions), and how many copies each
- * statement carried (the servers' flowtab_copy_batches_total).
+ * and sync times need track_wal_io_timing, set here for the bench database's sessions), the WAL records by relation
+ * (pg_walinspect over the run's WAL), the database time per copy by function (pg_stat_user_functions, track_functions
+ * set here: each function's own time, its statements included, its triggers' functions apart), and how many copies
+ * each statement carried (the servers' flowtab_copy_batches_total).
  *
  * Env: DATABASE_URL (server to use; default local), BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 50),
  * PGBENCH_CLIENTS (default 8), BENCH_SUBSCRIBERS (default 20000), BENCH_FLOWS (default 2000),
@@ -72,6 +74,8 @@ type Profile = {
   waits: Map<string, number>;
   waitSamples: number;
   batchesBySize: Map<number, number>;
+  walByRelation: { relation: string; records: number }[];
+  functions: { name: string; calls: number; selfMs: number }[];
 };
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -112,12 +116,33 @@ async function databaseSnapshot(client: pg.Client) {
     `select wal_records, wal_fpi, wal_bytes, wal_buffers_full, wal_write, wal_sync, wal_write_time, wal_sync_time from pg_stat_wal`,
   );
   const backends = await client.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+  const lsn = await client.query<{ lsn: string }>(`select pg_current_wal_lsn()::text as lsn`);
+  const functions = await client.query<{ name: string; calls: string; self_time: number }>(
+    `select funcname as name, calls, self_time from pg_stat_user_functions`,
+  );
   return {
+    lsn: lsn.rows[0]!.lsn,
+    functions: new Map(functions.rows.map((row) => [row.name, { calls: Number(row.calls), selfMs: Number(row.self_time) }])),
     commits: Number(stats.rows[0]!.xact_commit),
     activeMs: Number(stats.rows[0]!.active_time),
     wal: Object.fromEntries(Object.entries(wal.rows[0]!).map(([key, value]) => [key, Number(value)])),
     backendCpu: new Map(backends.rows.map((row) => [row.pid, cpuMsOf(row.pid)])),
   };
+}
+
+/**
+ * The WAL records written between two positions, by the relation of their first block (a table or an index; commit
+ * records and the like by their resource manager): which rows and indexes a copy's WAL is made of.
+ */
+async function walByRelation(client: pg.Client, from: string, to: string) {
+  const { rows } = await client.query<{ relation: string; records: string }>(
+    `select coalesce(c.relname, w.resource_manager) as relation, count(*) as records
+       from pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn) w
+       left join pg_class c on c.relfilenode = (regexp_match(w.block_ref, 'rel \\d+/\\d+/(\\d+)'))[1]::oid
+      group by 1 order by 2 desc`,
+    [from, to],
+  );
+  return rows.map((row) => ({ relation: row.relation, records: Number(row.records) }));
 }
 
 /** Runs `work` while sampling what the database's active sessions wait on, every 20 ms; returns the profile. */
@@ -153,7 +178,14 @@ async function profiled(url: string, servers: ServerProcess[], work: () => Promi
     const batchesAfter = await batchesBySize(servers);
     let backendCpuMs = 0;
     for (const [pid, cpu] of after.backendCpu) if (before.backendCpu.has(pid)) backendCpuMs += cpu - before.backendCpu.get(pid)!;
+    const functions = [...after.functions].map(([name, f]) => ({
+      name,
+      calls: f.calls - (before.functions.get(name)?.calls ?? 0),
+      selfMs: f.selfMs - (before.functions.get(name)?.selfMs ?? 0),
+    }));
     return {
+      walByRelation: await walByRelation(client, before.lsn, after.lsn),
+      functions: functions.filter((f) => f.calls > 0).sort((a, b) => b.selfMs - a.selfMs),
       copies,
       nodeCpuMs: servers.reduce((sum, server, index) => sum + cpuMsOf(server.child.pid!) - nodeBefore[index]!, 0),
       backendCpuMs,
@@ -238,6 +270,17 @@ function printProfile(r: Result) {
     `    sessions active, mean  ${(([...p.waits.values()].reduce((a, b) => a + b, 0)) / Math.max(1, p.waitSamples)).toFixed(1)}; by wait (share of samples): ` +
       waits.map(([wait, n]) => `${wait} ${((100 * n) / Math.max(1, [...p.waits.values()].reduce((a, b) => a + b, 0))).toFixed(0)}%`).join(', '),
   );
+  const walTotal = p.walByRelation.reduce((sum, r) => sum + r.records, 0);
+  console.log(
+    `    WAL records by relation (per copy) ` +
+      p.walByRelation
+        .filter((r) => r.records / walTotal >= 0.01)
+        .map((r) => `${r.relation} ${perCopy(r.records).toFixed(1)}`)
+        .join(', '),
+  );
+  console.log(
+    `    database time by function (own ms per copy) ` + p.functions.map((f) => `${f.name} ${perCopy(f.selfMs).toFixed(3)} (${perCopy(f.calls).toFixed(2)} calls)`).join(', '),
+  );
   console.log(
     `    copies per statement   mean ${(batched / Math.max(1, statements)).toFixed(1)}, median copy in a batch of ${median}; failed batches ${fallbacks}; statements ${statements}: ` +
       sizes.map(([size, n]) => `${size}×${n}`).join(' '),
@@ -254,6 +297,8 @@ async function main() {
     const settings = new pg.Client({ connectionString: db.url });
     await settings.connect();
     await settings.query(`alter database ${db.name} set track_wal_io_timing = on`);
+    await settings.query(`alter database ${db.name} set track_functions = 'all'`);
+    await settings.query('create extension if not exists pg_walinspect');
     await settings.end();
     const tokens = sessions.map((session) => benchTokens.issue(session));
     const env = benchServerEnv(db.url, { PAID_COPIES_PER_PERIOD: String(loadConfig({}).economics.paidCopiesPerPeriod) });
