@@ -9,6 +9,7 @@ import { copies } from '../src/server/db/schema.js';
 import { jobDefinitions } from '../src/server/jobs/definitions.js';
 import { type JobRunner, runJob, startJobs } from '../src/server/jobs/runner.js';
 import { startEmailSender } from '../src/server/modules/email/jobs.js';
+import { startTotalsFolder } from '../src/server/modules/ledger/jobs.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type Response, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
@@ -154,6 +155,8 @@ const skipReason = !isPostgres()
     ? 'no /usr/lib/postgresql/*/bin/initdb on this machine to make a server of its own'
     : undefined;
 
+const FOLD_EVERY_MS = 50;
+
 describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffic${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let server: PostgresServer;
   let t: TestApp;
@@ -202,7 +205,9 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
         },
       },
     });
-    stopBackground = [jobs.stop, emailSender.stop, inFlightJobs.stop];
+    // The creators' totals fold, on a short timer here: it meets the outage many times and must say so once.
+    const folder = startTotalsFolder(t.ctx.db, logger, { intervalMs: FOLD_EVERY_MS });
+    stopBackground = [jobs.stop, emailSender.stop, inFlightJobs.stop, folder.stop];
 
     author = await createMember(t);
     subscriber = await createMember(t);
@@ -297,6 +302,9 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     // A job that runs now (as a worker runs it) fails and is logged; pg-boss's own polling meets the outage meanwhile.
     await expect(runJob(t.ctx, 'flows.refresh_copy_counts', {}, { logger })).rejects.toThrow();
     expect(logs.some((l) => l.event === 'job.failed' && l.job === 'flows.refresh_copy_counts' && l.time >= stoppedAt)).toBe(true);
+    await waitUntil(() => logs.some((l) => l.job === 'ledger.fold_totals' && l.event === 'job.failed' && l.time >= stoppedAt), {
+      message: 'the totals fold to meet the outage',
+    });
     const slowest503 = Math.max(...during.map((d) => d.ms), readyz.ms, ...traffic.filter((r) => r.status === 503).map((r) => r.ms));
 
     const restartedAt = Date.now();
@@ -304,6 +312,10 @@ describe.skipIf(skipReason !== undefined)(`a PostgreSQL outage under copy traffi
     const startMs = Date.now() - restartedAt;
     await waitUntil(async () => (await t.request({ method: 'GET', url: '/readyz' })).status === 200, { message: '/readyz after the restart', timeoutMs: 20_000 });
     const readyAfterMs = Date.now() - restartedAt;
+    await waitUntil(() => logs.some((l) => l.job === 'ledger.fold_totals' && l.event === 'job.recovered'), { message: 'the totals fold to work again' });
+    // Several rounds through the outage, and one error line for them (then one line when it worked again).
+    expect(restartedAt - stoppedAt).toBeGreaterThan(4 * FOLD_EVERY_MS);
+    expect(logs.filter((l) => l.job === 'ledger.fold_totals' && l.event === 'job.failed')).toHaveLength(1);
     const successesAtRestart = successes();
     await waitUntil(() => successes() >= successesAtRestart + 3, { message: 'copies after the restart', timeoutMs: 20_000 });
     isTrafficOn = false;
