@@ -1,9 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/server/db/client.js';
+import { rowsOf } from '../src/server/db/rows.js';
 import { billingPeriods, copies, emailOutbox } from '../src/server/db/schema.js';
 import { type JobRunner, startJobs } from '../src/server/jobs/runner.js';
+import { FOLD_INTERVAL_MS } from '../src/server/modules/ledger/jobs.js';
 import { createAdmin, createFlow, createMember, giveSubscription, type Member, subscribeThroughCheckout } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createEmptyDatabase, isPostgres } from './support/database.js';
@@ -177,6 +179,23 @@ describe.runIf(isPostgres())('four API processes and a worker behind PgBouncer i
       await queue.stop();
     }
     await expectPaidOnce(t, creator, { amountCents: held, kind: 'scheduled' });
+    await expectReconciled(t);
+  });
+
+  it('the worker folds a counted copy into the creator’s running totals within seconds (a timer, not a once-a-minute job)', async () => {
+    const creator = await createMember(t);
+    const subscriber = await createMember(t);
+    await giveSubscription(t, subscriber, 'active', { isPaid: true });
+    const copied = await copyOn(servers[2]!, subscriber, (await createFlow(t, creator)).slug);
+    expect(copied).toMatchObject({ status: 200, body: { counted_for_payout: true } });
+    const totals = async () => {
+      const result = await t.database.db.execute(sql`
+        select (select count(*) from creator_balance_changes where creator_id = ${creator.id})::int as tail,
+               (select sum(balance_cents) from creator_account_totals where creator_id = ${creator.id})::int as folded`);
+      return rowsOf<{ tail: number; folded: number | null }>(result)[0]!;
+    };
+    await waitUntil(async () => (await totals()).tail === 0, { message: 'the worker to fold the tail', timeoutMs: FOLD_INTERVAL_MS + WITHIN_5_S });
+    expect(await totals()).toEqual({ tail: 0, folded: 7 });
     await expectReconciled(t);
   });
 
