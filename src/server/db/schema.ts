@@ -493,6 +493,8 @@ export type BillingPeriodStatus = (typeof billingPeriodStatuses)[number];
 /**
  * One subscriber billing period: copies are counted against it and its creator pool is
  * floor(share × (invoice total − refunded)). The copy counters are advanced by one atomic conditional UPDATE.
+ * fillfactor 70 (migration 0018; drizzle does not model it): every copy updates this row, and room on its page keeps
+ * that update HOT.
  */
 export const billingPeriods = pgTable(
   'billing_periods',
@@ -562,7 +564,7 @@ export const copies = pgTable(
 
 export const FLOW_COUNTER_SHARDS = 16;
 
-/** A flow's copy count, spread over shards so a popular flow is not one hot row. */
+/** A flow's copy count, spread over shards so a popular flow is not one hot row. fillfactor 70, as billing_periods. */
 export const flowCopyCounters = pgTable(
   'flow_copy_counters',
   {
