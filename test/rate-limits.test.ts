@@ -7,6 +7,7 @@ import { loadConfig } from '../src/server/config.js';
 import { createContext } from '../src/server/context.js';
 import { type Database, openDatabase } from '../src/server/db/client.js';
 import { rateLimits } from '../src/server/db/schema.js';
+import { createRateLimitCounter } from '../src/server/modules/rate-limits/counter.js';
 import { countRateLimitHit, deleteEndedRateLimits } from '../src/server/modules/rate-limits/repository.js';
 import { createMember } from './factories.js';
 import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
@@ -204,5 +205,82 @@ describe('rate_limits rows', () => {
     expect(keys).toContain(live);
     expect(keys).not.toContain(ended);
     expect(await deleteEndedRateLimits(t.database.db)).toBe(0);
+  });
+});
+
+describe('big budgets counted in batches (RateLimitCounter)', () => {
+  /** The test database's handle, counting the statements sent through it. */
+  function countingDb() {
+    const counted = { statements: 0 };
+    const db = new Proxy(t.database.db, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'execute' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          counted.statements++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { db, counted };
+  }
+
+  it('one process: every hit answered exactly, far fewer statements than hits, every hit in the row once sent, exact near the limit', async () => {
+    const { db, counted } = countingDb();
+    const counter = createRateLimitCounter(db, { flushEveryMs: 50 });
+    const key = `test:batched:${unique()}`;
+    const answers = [];
+    for (let i = 0; i < 205; i++) answers.push((await counter.count(key, 60_000, 200)).hits);
+    // Each hit's answer is the window's hits with it: 1, 2, … — the limit (200) is decided exactly as before.
+    expect(answers).toEqual(Array.from({ length: 205 }, (_, i) => i + 1));
+    // The first hit and those of the last tenth of the budget went at once; the rest were gathered (20 at most).
+    expect(counted.statements).toBeLessThan(60);
+    expect(counted.statements).toBeGreaterThanOrEqual(1 + 25);
+    await counter.close();
+    const [row] = await t.database.db.select({ hits: rateLimits.hits }).from(rateLimits).where(eq(rateLimits.key, key));
+    expect(row?.hits).toBe(205);
+  });
+
+  it('a small budget (logins) is counted in the database on every hit', async () => {
+    const { db, counted } = countingDb();
+    const counter = createRateLimitCounter(db, { flushEveryMs: 50 });
+    const key = `test:small:${unique()}`;
+    for (let i = 1; i <= 12; i++) expect((await counter.count(key, 60_000, 10)).hits).toBe(i);
+    expect(counted.statements).toBe(12);
+    await counter.close();
+  });
+
+  it('gathered hits wait for the database when it is away, and are counted once it answers', async () => {
+    let isAway = false;
+    const db = new Proxy(t.database.db, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'execute' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => (isAway ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    const counter = createRateLimitCounter(db, { flushEveryMs: 20 });
+    const key = `test:away:${unique()}`;
+    await counter.count(key, 60_000, 1000);
+    isAway = true;
+    for (let i = 0; i < 5; i++) await counter.count(key, 60_000, 1000);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    isAway = false;
+    await counter.close();
+    const [row] = await t.database.db.select({ hits: rateLimits.hits }).from(rateLimits).where(eq(rateLimits.key, key));
+    expect(row?.hits).toBe(6);
+  });
+
+  it('two API processes share one list budget of 200: the first process’s 120, then exactly 80 on the second, then 429 on both', async () => {
+    const [one, two] = [await startApi({ RATE_LIMIT_LIST_PER_MINUTE: '200' }), await startApi({ RATE_LIMIT_LIST_PER_MINUTE: '200' })];
+    const from = newAddress();
+    for (let i = 0; i < 120; i++) expect((await one.send({ ...list, url: '/v1/flows?page_size=1', from })).status).toBe(200);
+    // The first process has sent its gathered hits, and what it knew of the window is older than it acts on alone.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const statuses: number[] = [];
+    for (let i = 0; i < 81; i++) statuses.push((await two.send({ ...list, url: '/v1/flows?page_size=1', from })).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(80);
+    expect(statuses.at(-1)).toBe(429);
+    expectRateLimited(await one.send({ ...list, from }));
   });
 });

@@ -33,7 +33,6 @@ import { creatorRoutes } from './modules/creators/routes.js';
 import { flowRoutes } from './modules/flows/routes.js';
 import { mcpRoutes } from './modules/mcp/routes.js';
 import { payoutRoutes } from './modules/payouts/routes.js';
-import { countRateLimitHit } from './modules/rate-limits/repository.js';
 import { subscriptionRoutes } from './modules/subscriptions/routes.js';
 import { tokenRoutes } from './modules/tokens/routes.js';
 import { registerWebhookMetrics } from './modules/webhooks/metrics.js';
@@ -98,6 +97,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await registerWebApp(app, WEB_DIST_DIR, { origin: ctx.config.publicUrl, internal });
   // After the server has closed (Fastify runs this hook once requests in flight are done): copies still waiting.
   app.addHook('onClose', () => ctx.copyRecorder.close());
+  app.addHook('onClose', () => ctx.rateLimits.close());
   return app;
 }
 
@@ -107,7 +107,7 @@ async function registerExternalPlugins(app: App, ctx: AppContext, internal: Inte
   registerSecurityHeaders(app, { publicUrl: ctx.config.publicUrl });
   // Counted in PostgreSQL, so a limit holds across processes (routes opt in with config.rateLimit).
   // The server's own reads while rendering pages are not a client's requests.
-  await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.db), allowList: (request) => internal.isInternal(request) });
+  await app.register(fastifyRateLimit, { global: false, store: createPostgresRateLimitStore(ctx.rateLimits), allowList: (request) => internal.isInternal(request) });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -141,7 +141,7 @@ function registerOwnPlugins(app: App, ctx: AppContext) {
     sessions: ctx.sessions,
     acceptsOperatorTokens: !ctx.config.databaseUrl && !ctx.config.isProduction,
     // Personal access tokens: a budget per token, in the same rate_limits store as every other limit.
-    tokenRequests: { perMinute: ctx.config.rateLimits.tokenPerMinute, count: (key, windowMs) => countRateLimitHit(ctx.db, key, windowMs) },
+    tokenRequests: { perMinute: ctx.config.rateLimits.tokenPerMinute, count: (key, windowMs) => ctx.rateLimits.count(key, windowMs, ctx.config.rateLimits.tokenPerMinute) },
   });
 }
 

@@ -6,6 +6,7 @@ import { createStripeGateway, type StripeGateway, type StripeLogger } from './in
 import { findSessionAccount } from './modules/auth/repository.js';
 import { createMailTransport, type MailTransport } from './modules/email/transport.js';
 import { type CopyRecorder, createCopyBatcher, createCopyRecorder } from './modules/copies/recorder.js';
+import { createRateLimitCounter, type RateLimitCounter } from './modules/rate-limits/counter.js';
 import { findTokenSessionAndTouch } from './modules/tokens/repository.js';
 
 /**
@@ -29,6 +30,8 @@ export type AppContext = {
   mailer: MailTransport | undefined;
   /** Where copies are recorded: in batches on PostgreSQL (group commit), one by one on PGlite. The app closes it. */
   copyRecorder: CopyRecorder;
+  /** The process's rate-limit hits in the shared windows (big budgets sent in batches). The app closes it. */
+  rateLimits: RateLimitCounter;
 };
 
 export type StripeSetup = { secretKey: string; webhookSecret: string | undefined; apiBase: string | undefined; priceId: string | undefined };
@@ -60,6 +63,7 @@ export async function createContext(
     billing: { priceId: options.stripe.priceId },
     mailer: createMailTransport(config.smtpUrl),
     copyRecorder: openCopyRecorder(database, config),
+    rateLimits: createRateLimitCounter(db),
   };
 }
 

@@ -1,6 +1,5 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { Db } from '../db/client.js';
-import { countRateLimitHit } from '../modules/rate-limits/repository.js';
+import type { RateLimitCounter } from '../modules/rate-limits/counter.js';
 
 type IncrCallback = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
@@ -10,12 +9,12 @@ type StoreOptions = { timeWindow?: unknown; routeInfo?: { method?: string | stri
 const DEFAULT_WINDOW_MS = 60_000;
 
 /**
- * A @fastify/rate-limit store in PostgreSQL (the `rate_limits` table), so a limit holds across every API process
- * and on the embedded PGlite alike. Keys are `http:<METHOD> <route>:<client>` (the client is request.ip, which
- * TRUST_PROXY decides); a HEAD shares its GET's budget. A failing database is passed on: the request then ends as
- * the error handler's 503 (skipOnError would let login through unlimited, and the route needs the database anyway).
+ * A @fastify/rate-limit store in PostgreSQL (the `rate_limits` table, through the process's RateLimitCounter, which
+ * sends the hits of big budgets in batches), so a limit holds across every API process and on the embedded PGlite
+ * alike. Keys are `http:<METHOD> <route>:<client>` (the client is request.ip, which TRUST_PROXY decides); a HEAD
+ * shares its GET's budget. A failing database is passed on: the request then ends as the error handler's 503 (skipOnError would let login through unlimited, and the route needs the database anyway).
  */
-export function createPostgresRateLimitStore(db: Db): FastifyRateLimitStoreCtor {
+export function createPostgresRateLimitStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
   return class PostgresRateLimitStore implements FastifyRateLimitStore {
     private readonly scope: string;
     private readonly windowMs: number;
@@ -25,9 +24,9 @@ export function createPostgresRateLimitStore(db: Db): FastifyRateLimitStoreCtor 
       this.windowMs = typeof options.timeWindow === 'number' ? options.timeWindow : DEFAULT_WINDOW_MS;
     }
 
-    /** The plugin passes the window it resolved for this request (the route's, or its function's answer). */
-    incr(key: string, callback: IncrCallback, timeWindow?: number): void {
-      countRateLimitHit(db, `${this.scope}:${key}`, timeWindow ?? this.windowMs).then(
+    /** The plugin passes the window and the budget it resolved for this request (the route's, or its functions' answers). */
+    incr(key: string, callback: IncrCallback, timeWindow?: number, max?: number): void {
+      counter.count(`${this.scope}:${key}`, timeWindow ?? this.windowMs, max ?? 0).then(
         (hit) => callback(null, { current: hit.hits, ttl: hit.resetInMs }),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
       );
