@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, type Param, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type Db, PLANNED_FOR_ITS_VALUES } from '../../db/client.js';
 import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
@@ -111,30 +111,36 @@ export type FlowListRow = Omit<FlowRow, 'searchVector' | 'publicSearchVector' | 
 };
 const { body: _body, steps: _steps, notes: _notes, ...listColumns } = flowColumns;
 
-/**
- * One page of published flows, and whether more follow (one row past the page is read). The matching is split in
- * two branches so each can use its own index: the public search document for everyone else's flows, the full one for
- * the caller's own (an OR of the two would scan every flow). Each branch keeps only the rows the page can need — in
- * the sort's order, by the partial indexes of migration 0014 — and relevance ranks only the RANKED_MATCHES most
- * copied matches, so no request reads or ranks every match.
- */
-export async function listPublishedFlows(
-  db: Db,
-  query: FlowListQuery,
-  scope: SearchScope,
-): Promise<{ rows: FlowListRow[]; hasMore: boolean; total: number; totalIsExact: boolean }> {
-  const tsquery = query.q ? toSearchQuery(query.q) : undefined;
-  const matched = tsquery ? sql`to_tsquery('english', ${tsquery})` : undefined;
-  const sort = query.sort === 'relevance' && !matched ? 'new' : (query.sort ?? (matched ? 'relevance' : 'new'));
-  const offset = (query.page - 1) * query.page_size;
-  const needed = sort === 'relevance' ? RANKED_MATCHES : offset + query.page_size + 1;
+/** What a list request asks, as the values of its statement's placeholders (see listPublishedFlows). */
+type ListValues = {
+  tsquery: string | undefined;
+  tags: string[] | undefined;
+  worksWith: string[] | undefined;
+  premium: boolean | undefined;
+  featured: boolean | undefined;
+  author: string | undefined;
+  authorId: string | undefined;
+  needed: number;
+  pageLimit: number;
+  offset: number;
+};
+type ListSort = 'relevance' | 'popular' | 'liked' | 'new';
+/** A value of the request: a placeholder in the statement built once per shape, a parameter in one built for this call. */
+type ValueOf = (name: keyof ListValues) => Placeholder | Param;
 
+/**
+ * The matching flows of a request, as one or two branches (a UNION ALL), each kept to `limit` rows in the sort's
+ * order when a limit is given. The matching is split so each branch can use its own index: the public search
+ * document for everyone else's flows, the full one for the caller's own (an OR of the two would scan every flow).
+ */
+function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: Placeholder | undefined): SQL {
+  const matched = values.tsquery ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
   const filters: SQL[] = [eq(flows.status, 'published')];
-  if (query.tags?.length) filters.push(sql`${flows.tags} @> ${toTextArray(query.tags.map((t) => t.toLowerCase()))}`);
-  if (query.works_with?.length) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${toTextArray(query.works_with.map((t) => t.toLowerCase()))}`);
-  if (query.premium !== undefined) filters.push(eq(flows.isPremium, query.premium));
-  if (query.featured !== undefined) filters.push(eq(flows.featured, query.featured));
-  if (query.author) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${query.author}))`);
+  if (values.tags) filters.push(sql`${flows.tags} @> ${value('tags')}::text[]`);
+  if (values.worksWith) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${value('worksWith')}::text[]`);
+  if (values.premium !== undefined) filters.push(sql`${flows.isPremium} = ${value('premium')}`);
+  if (values.featured !== undefined) filters.push(sql`${flows.featured} = ${value('featured')}`);
+  if (values.author) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${value('author')}))`);
 
   // The order of the sort; relevance picks its candidates by popularity and ranks them afterwards.
   const branchOrder = ((): SQL[] => {
@@ -148,7 +154,7 @@ export async function listPublishedFlows(
         return [desc(flows.createdAt), desc(flows.id)];
     }
   })();
-  const branch = (document: SQL, conditions: SQL[], limit: number | undefined) => {
+  const branch = (document: SQL, conditions: SQL[]) => {
     const select = db
       .select({ id: flows.id, document: sql<string>`${document}`.as('document'), copyCount: flows.copyCount, likeCount: flows.likeCount, createdAt: flows.createdAt })
       .from(flows)
@@ -156,21 +162,46 @@ export async function listPublishedFlows(
       .$dynamic();
     return limit === undefined ? select : select.orderBy(...branchOrder).limit(limit);
   };
-  const branchesOf = (limit: number | undefined) => {
-    if (!matched) return [branch(sql`null::tsvector`, [], limit)];
-    if (scope.readsEveryBody) return [branch(sql`${flows.searchVector}`, [sql`${flows.searchVector} @@ ${matched}`], limit)];
-    if (!scope.authorId) return [branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`], limit)];
+  const branches = (() => {
+    if (!matched) return [branch(sql`null::tsvector`, [])];
+    if (scope.readsEveryBody) return [branch(sql`${flows.searchVector}`, [sql`${flows.searchVector} @@ ${matched}`])];
+    if (!scope.authorId) return [branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`])];
     return [
-      branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`, sql`${flows.authorId} <> ${scope.authorId}`], limit),
-      branch(sql`${flows.searchVector}`, [sql`${flows.authorId} = ${scope.authorId}`, sql`${flows.searchVector} @@ ${matched}`], limit),
+      branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`, sql`${flows.authorId} <> ${value('authorId')}`]),
+      branch(sql`${flows.searchVector}`, [sql`${flows.authorId} = ${value('authorId')}`, sql`${flows.searchVector} @@ ${matched}`]),
     ];
-  };
-  const unionOf = (limit: number | undefined) =>
-    sql.join(
-      branchesOf(limit).map((b) => sql`(${b})`),
-      sql` union all `,
-    );
+  })();
+  return sql.join(
+    branches.map((b) => sql`(${b})`),
+    sql` union all `,
+  );
+}
 
+/**
+ * The page's statement for a request of this shape (which sort, filters and scope, not their values), with
+ * placeholders for the values: built once per shape and database handle, so a list request does not rebuild it.
+ * Its text is the same for every request of the shape, so the connection prepares it once (db/client.ts) — unless it
+ * filters or searches, where PLANNED_FOR_ITS_VALUES has it planned for each request's values instead.
+ */
+function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: ListSort) {
+  const shape = JSON.stringify([
+    sort,
+    values.tsquery !== undefined,
+    values.tags !== undefined,
+    values.worksWith !== undefined,
+    values.premium !== undefined,
+    values.featured !== undefined,
+    values.author !== undefined,
+    scope.readsEveryBody,
+    scope.authorId !== undefined,
+  ]);
+  let built = pageStatements.get(db);
+  if (!built) pageStatements.set(db, (built = new Map()));
+  const known = built.get(shape);
+  if (known) return known;
+
+  const placeholder: ValueOf = (name) => sql.placeholder(name);
+  const matched = values.tsquery ? sql`to_tsquery('english', ${placeholder('tsquery')})` : undefined;
   const pageOrder = ((): SQL => {
     switch (sort) {
       case 'relevance':
@@ -184,24 +215,62 @@ export async function listPublishedFlows(
     }
   })();
   // One statement: the page's ids in order (one more than the page, to know whether another follows), then their rows.
+  const candidates = matchingFlows(db, values, scope, sort, placeholder, sql.placeholder('needed'));
+  const pageIds = sql`select m.id from (${candidates}) m order by ${pageOrder} limit ${sql.placeholder('pageLimit')} offset ${sql.placeholder('offset')}`;
   // Words and filters decide the best plan (a rare word by its index, a common one along the sort's), so a list that
   // has them is planned for each request's values, never from a prepared generic plan (db/client.ts).
-  const pageIds = sql`select m.id from (${unionOf(needed)}) m order by ${pageOrder} limit ${query.page_size + 1} offset ${offset}`;
-  const planning = filters.length > 1 || matched ? PLANNED_FOR_ITS_VALUES : sql``;
-  const rows = await selectListRowsFor(db, scope.authorId)
+  const isFiltered = [values.tsquery, values.tags, values.worksWith, values.premium, values.featured, values.author].some((v) => v !== undefined);
+  const planning = isFiltered ? PLANNED_FOR_ITS_VALUES : sql``;
+  const statement: PageStatement = selectListRowsFor(db, scope.authorId === undefined ? undefined : sql.placeholder('authorId'))
     .innerJoin(sql`${planning} unnest(array(${pageIds})) with ordinality as page (id, position)`, sql`page.id = ${flows.id}`)
-    .orderBy(sql`page.position`);
+    .orderBy(sql`page.position`)
+    .prepare(undefined as unknown as string);
+  if (built.size >= PAGE_STATEMENTS_KEPT) built.delete(built.keys().next().value!);
+  built.set(shape, statement);
+  return statement;
+}
+
+/** Page statements by database handle (bench and test handles have their own) and shape; shapes are few (< 2,000). */
+type PageStatement = { execute(values: ListValues): Promise<FlowListRow[]> };
+const pageStatements = new WeakMap<Db, Map<string, PageStatement>>();
+const PAGE_STATEMENTS_KEPT = 2_000;
+
+/**
+ * One page of published flows, and whether more follow (one row past the page is read). Each branch of the matching
+ * (matchingFlows) keeps only the rows the page can need — in the sort's order, by the partial indexes of migration
+ * 0014 — and relevance ranks only the RANKED_MATCHES most copied matches, so no request reads or ranks every match.
+ */
+export async function listPublishedFlows(
+  db: Db,
+  query: FlowListQuery,
+  scope: SearchScope,
+): Promise<{ rows: FlowListRow[]; hasMore: boolean; total: number; totalIsExact: boolean }> {
+  const tsquery = query.q ? toSearchQuery(query.q) : undefined;
+  const sort: ListSort = query.sort === 'relevance' && !tsquery ? 'new' : (query.sort ?? (tsquery ? 'relevance' : 'new'));
+  const offset = (query.page - 1) * query.page_size;
+  const values: ListValues = {
+    tsquery,
+    tags: query.tags?.length ? query.tags.map((t) => t.toLowerCase()) : undefined,
+    worksWith: query.works_with?.length ? query.works_with.map((t) => t.toLowerCase()) : undefined,
+    premium: query.premium,
+    featured: query.featured,
+    author: query.author,
+    authorId: scope.authorId,
+    needed: sort === 'relevance' ? RANKED_MATCHES : offset + query.page_size + 1,
+    pageLimit: query.page_size + 1,
+    offset,
+  };
+  const rows: FlowListRow[] = await pageStatement(db, values, scope, sort).execute(values);
   const window = sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW;
   const isLastPage = rows.length <= query.page_size;
   const hasMore = !isLastPage && offset + query.page_size < window;
   const ordered = rows.slice(0, query.page_size);
   // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
   // The estimate depends only on which flows match (not on the sort or the page): remembered under that, a while.
-  const matchKey = JSON.stringify([tsquery, query.tags, query.works_with, query.premium, query.featured, query.author, scope.readsEveryBody, scope.authorId]);
-  const total =
-    isLastPage && offset + rows.length < window
-      ? { count: offset + rows.length, isExact: true }
-      : await countMatches(db, unionOf(undefined), matchKey, offset + rows.length);
+  if (isLastPage && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
+  const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, query.author, scope.readsEveryBody, scope.authorId]);
+  const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
+  const total = await countMatches(db, matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, offset + rows.length);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
 
@@ -246,7 +315,7 @@ async function estimateRows(db: Db, query: SQL, matchKey: string): Promise<numbe
  * The list columns of a page's flows for a viewer. The author and the viewer's like are one primary-key probe per
  * row (a join would let the planner hash every member for a page of twenty).
  */
-function selectListRowsFor(db: Db, viewerId: string | undefined) {
+function selectListRowsFor(db: Db, viewerId: Placeholder | undefined) {
   return db
     .select({
       ...listColumns,
@@ -269,13 +338,6 @@ export async function listTags(db: Db): Promise<{ tag: string; count: number }[]
     order by count desc, tag asc
     limit 200`);
   return rowsOf(result);
-}
-
-function toTextArray(values: string[]): SQL {
-  return sql`array[${sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  )}]::text[]`;
 }
 
 /** The member's flows (every status) become archived: off the library, their copies and earnings kept. */
