@@ -196,7 +196,7 @@ function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: Lis
     scope.authorId !== undefined,
   ]);
   let built = pageStatements.get(db);
-  if (!built) pageStatements.set(db, (built = new Map()));
+  if (!built) pageStatements.set(db, (built = new Map<string, PageStatement>()));
   const known = built.get(shape);
   if (known) return known;
 
