@@ -29,6 +29,8 @@ export const BATCHED_FROM = 100;
 export const RATE_LIMIT_FLUSH_MS = 100;
 /** At most this many keys are remembered; past it, new keys are counted in the database at once. */
 const KEYS_KEPT = 50_000;
+/** How often ended windows are forgotten (and whenever KEYS_KEPT is reached). */
+const SWEEP_EVERY_MS = 60_000;
 
 type KeyWindow = {
   windowMs: number;
@@ -48,11 +50,14 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
   const windows = new Map<string, KeyWindow>();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
-  let hasGathered = false;
+  /** Keys with hits gathered since they were last sent. */
+  const gatheredKeys = new Set<string>();
+  let sweptAt = Date.now();
   let isClosed = false;
 
   /** Forgets windows that have ended with nothing left to send. */
   function forgetEnded(now: number) {
+    sweptAt = now;
     for (const [key, window] of windows) if (window.endsAt <= now && window.sending + window.gathered === 0) windows.delete(key);
   }
 
@@ -98,14 +103,15 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
   /** Sends every key's gathered hits in one statement; a failure keeps them gathered for the next try. */
   function flush(): Promise<void> {
     if (flushing) return flushing;
-    hasGathered = false;
     const sent: { key: string; window: KeyWindow; hits: RateLimitHits }[] = [];
-    for (const [key, window] of windows) {
-      if (window.gathered === 0) continue;
+    for (const key of gatheredKeys) {
+      const window = windows.get(key);
+      if (!window || window.gathered === 0) continue;
       sent.push({ key, window, hits: { key, hits: window.gathered, windowMs: window.windowMs } });
       window.sending += window.gathered;
       window.gathered = 0;
     }
+    gatheredKeys.clear();
     if (sent.length === 0) return Promise.resolve();
     flushing = (async () => {
       try {
@@ -118,18 +124,18 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
           s.window.sending -= s.hits.hits;
           learn(s.key, s.window.windowMs, answers[i]!, now);
         });
-        forgetEnded(now);
+        if (now - sweptAt >= SWEEP_EVERY_MS) forgetEnded(now);
       } catch {
         // The database is away: the hits stay gathered (a hit that must be counted at once fails meanwhile: 503).
         for (const s of sent) {
           s.window.sending -= s.hits.hits;
           s.window.gathered += s.hits.hits;
+          gatheredKeys.add(s.key);
         }
-        hasGathered = true;
       } finally {
         flushing = undefined;
         // Hits gathered while this was being sent (or kept by a failure) go with the next.
-        if (hasGathered) scheduleFlush();
+        if (gatheredKeys.size > 0) scheduleFlush();
       }
     })();
     return flushing;
@@ -141,7 +147,7 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
       const window = windows.get(key);
       if (window && gathers(window, max, now)) {
         window.gathered++;
-        hasGathered = true;
+        gatheredKeys.add(key);
         scheduleFlush();
         return { hits: window.known + window.sending + window.gathered, resetInMs: window.endsAt - now };
       }
@@ -160,7 +166,7 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
         if (window) {
           window.sending -= gathered;
           window.gathered += gathered;
-          hasGathered ||= gathered > 0;
+          if (gathered > 0) gatheredKeys.add(key);
         }
         throw error;
       }
