@@ -9,7 +9,7 @@ import { createTokenService } from '../../src/server/modules/auth/session-tokens
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 
-/** A `flowtab serve` environment on `databaseUrl`: no Stripe, no jobs, every rate limit out of the way, quiet logs. */
+/** A `flowtab serve` environment on `databaseUrl`: no Stripe, no jobs, every rate limit out of the way, the pool warmed, quiet logs. */
 export function benchServerEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
@@ -22,6 +22,8 @@ export function benchServerEnv(databaseUrl: string, extra: Record<string, string
     RATE_LIMIT_COPY_PER_MINUTE: '100000000',
     RATE_LIMIT_LIST_PER_MINUTE: '100000000',
     RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
+    // The default, the whole pool warmed at start (TEST_ENV, which the processes also get, keeps tests at two).
+    DATABASE_WARM_CONNECTIONS: '20',
     ...extra,
   };
 }

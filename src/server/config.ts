@@ -18,6 +18,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_DIRECT_URL: z.string().optional(),
   DATABASE_POOL_SIZE: intFromEnv(20, 1),
+  DATABASE_WARM_CONNECTIONS: z.coerce.number().int().min(0).optional(),
   DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(2_000, 100),
   DATABASE_PREPARED_STATEMENTS: booleanFromEnv.optional(),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -68,6 +69,8 @@ export type Config = Readonly<{
    */
   databaseDirectUrl: string | undefined;
   databasePoolSize: number;
+  /** How many pool connections a process opens and warms at start (DATABASE_WARM_CONNECTIONS; default and at most the pool). */
+  databaseWarmConnections: number | undefined;
   /**
    * Whether statements with parameters are prepared once per connection and reused (DATABASE_PREPARED_STATEMENTS,
    * on by default). Off behind a pooler in transaction mode that does not track prepared statements (PgBouncer
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseWarmConnections: e.DATABASE_WARM_CONNECTIONS,
     databasePreparesStatements: e.DATABASE_PREPARED_STATEMENTS ?? true,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     jwtSecret: e.JWT_SECRET ?? developmentSecret(dataDir, 'jwt-secret'),

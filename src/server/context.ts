@@ -46,6 +46,7 @@ export async function createContext(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
+      warmConnections: config.databaseWarmConnections,
       preparesStatements: config.databasePreparesStatements,
       connectTimeoutMs: config.databaseConnectTimeoutMs,
     }));

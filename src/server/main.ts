@@ -8,6 +8,7 @@ import { type SeedResult, seedDemoData } from './seed/index.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { buildWebIfStale } from './web-build.js';
 import { type Closer, startBackgroundWork } from './worker.js';
+import { runHotStatements } from './warm-up.js';
 
 const LOCAL_SECRET_KEY = 'sk_test_flowtab_local';
 
@@ -50,7 +51,7 @@ export async function startServer(
   const ctx = await createContext(config, { stripe: stripe.setup, logger });
   closers.push(() => ctx.database.close());
   await ctx.database.migrate();
-  await ctx.database.warmUp();
+  await ctx.database.warmUp((db) => runHotStatements(db, config));
 
   // The caller prints the demo logins last, once start-up logging has settled (cli.ts).
   const seeded = options.isDevelopment ? await seedDemoData(ctx.db, { economics: config.economics }) : undefined;

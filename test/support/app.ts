@@ -33,6 +33,8 @@ export const TEST_ENV = {
   RATE_LIMIT_LIST_PER_MINUTE: '100000',
   RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '10000',
   LOG_LEVEL: 'silent',
+  // The server and worker processes tests start open two connections at start, not their whole pool.
+  DATABASE_WARM_CONNECTIONS: '2',
 } as const;
 
 /**

@@ -1,0 +1,60 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/server/db/client.js';
+import { rowsOf } from '../src/server/db/rows.js';
+import { runHotStatements } from '../src/server/warm-up.js';
+import { createFlow, createMember } from './factories.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { isPostgres } from './support/database.js';
+
+// A process opens its pool at start and runs the hot statements on each connection (db.warmUp, src/server/warm-up.ts)
+// before it answers: they must find nothing and write nothing, whatever the database holds.
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const TABLES = ['copies', 'rate_limits', 'sessions', 'billing_periods', 'period_earnings', 'ledger_transactions', 'ledger_entries', 'flow_copy_counters'];
+
+async function rowCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    const [row] = rowsOf<{ n: number }>(await t.database.db.execute(sql`select count(*)::int as n from ${sql.identifier(table)}`));
+    counts[table] = Number(row!.n);
+  }
+  return counts;
+}
+
+describe('warm-up', () => {
+  it('the hot statements write nothing, on a database with members, flows and a login', async () => {
+    const member = await createMember(t);
+    await createFlow(t, member, { status: 'published' });
+    const before = await rowCounts();
+    expect(before.sessions).toBeGreaterThan(0);
+    await runHotStatements(t.database.db, t.config);
+    await runHotStatements(t.database.db, t.config);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it.runIf(isPostgres())('opens the whole pool by default, or DATABASE_WARM_CONNECTIONS of it, and runs the statements once on each connection', async () => {
+    for (const [options, expected] of [
+      [{ poolSize: 6 }, 6],
+      [{ poolSize: 5, warmConnections: 2 }, 2],
+      [{ poolSize: 2, warmConnections: 9 }, 2],
+    ] as const) {
+      const database = await openDatabase({ databaseUrl: t.database.url, ...options });
+      try {
+        const backends: number[] = [];
+        await database.warmUp(async (db) => {
+          const [row] = rowsOf<{ pid: number }>(await db.execute(sql`select pg_backend_pid() as pid`));
+          backends.push(Number(row!.pid));
+        });
+        expect(backends).toHaveLength(expected);
+        expect(new Set(backends).size).toBe(expected);
+      } finally {
+        await database.close();
+      }
+    }
+  });
+});
