@@ -92,7 +92,7 @@ function nextRequest(seeded: Seeded, tokens: { subscribers: string[]; creators: 
   return { method: 'GET', path: '/v1/creators/me/earnings', token: pick(tokens.creators) };
 }
 
-type Minute = { latencies: number[]; errors: number; statuses: Record<string, number>; firstError?: string };
+type Minute = { latencies: number[]; errors: number; statuses: Record<string, number>; firstError?: string; firstUnexpected?: string };
 const newMinute = (): Minute => ({ latencies: [], errors: 0, statuses: {} });
 
 function percentile(sorted: number[], p: number): number {
@@ -151,8 +151,10 @@ async function main() {
         signal: AbortSignal.timeout(10_000),
       })
         .then(async (response) => {
-          await response.arrayBuffer();
+          const body = await response.text();
           minute.statuses[response.status] = (minute.statuses[response.status] ?? 0) + 1;
+          // 409 is a copy past the member's limits or a checkout by a subscriber: part of the mix. Anything else is said.
+          if (response.status >= 400 && response.status !== 409) minute.firstUnexpected ??= `${response.status} ${request.method} ${request.path}: ${body.slice(0, 300)}`;
           if (response.status >= 500) minute.errors++;
         })
         .catch((error: Error) => {
@@ -196,6 +198,7 @@ async function main() {
           `pg conns ${connections.rows[0]!.count}`,
           JSON.stringify(finished.statuses),
           ...(finished.firstError ? [`first error: ${finished.firstError}`] : []),
+          ...(finished.firstUnexpected ? [`first unexpected answer: ${finished.firstUnexpected}`] : []),
         ].join(' | '),
       );
     }
