@@ -137,6 +137,21 @@ describe('GET /v1/flows', () => {
     expect(page1.body.items[0].title).toBe('Recipe planner');
   });
 
+  it('one statement per shape, each request its own values: an empty author filters nothing, then a named one filters, then empty again', async () => {
+    const [one, two] = [await createMember(t), await createMember(t)];
+    await createFlow(t, one, { title: 'Shape check one' });
+    await createFlow(t, two, { title: 'Shape check two' });
+    const titles = async (query: string) =>
+      ((await t.request({ method: 'GET', url: `/v1/flows?page_size=100&sort=new&${query}` })).body.items as { title: string }[]).map((f) => f.title);
+    // The same shapes (sort, which filters) with different values, in an order where a statement kept from the first
+    // request would answer the next wrongly.
+    for (const round of [1, 2]) {
+      expect(await titles('author='), `round ${round}`).toEqual(expect.arrayContaining(['Shape check one', 'Shape check two']));
+      expect(await titles(`author=${one.username}`), `round ${round}`).toEqual(['Shape check one']);
+      expect(await titles(`author=${two.username.toUpperCase()}`), `round ${round}`).toEqual(['Shape check two']);
+    }
+  });
+
   it('never reveals locked text: a word only past a premium preview is found by subscribers and the author, not others', async () => {
     const creator = await createMember(t);
     const secret = `quixotrelm${Date.now().toString(36)}`;

@@ -134,13 +134,13 @@ type ValueOf = (name: keyof ListValues) => Placeholder | Param;
  * document for everyone else's flows, the full one for the caller's own (an OR of the two would scan every flow).
  */
 function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: Placeholder | undefined): SQL {
-  const matched = values.tsquery ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
+  const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
   const filters: SQL[] = [eq(flows.status, 'published')];
-  if (values.tags) filters.push(sql`${flows.tags} @> ${value('tags')}::text[]`);
-  if (values.worksWith) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${value('worksWith')}::text[]`);
+  if (values.tags !== undefined) filters.push(sql`${flows.tags} @> ${value('tags')}::text[]`);
+  if (values.worksWith !== undefined) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${value('worksWith')}::text[]`);
   if (values.premium !== undefined) filters.push(sql`${flows.isPremium} = ${value('premium')}`);
   if (values.featured !== undefined) filters.push(sql`${flows.featured} = ${value('featured')}`);
-  if (values.author) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${value('author')}))`);
+  if (values.author !== undefined) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${value('author')}))`);
 
   // The order of the sort; relevance picks its candidates by popularity and ranks them afterwards.
   const branchOrder = ((): SQL[] => {
@@ -201,7 +201,7 @@ function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: Lis
   if (known) return known;
 
   const placeholder: ValueOf = (name) => sql.placeholder(name);
-  const matched = values.tsquery ? sql`to_tsquery('english', ${placeholder('tsquery')})` : undefined;
+  const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${placeholder('tsquery')})` : undefined;
   const pageOrder = ((): SQL => {
     switch (sort) {
       case 'relevance':
@@ -254,7 +254,8 @@ export async function listPublishedFlows(
     worksWith: query.works_with?.length ? query.works_with.map((t) => t.toLowerCase()) : undefined,
     premium: query.premium,
     featured: query.featured,
-    author: query.author,
+    // An empty value filters nothing. What is undefined here decides the statement's shape, so nothing else may.
+    author: query.author || undefined,
     authorId: scope.authorId,
     needed: sort === 'relevance' ? RANKED_MATCHES : offset + query.page_size + 1,
     pageLimit: query.page_size + 1,
@@ -268,7 +269,7 @@ export async function listPublishedFlows(
   // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
   // The estimate depends only on which flows match (not on the sort or the page): remembered under that, a while.
   if (isLastPage && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
-  const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, query.author, scope.readsEveryBody, scope.authorId]);
+  const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, values.author, scope.readsEveryBody, scope.authorId]);
   const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
   const total = await countMatches(db, matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, offset + rows.length);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
