@@ -32,8 +32,8 @@ describe('warm-up', () => {
     await createFlow(t, member, { status: 'published' });
     const before = await rowCounts();
     expect(before.sessions).toBeGreaterThan(0);
-    await runHotStatements(t.database.db, t.config);
-    await runHotStatements(t.database.db, t.config);
+    await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
+    await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
     expect(await rowCounts()).toEqual(before);
   });
 

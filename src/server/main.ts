@@ -51,7 +51,7 @@ export async function startServer(
   const ctx = await createContext(config, { stripe: stripe.setup, logger });
   closers.push(() => ctx.database.close());
   await ctx.database.migrate();
-  await ctx.database.warmUp((db) => runHotStatements(db, config));
+  await ctx.database.warmUp((db) => runHotStatements(db, ctx.copyRecorder.limits));
 
   // The caller prints the demo logins last, once start-up logging has settled (cli.ts).
   const seeded = options.isDevelopment ? await seedDemoData(ctx.db, { economics: config.economics }) : undefined;

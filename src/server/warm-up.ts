@@ -1,7 +1,6 @@
-import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { findSessionAccount } from './modules/auth/repository.js';
-import { recordCopyAtomically } from './modules/copies/repository.js';
+import { type CopyLimits, recordCopyAtomically } from './modules/copies/repository.js';
 import { readEarningsOverview } from './modules/creators/repository.js';
 import { findFlowByRef, listPublishedFlows } from './modules/flows/repository.js';
 import { withdrawalKeyFor } from './modules/payouts/rules.js';
@@ -17,12 +16,12 @@ const NOBODY = '00000000-0000-0000-0000-000000000000';
  * builds them. A new backend's first copy took tens of milliseconds; twenty of them at once, under traffic, made
  * the first seconds after a start wait on each other (bench:soak's first minute).
  */
-export async function runHotStatements(db: Db, config: Config): Promise<void> {
+export async function runHotStatements(db: Db, copyLimits: CopyLimits): Promise<void> {
   const list = { page: 1, page_size: 20 } as const;
   await listPublishedFlows(db, list, { readsEveryBody: false, authorId: undefined });
   await listPublishedFlows(db, { ...list, q: 'warm' }, { readsEveryBody: true, authorId: NOBODY });
   await findFlowByRef(db, 'warm-up', NOBODY);
   await readEarningsOverview(db, NOBODY, withdrawalKeyFor(new Date()));
   await findSessionAccount(db, NOBODY, NOBODY);
-  await recordCopyAtomically(db, { sessionId: NOBODY, userId: NOBODY, flowRef: 'warm-up' }, { economics: config.economics, copiesPerMinute: config.rateLimits.copyPerMinute });
+  await recordCopyAtomically(db, { sessionId: NOBODY, userId: NOBODY, flowRef: 'warm-up' }, copyLimits);
 }

@@ -12,7 +12,8 @@ const DEFAULT_WINDOW_MS = 60_000;
  * A @fastify/rate-limit store in PostgreSQL (the `rate_limits` table, through the process's RateLimitCounter, which
  * sends the hits of big budgets in batches), so a limit holds across every API process and on the embedded PGlite
  * alike. Keys are `http:<METHOD> <route>:<client>` (the client is request.ip, which TRUST_PROXY decides); a HEAD
- * shares its GET's budget. A failing database is passed on: the request then ends as the error handler's 503 (skipOnError would let login through unlimited, and the route needs the database anyway).
+ * shares its GET's budget. A failing database is passed on: the request then ends as the error handler's 503
+ * (skipOnError would let login through unlimited, and the route needs the database anyway).
  */
 export function createPostgresRateLimitStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {
   return class PostgresRateLimitStore implements FastifyRateLimitStore {

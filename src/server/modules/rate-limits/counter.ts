@@ -115,10 +115,7 @@ export function createRateLimitCounter(db: Db, options: { flushEveryMs: number }
     if (sent.length === 0) return Promise.resolve();
     flushing = (async () => {
       try {
-        const answers = await countRateLimitHits(
-          db,
-          sent.map((s) => s.hits),
-        );
+        const answers = await countRateLimitHits(db, sent.map((s) => s.hits));
         const now = Date.now();
         sent.forEach((s, i) => {
           s.window.sending -= s.hits.hits;
