@@ -156,47 +156,48 @@ BEGIN
     v_sub_end := v_sub_end + v_period_length;
   END LOOP;
 
-  -- The subscriber's current period; made here if the webhooks have not made it yet (pool basis: the plan price).
-  SELECT bp.id INTO v_period_id FROM billing_periods bp WHERE bp.subscription_id = v_sub_id AND bp.period_start = v_sub_start;
+  -- The subscriber's current period, made here if the webhooks have not made it yet (pool basis: the plan price), and
+  -- locked: one subscriber's parallel copies take turns here, from any process, and so does every other write of the
+  -- period's counts and of its creators' net (the rebalance after a refund). NO KEY UPDATE, not UPDATE: copies and
+  -- earnings rows hold KEY SHARE locks on it through their foreign keys.
+  SELECT bp.id, bp.copies_count, bp.counted_copies, bp.status, bp.basis_cents, bp.refunded_cents, bp.earned_cents, bp.period_end
+    INTO v_period_id, v_copies, v_counted, v_period_status, v_basis, v_refunded, v_earned, v_period_end
+    FROM billing_periods bp WHERE bp.subscription_id = v_sub_id AND bp.period_start = v_sub_start
+     FOR NO KEY UPDATE;
   IF v_period_id IS NULL THEN
     INSERT INTO billing_periods (subscription_id, user_id, period_start, period_end, basis_cents)
       VALUES (v_sub_id, p_user_id, v_sub_start, v_sub_end, v_plan_cents)
       ON CONFLICT (subscription_id, period_start) DO NOTHING;
-    SELECT bp.id INTO v_period_id FROM billing_periods bp WHERE bp.subscription_id = v_sub_id AND bp.period_start = v_sub_start;
+    SELECT bp.id, bp.copies_count, bp.counted_copies, bp.status, bp.basis_cents, bp.refunded_cents, bp.earned_cents, bp.period_end
+      INTO v_period_id, v_copies, v_counted, v_period_status, v_basis, v_refunded, v_earned, v_period_end
+      FROM billing_periods bp WHERE bp.subscription_id = v_sub_id AND bp.period_start = v_sub_start
+       FOR NO KEY UPDATE;
   END IF;
+  period_end := v_period_end;
 
-  -- Once per member, flow and period: the unique key decides, even for parallel requests.
-  INSERT INTO copies (user_id, flow_id, creator_id, billing_period_id)
-    VALUES (p_user_id, v_flow_id, v_author_id, v_period_id)
-    ON CONFLICT DO NOTHING
-    RETURNING id, copies.copied_at INTO v_copy_id, v_copied_at;
-  IF v_copy_id IS NULL THEN
+  -- Once per member, flow and period. Under the period's lock no other copy of this member is being made, so a copy
+  -- found here is the one; the unique key stays the last word (were one made meanwhile, the insert below would fail
+  -- the whole statement, and the batcher records its copies again one by one, which find it here).
+  PERFORM 1 FROM copies c WHERE c.user_id = p_user_id AND c.flow_id = v_flow_id AND c.billing_period_id = v_period_id;
+  IF FOUND THEN
     outcome := 'duplicate';
     body := v_body;
-    SELECT bp.copies_count, bp.counted_copies, bp.period_end INTO copies_count, counted_copies, period_end
-      FROM billing_periods bp WHERE bp.id = v_period_id;
+    copies_count := v_copies;
+    counted_copies := v_counted;
     RETURN;
   END IF;
-
-  -- The subscriber-period row, locked: one subscriber's parallel copies take turns here, from any process.
-  -- NO KEY UPDATE, not UPDATE: the copy just inserted holds a KEY SHARE lock on this row through its foreign key.
-  SELECT bp.copies_count, bp.counted_copies, bp.status, bp.basis_cents, bp.refunded_cents, bp.period_end,
-         bp.status <> 'void' AND bp.counted_copies < p_paid_cap
-           AND bp.earned_cents + p_rate_cents <= period_pool_cents(bp.status, bp.basis_cents, bp.refunded_cents, p_share_percent)
-    INTO v_copies, v_counted, v_period_status, v_basis, v_refunded, v_period_end, v_is_counted
-    FROM billing_periods bp WHERE bp.id = v_period_id
-     FOR NO KEY UPDATE;
-  period_end := v_period_end;
   IF v_copies >= p_copy_limit THEN
-    -- Over the fair-use limit: the copy is not kept.
-    DELETE FROM copies WHERE id = v_copy_id;
+    -- Over the fair-use limit: no copy is made.
     outcome := 'limit';
     copies_count := v_copies;
     counted_copies := v_counted;
     RETURN;
   END IF;
+
   -- Paid only for a premium flow copied by someone other than its author, under the cap, while the pool covers it.
-  v_is_counted := v_is_counted AND v_is_premium AND v_author_id <> p_user_id;
+  v_is_counted := coalesce(v_period_status <> 'void' AND v_counted < p_paid_cap
+    AND v_earned + p_rate_cents <= period_pool_cents(v_period_status, v_basis, v_refunded, p_share_percent)
+    AND v_is_premium AND v_author_id <> p_user_id, false);
   UPDATE billing_periods SET
       copies_count = copies_count + 1,
       counted_copies = counted_copies + CASE WHEN v_is_counted THEN 1 ELSE 0 END,
@@ -207,8 +208,10 @@ BEGIN
 
   IF v_is_counted THEN
     -- The creator's net from the period is period_net_cents of its gross (the same rule the rebalance after a refund
-    -- applies); the ledger moves by the change. The period row's lock serializes every write of this row's net.
-    SELECT pe.net_cents INTO v_old_net FROM period_earnings pe WHERE pe.creator_id = v_author_id AND pe.billing_period_id = v_period_id;
+    -- applies); the ledger moves by the change from the net before (read in the same statement, under the period's lock).
+    WITH before AS (
+      SELECT pe.net_cents FROM period_earnings pe WHERE pe.creator_id = v_author_id AND pe.billing_period_id = v_period_id
+    )
     INSERT INTO period_earnings AS pe (creator_id, billing_period_id, state, gross_cents, net_cents, counted_copies)
       VALUES (v_author_id, v_period_id, CASE WHEN v_period_status = 'paid' THEN 'held' ELSE 'pending' END,
               p_rate_cents, period_net_cents(p_rate_cents, v_period_status, v_basis, v_refunded, v_earned, p_share_percent), 1)
@@ -217,14 +220,18 @@ BEGIN
         net_cents = period_net_cents(pe.gross_cents + excluded.gross_cents, v_period_status, v_basis, v_refunded, v_earned, p_share_percent),
         counted_copies = pe.counted_copies + 1,
         updated_at = now()
-      RETURNING pe.state, pe.net_cents INTO v_state, v_net;
-    -- Counted after its period's earnings row is written: the monthly totals file the copy under that row's state.
-    UPDATE copies SET is_counted = true, payout_cents = p_rate_cents WHERE id = v_copy_id;
+      RETURNING pe.state, pe.net_cents, (SELECT before.net_cents FROM before) INTO v_state, v_net, v_old_net;
     creator_id := v_author_id;
     billing_period_id := v_period_id;
     earning_account := CASE v_state WHEN 'pending' THEN 'creator_pending' WHEN 'held' THEN 'creator_held' ELSE 'creator_available' END;
     earning_delta := v_net - coalesce(v_old_net, 0);
   END IF;
+
+  -- The copy, counted or not as decided above: made after its period's earnings row, so the monthly totals (an
+  -- insert trigger) file a counted copy under that row's state.
+  INSERT INTO copies (user_id, flow_id, creator_id, billing_period_id, is_counted, payout_cents)
+    VALUES (p_user_id, v_flow_id, v_author_id, v_period_id, v_is_counted, CASE WHEN v_is_counted THEN p_rate_cents ELSE 0 END)
+    RETURNING id, copies.copied_at INTO v_copy_id, v_copied_at;
 
   outcome := 'recorded';
   copy_id := v_copy_id;
