@@ -57,4 +57,18 @@ describe('warm-up', () => {
       }
     }
   });
+
+  it.runIf(isPostgres())('names its connections, so pg_stat_activity says whose each is', async () => {
+    const database = await openDatabase({ databaseUrl: t.database.url, poolSize: 3, applicationName: 'flowtab-api' });
+    try {
+      await database.warmUp();
+      const named = async (name: string) =>
+        rowsOf<{ count: number }>(
+          await t.database.db.execute(sql`select count(*)::int as count from pg_stat_activity where datname = current_database() and application_name = ${name}`),
+        )[0]!.count;
+      expect(await named('flowtab-api')).toBe(3);
+    } finally {
+      await database.close();
+    }
+  });
 });

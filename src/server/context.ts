@@ -38,7 +38,7 @@ export type StripeSetup = { secretKey: string; webhookSecret: string | undefined
 
 export async function createContext(
   config: Config,
-  options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger },
+  options: { database?: Database; stripe: StripeSetup; logger?: StripeLogger; role?: 'api' | 'worker' },
 ): Promise<AppContext> {
   const database =
     options.database ??
@@ -49,6 +49,7 @@ export async function createContext(
       warmConnections: config.databaseWarmConnections,
       preparesStatements: config.databasePreparesStatements,
       connectTimeoutMs: config.databaseConnectTimeoutMs,
+      applicationName: options.role ? `flowtab-${options.role}` : 'flowtab',
     }));
   const { db } = database;
   // How a bearer becomes a viewer: a login's JWT names a session row, a personal access token is found by its hash.

@@ -48,7 +48,7 @@ export async function startServer(
   webBuild.catch(() => {});
   const stripe = await resolveStripe(config, { mayStartEmulator: options.isDevelopment });
   const closers: Closer[] = [...stripe.closers];
-  const ctx = await createContext(config, { stripe: stripe.setup, logger });
+  const ctx = await createContext(config, { stripe: stripe.setup, logger, role: 'api' });
   closers.push(() => ctx.database.close());
   await ctx.database.migrate();
   await ctx.database.warmUp((db) => runHotStatements(db, ctx.copyRecorder.limits));

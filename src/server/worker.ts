@@ -14,7 +14,7 @@ export type Closer = () => Promise<unknown>;
  */
 export async function startWorker(config: Config, options: { stripe: StripeSetup; logger: Logger }): Promise<{ closers: Closer[] }> {
   const { logger } = options;
-  const ctx = await createContext(config, { stripe: options.stripe, logger });
+  const ctx = await createContext(config, { stripe: options.stripe, logger, role: 'worker' });
   const closers: Closer[] = [() => ctx.database.close()];
   await ctx.database.migrate();
   await ctx.database.warmUp();

@@ -81,6 +81,8 @@ export type DatabaseOptions = {
   /** Prepare each statement with parameters once per connection (PostgreSQL; default on). See prepareStatements. */
   preparesStatements?: boolean;
   connectTimeoutMs?: number;
+  /** The connections' application_name, so pg_stat_activity (and PgBouncer's SHOW CLIENTS) says which process holds each. */
+  applicationName?: string;
 };
 
 /** At most this many statements a connection keeps prepared; later new ones run unprepared, as before. */
@@ -169,6 +171,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      application_name: options.applicationName ?? 'flowtab',
     });
     // An idle client that errors (server restart) must not crash the process; the pool drops it and reconnects later.
     pool.on('error', () => {});
