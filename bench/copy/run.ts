@@ -14,12 +14,12 @@
  * PGBENCH_CLIENTS (default 8), BENCH_SUBSCRIBERS (default 20000), BENCH_FLOWS (default 2000),
  * BENCH_UNBATCHED=1 (also run the uniform load with COPY_BATCH_WINDOW_MS=0: one statement and commit per copy).
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/client.js';
 import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
+import { cpuMsOf } from '../support/cpu.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
 import { benchServerEnv, benchTokens } from '../support/server.js';
 
@@ -77,18 +77,6 @@ type Profile = {
   walByRelation: { relation: string; records: number }[];
   functions: { name: string; calls: number; selfMs: number }[];
 };
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** User plus system CPU of a process, in ms (fields 14 and 15 of /proc/<pid>/stat); 0 once it is gone. */
-function cpuMsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Copy statements by size (flowtab_copy_batches_total{size}) and batches that failed and were recorded again copy by

@@ -19,7 +19,7 @@ export async function startEmulatorProcess() {
     if (i > 200) throw new Error('the emulator did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))) };
+  return { url, pid: child.pid!, stop: () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))) };
 }
 
 export async function pool<T>(count: number, concurrency: number, run: (i: number) => Promise<T>): Promise<T[]> {

@@ -10,6 +10,9 @@
  *
  * Per minute: requests, errors (5xx or no answer), p50/p99, each API process's event-loop lag (p99 and max over the
  * minute, from its /metrics) and RSS, and the database's connection count. Target (SPEC §17 tail): p99 ≤ 100 ms.
+ * Then the minute's slow seconds (a request sent in them took over SLOW_MS), worst first: what the machine's CPU did
+ * in the second each began and the next (by process: api1, api2, worker, emulator, this bench, PostgreSQL's backends,
+ * autovacuum, checkpointer…; and the host's steal), and what the database's active sessions waited on.
  *
  * Env: DATABASE_URL (server; default local), BENCH_MINUTES (default 10), BENCH_RATE (default 150),
  * BENCH_FLOWS (default 3000), BENCH_SUBSCRIBERS (default 60), BENCH_VISITORS (members without a subscription, 200).
@@ -19,6 +22,7 @@ import pg from 'pg';
 import { openDatabase } from '../../src/server/db/client.js';
 import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../../test/support/processes.js';
 import { startEmulatorProcess } from '../payouts/emulator-process.js';
+import { describeCpuSecond, startCpuSampler } from '../support/cpu.js';
 import { createBenchDatabase } from '../support/postgres.js';
 import { benchServerEnv, benchTokens } from '../support/server.js';
 
@@ -29,6 +33,8 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 60);
 const VISITORS = Number(process.env.BENCH_VISITORS ?? 200);
 const CREATORS = 5;
 const P99_TARGET_MS = 100;
+const SLOW_MS = 300;
+const SLOW_SECONDS_SHOWN = 3;
 const WORDS = ['linkedin', 'profile', 'invoice', 'calendar', 'checkout', 'scrape', 'report', 'github', 'claim', 'error', 'export', 'search'];
 
 type Seeded = { flows: { id: string; slug: string }[]; subscribers: Session[]; creators: Session[]; visitors: Session[] };
@@ -95,6 +101,27 @@ function nextRequest(seeded: Seeded, tokens: { subscribers: string[]; creators: 
 type Minute = { latencies: number[]; errors: number; statuses: Record<string, number>; firstError?: string; firstUnexpected?: string };
 const newMinute = (): Minute => ({ latencies: [], errors: 0, statuses: {} });
 
+/** The requests sent in one second of the run: how many, how many took over SLOW_MS, the slowest. */
+type Second = { requests: number; slow: number; maxMs: number };
+
+/**
+ * The database's sessions at one moment: what the active ones waited on (wait event, or "cpu" for none), by count;
+ * and each backend's client (its application_name: flowtab-api, flowtab-worker, flowtab-jobs), named in `named` so
+ * the CPU sampler counts a backend's time under the process kind it serves.
+ */
+async function sessionWaits(client: pg.Client, named: Map<number, string>): Promise<string> {
+  const sessions = await client.query<{ pid: number; application_name: string; state: string | null; wait: string }>(
+    `select pid, application_name, state, coalesce(wait_event_type || ':' || wait_event, 'cpu') as wait from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid()`,
+  );
+  const waits = new Map<string, number>();
+  for (const session of sessions.rows) {
+    named.set(session.pid, `pg ${session.application_name || 'backends'}`);
+    if (session.state === 'active') waits.set(session.wait, (waits.get(session.wait) ?? 0) + 1);
+  }
+  return [...waits].sort((a, b) => b[1] - a[1]).map(([wait, count]) => `${wait} ${count}`).join(', ') || 'none active';
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -125,6 +152,8 @@ async function main() {
   let worker: WorkerProcess | undefined;
   let emulator: Awaited<ReturnType<typeof startEmulatorProcess>> | undefined;
   const stats = new pg.Client({ connectionString: db.url });
+  let cpu: ReturnType<typeof startCpuSampler> | undefined;
+  let waitSampler: NodeJS.Timeout | undefined;
   try {
     console.log(`Seeding ${FLOWS} flows by ${CREATORS} creators, ${SUBSCRIBERS} subscribers …`);
     const seeded = await seed(db.url);
@@ -137,14 +166,17 @@ async function main() {
     worker = await startWorkerProcess(env);
     await stats.connect();
     for (const server of servers) await processStats(server); // resets the lag histograms: the first minute starts here
+    const named = new Map<number, string>([[process.pid, 'bench'], [worker.child.pid!, 'worker'], [emulator.pid, 'emulator']]);
+    servers.forEach((server, i) => named.set(server.child.pid!, `api${i + 1}`));
 
     console.log(`${RATE} req/s for ${MINUTES} min over two API processes and a worker; p99 target ${P99_TARGET_MS} ms per minute`);
     let minute = newMinute();
+    const seconds = new Map<number, Second>();
     const inFlight = new Set<Promise<void>>();
     const send = (index: number) => {
       const request = nextRequest(seeded, tokens);
       const server = servers[index % servers.length]!;
-      const startedAt = performance.now();
+      const sentAt = performance.now();
       const done = fetch(`${server.url}${request.path}`, {
         method: request.method,
         headers: request.token ? { authorization: `Bearer ${request.token}` } : {},
@@ -163,7 +195,14 @@ async function main() {
         })
         // Counted in the minute it ends in.
         .finally(() => {
-          minute.latencies.push(performance.now() - startedAt);
+          const took = performance.now() - sentAt;
+          minute.latencies.push(took);
+          const second = Math.floor((sentAt - startedAt) / 1000);
+          const counted = seconds.get(second) ?? { requests: 0, slow: 0, maxMs: 0 };
+          counted.requests++;
+          if (took > SLOW_MS) counted.slow++;
+          counted.maxMs = Math.max(counted.maxMs, took);
+          seconds.set(second, counted);
           inFlight.delete(done);
         });
       inFlight.add(done);
@@ -171,6 +210,12 @@ async function main() {
 
     // Open loop: each 10 ms tick sends what the clock says is due, however long earlier answers take.
     const startedAt = performance.now();
+    cpu = startCpuSampler(named);
+    const waitsBySecond = new Map<number, string>();
+    waitSampler = setInterval(() => {
+      const second = Math.floor((performance.now() - startedAt) / 1000);
+      sessionWaits(stats, named).then((waits) => waitsBySecond.set(second, waits), () => {});
+    }, 1000);
     let sent = 0;
     for (let m = 1; m <= MINUTES; m++) {
       const minuteEnds = startedAt + m * 60_000;
@@ -201,9 +246,24 @@ async function main() {
           ...(finished.firstUnexpected ? [`first unexpected answer: ${finished.firstUnexpected}`] : []),
         ].join(' | '),
       );
+      const minuteCpu = cpu.meanOf(Date.now() - 60_000, Date.now());
+      if (minuteCpu) console.log(`   the minute's mean second: ${describeCpuSecond(minuteCpu)}`);
+      // The slow seconds of the minute just ended (requests still in flight count in the next report's).
+      const slow = [...seconds].filter(([second, counted]) => second < m * 60 && counted.slow > 0).sort((a, b) => b[1].maxMs - a[1].maxMs);
+      for (const [second, counted] of slow.slice(0, SLOW_SECONDS_SHOWN)) {
+        const wallClockAt = Date.now() - (performance.now() - startedAt - second * 1000);
+        console.log(`   second ${second}: ${counted.requests} sent, ${counted.slow} over ${SLOW_MS} ms, slowest ${counted.maxMs.toFixed(0)} ms`);
+        for (const offset of [0, 1]) {
+          const sampled = cpu.secondOf(wallClockAt + offset * 1000 + 1);
+          console.log(`     +${offset}s ${sampled ? describeCpuSecond(sampled) : 'cpu not sampled'} | db waits ${waitsBySecond.get(second + offset) ?? '?'}`);
+        }
+      }
+      for (const [second] of seconds) if (second < m * 60) seconds.delete(second);
     }
     await Promise.all(inFlight);
   } finally {
+    cpu?.stop();
+    clearInterval(waitSampler);
     await stats.end().catch(() => {});
     await worker?.stop();
     await Promise.all(servers.map((s) => s.stop()));
