@@ -67,6 +67,35 @@ describe('checkout → pay → webhook → subscribed', () => {
     expect(me.body.is_subscriber).toBe(false);
   });
 
+  it('a checkout Stripe refuses is a 502 without Stripe\'s message, and one Stripe cannot answer a 503 to retry; the next checkout works', async () => {
+    const member = await createMember(t);
+    const priceId = t.ctx.billing.priceId;
+    t.ctx.billing.priceId = 'price_gone';
+    try {
+      const refused = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+      expect(refused.status).toBe(502);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.body.type).toBe('https://flowtab.pro/problems/payment-provider-refused');
+      expect(JSON.stringify(refused.body)).not.toMatch(/price_gone|No such|sk_test/);
+    } finally {
+      t.ctx.billing.priceId = priceId;
+    }
+
+    await t.emulator('/_emulator/faults', undefined, { json: { paths: { 'POST /v1/checkout/sessions': { error_rate: 1 } } } });
+    try {
+      const unavailable = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.headers['retry-after']).toBe('30');
+      expect(unavailable.body.type).toBe('https://flowtab.pro/problems/payment-provider-unavailable');
+    } finally {
+      await t.emulator('/_emulator/faults', undefined, { json: {} });
+    }
+
+    const checkout = await t.request({ method: 'POST', url: '/v1/subscriptions/checkout', token: member.token });
+    expect(checkout.status).toBe(200);
+    expect(checkout.body.url).toMatch(/^http/);
+  });
+
   it('needs a login, and the portal needs a billing account', async () => {
     expect((await t.request({ method: 'POST', url: '/v1/subscriptions/checkout' })).status).toBe(401);
     expect((await t.request({ method: 'GET', url: '/v1/subscriptions/me' })).status).toBe(401);

@@ -68,6 +68,25 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+/** Stripe did not answer (unreachable, a 5xx, or its rate limit) a call made for this request: try again later. */
+export class PaymentProviderUnavailableError extends AppError {
+  constructor() {
+    super(503, 'payment-provider-unavailable', 'Payment provider unavailable', 'Our payment provider did not answer. Nothing was changed; please try again in a minute.');
+    this.headers = { 'retry-after': '30' };
+  }
+}
+
+/**
+ * Stripe refused a call made for this request (a 4xx: a missing object, a configuration of ours it does not accept,
+ * a reused idempotency key). Not the client's doing, so not a 400, and Stripe's own message (ids, a masked key) is
+ * logged, not sent.
+ */
+export class PaymentProviderRefusedError extends AppError {
+  constructor() {
+    super(502, 'payment-provider-refused', 'Payment provider refused the request', 'Our payment provider refused a request we made for you. It has been logged for us to fix; please try again later.');
+  }
+}
+
 export class AccountSuspendedError extends ForbiddenError {
   constructor() {
     super('This account is suspended. Contact support.', 'account-suspended', 'Account suspended');

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { findDatabaseUnavailable, findDataException } from '../db/errors.js';
-import { AppError, DatabaseUnavailableError } from '../errors.js';
+import { AppError, DatabaseUnavailableError, PaymentProviderRefusedError, PaymentProviderUnavailableError } from '../errors.js';
+import { isStripeError, isStripeUnavailable } from '../integrations/stripe/availability.js';
 
 const PROBLEM_BASE = 'https://flowtab.pro/problems/';
 
@@ -22,16 +23,16 @@ export function registerErrorHandler(app: FastifyInstance) {
       reply.header('retry-after', String(unavailable.retryAfterSeconds));
       return sendProblem(reply, { type: unavailable.type, title: unavailable.title, status: unavailable.status, detail: unavailable.message });
     }
-    if (error instanceof AppError) {
-      reply.headers(error.headers);
-      return sendProblem(reply, {
-        type: error.type,
-        title: error.title,
-        status: error.status,
-        detail: error.message,
-        ...error.extensions,
-      });
+    // A Stripe call made for the request failed, and its service did not turn that into an error of its own: a 503
+    // when Stripe could not answer, a 502 when it refused (our request, not the client's), never Stripe's message.
+    if (isStripeError(error)) {
+      const unavailable = isStripeUnavailable(error);
+      const stripe = { type: error.type, code: error.code, status: error.statusCode, request_id: error.requestId, message: error.message };
+      if (unavailable) request.log.warn({ event: 'stripe.unavailable', stripe }, 'payment provider unavailable');
+      else request.log.error({ event: 'stripe.refused', stripe }, 'payment provider refused a request');
+      return sendAppError(reply, unavailable ? new PaymentProviderUnavailableError() : new PaymentProviderRefusedError());
     }
+    if (error instanceof AppError) return sendAppError(reply, error);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((issue) => ({
         location: error.validationContext ?? 'body',
@@ -87,6 +88,11 @@ export function registerErrorHandler(app: FastifyInstance) {
       detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
     }),
   );
+}
+
+function sendAppError(reply: FastifyReply, error: AppError) {
+  reply.headers(error.headers);
+  return sendProblem(reply, { type: error.type, title: error.title, status: error.status, detail: error.message, ...error.extensions });
 }
 
 function internalError(reply: FastifyReply) {

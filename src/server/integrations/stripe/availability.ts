@@ -1,5 +1,10 @@
 import Stripe from 'stripe';
 
+/** An error Stripe's SDK raised: Stripe answered with an error, or could not be reached. */
+export function isStripeError(error: unknown): error is InstanceType<typeof Stripe.errors.StripeError> {
+  return error instanceof Stripe.errors.StripeError;
+}
+
 /**
  * Stripe could not answer — unreachable, a 5xx, or rate limited — so the same request may well succeed later. A
  * webhook event failing this way is not at fault and does not become a dead letter.
