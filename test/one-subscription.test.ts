@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriods, checkoutSessions, copies, emailOutbox, subscriptions } from '../src/server/db/schema.js';
+import { claimCheckoutSession } from '../src/server/modules/subscriptions/repository.js';
 import { createFlow, createMember, deliverSignedEvent, flushWebhooks, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { expectReconciled } from './support/reconcile.js';
@@ -89,6 +90,31 @@ describe('one live subscription per member', () => {
     expect(fresh.body.session_id).not.toBe(first.body.session_id);
     const rows = await t.database.db.select().from(checkoutSessions).where(eq(checkoutSessions.userId, member.id));
     expect(rows.map((r) => r.status).sort()).toEqual(['expired', 'open']);
+  });
+
+  it('a claim whose idempotency key Stripe knows with other parameters is given up for a new one, not refused forever', async () => {
+    const member = await createMember(t);
+    // An attempt made its session at Stripe under the claim's key and crashed before recording it; PUBLIC_URL has
+    // changed since, so the same key now comes with other parameters.
+    const claim = await claimCheckoutSession(t.database.db, member.id);
+    const customer = await t.ctx.stripe.createCustomer({ userId: member.id, email: member.email, username: member.username });
+    const lost = await t.ctx.stripe.createCheckoutSession({
+      userId: member.id,
+      customerId: customer.id,
+      priceId: t.ctx.billing.priceId!,
+      successUrl: 'https://old.example/subscribe/return',
+      cancelUrl: 'https://old.example/pricing',
+      attemptId: claim.id,
+    });
+
+    const fresh = await checkout(member);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.session_id).not.toBe(lost.id);
+    const rows = await t.database.db.select().from(checkoutSessions).where(eq(checkoutSessions.userId, member.id));
+    expect(rows.map((r) => [r.id === claim.id, r.status])).toEqual(expect.arrayContaining([[true, 'expired'], [false, 'open']]));
+    expect(rows).toHaveLength(2);
+    expect(rows.find((r) => r.status === 'open')!.stripeSessionId).toBe(fresh.body.session_id);
+    expect((await checkout(member)).body.session_id).toBe(fresh.body.session_id);
   });
 
   it('two sessions paid (ours first): the second subscription is cancelled and refunded in full, the member mailed', async () => {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Db, Tx } from '../../db/client.js';
 import type { SubscriptionStatus } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
+import { isIdempotencyKeyReusedError } from '../../integrations/stripe/availability.js';
 import {
   currentPeriodOf,
   idOf,
@@ -75,14 +76,25 @@ export async function startCheckout(ctx: AppContext, viewer: Viewer) {
       continue;
     }
     // Parallel requests hold the same claim, hence the same idempotency key, hence the same session.
-    const session = await ctx.stripe.createCheckoutSession({
-      userId: user.id,
-      customerId,
-      priceId,
-      successUrl: `${ctx.config.publicUrl}/subscribe/return?session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${ctx.config.publicUrl}/pricing?canceled=1`,
-      attemptId: claim.id,
-    });
+    const session = await ctx.stripe
+      .createCheckoutSession({
+        userId: user.id,
+        customerId,
+        priceId,
+        successUrl: `${ctx.config.publicUrl}/subscribe/return?session_id={CHECKOUT_SESSION_ID}`,
+        cancelUrl: `${ctx.config.publicUrl}/pricing?canceled=1`,
+        attemptId: claim.id,
+      })
+      .catch((error: unknown) => {
+        // The claim's key was first used with other parameters (PUBLIC_URL or the price changed since an attempt that
+        // never recorded its session): that session was never shown to the member. A new claim, a new key.
+        if (isIdempotencyKeyReusedError(error)) return undefined;
+        throw error;
+      });
+    if (!session) {
+      await closeCheckoutSession(ctx.db, { id: claim.id }, 'expired');
+      continue;
+    }
     if (!session.url) throw new Error(`checkout session ${session.id} has no url`);
     await recordCheckoutSession(ctx.db, claim.id, { id: session.id, url: session.url, expiresAt: new Date(session.expires_at * 1000) });
     return { session_id: session.id, url: session.url };
