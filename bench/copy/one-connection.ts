@@ -2,8 +2,9 @@
  * npm run bench:copy-cpu — the database's CPU per copy on one connection, without HTTP, Node or lock waits: one
  * backend records batches of copies with `record_copies` (as the copy batcher does) and its CPU is read from
  * /proc/<pid>/stat. Under load (bench:copy) the same work costs more (waits, context switches, a shared machine), and
- * its throughput swings with the machine by ±20% within minutes; this figure moves by a few percent between runs,
- * so it is the one to compare two versions of the copy's SQL by: run it on each commit, alternately, a few times.
+ * its throughput swings with the machine by ±20% within minutes; this figure moves by a few percent between rounds
+ * and under 10% between runs, so it is the one to compare two versions of the copy's SQL by: run it on each commit,
+ * alternately, a few times.
  *
  * A fresh database with subscribers (active, paid periods) and premium flows by a few creators, so most copies are
  * counted and post ledger entries, and every creator-period earnings row takes several copies. Per round: the
