@@ -22,15 +22,18 @@ const checkout = (member: Member) => t.request({ method: 'POST', url: '/v1/subsc
 const pay = (sessionId: string) => t.emulator(`/_emulator/checkout/sessions/${sessionId}/pay`, { card: '4242424242424242' });
 const customerOf = async (member: Member) => (await t.ctx.stripe.raw.customers.list({ email: member.email })).data[0]!;
 
-/** A second open session for the member, as a stale tab or another device could hold: made at Stripe directly. */
-async function secondSession(member: Member) {
+/**
+ * A second open session for the member, as a stale tab or another device could hold: made at Stripe directly (under
+ * `attemptId`'s idempotency key, with URLs of its own).
+ */
+async function secondSession(member: Member, attemptId: string = randomUUID()) {
   const session = await t.ctx.stripe.createCheckoutSession({
     userId: member.id,
     customerId: (await customerOf(member)).id,
     priceId: t.ctx.billing.priceId!,
     successUrl: 'http://localhost/return',
     cancelUrl: 'http://localhost/cancel',
-    attemptId: randomUUID(),
+    attemptId,
   });
   return session.id;
 }
@@ -97,19 +100,12 @@ describe('one live subscription per member', () => {
     // An attempt made its session at Stripe under the claim's key and crashed before recording it; PUBLIC_URL has
     // changed since, so the same key now comes with other parameters.
     const claim = await claimCheckoutSession(t.database.db, member.id);
-    const customer = await t.ctx.stripe.createCustomer({ userId: member.id, email: member.email, username: member.username });
-    const lost = await t.ctx.stripe.createCheckoutSession({
-      userId: member.id,
-      customerId: customer.id,
-      priceId: t.ctx.billing.priceId!,
-      successUrl: 'https://old.example/subscribe/return',
-      cancelUrl: 'https://old.example/pricing',
-      attemptId: claim.id,
-    });
+    await t.ctx.stripe.createCustomer({ userId: member.id, email: member.email, username: member.username });
+    const lost = await secondSession(member, claim.id);
 
     const fresh = await checkout(member);
     expect(fresh.status).toBe(200);
-    expect(fresh.body.session_id).not.toBe(lost.id);
+    expect(fresh.body.session_id).not.toBe(lost);
     const rows = await t.database.db.select().from(checkoutSessions).where(eq(checkoutSessions.userId, member.id));
     expect(rows.map((r) => [r.id === claim.id, r.status])).toEqual(expect.arrayContaining([[true, 'expired'], [false, 'open']]));
     expect(rows).toHaveLength(2);
