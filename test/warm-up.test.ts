@@ -2,20 +2,35 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
-import { runHotStatements } from '../src/server/warm-up.js';
+import { copyAndRollBack, runHotStatements } from '../src/server/warm-up.js';
 import { createFlow, createMember } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
 
 // A process opens its pool at start and runs the hot statements on each connection (db.warmUp, src/server/warm-up.ts)
-// before it answers: they must find nothing and write nothing, whatever the database holds.
+// before it answers: they must leave nothing behind, whatever the database holds (the copy among them is made and
+// rolled back).
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
 });
 afterAll(() => t.close());
 
-const TABLES = ['copies', 'rate_limits', 'sessions', 'billing_periods', 'period_earnings', 'ledger_transactions', 'ledger_entries', 'flow_copy_counters'];
+const TABLES = [
+  'users',
+  'sessions',
+  'flows',
+  'subscriptions',
+  'copies',
+  'rate_limits',
+  'billing_periods',
+  'period_earnings',
+  'ledger_transactions',
+  'ledger_entries',
+  'flow_copy_counters',
+  'creator_balance_changes',
+  'creator_month_changes',
+];
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -27,13 +42,21 @@ async function rowCounts(): Promise<Record<string, number>> {
 }
 
 describe('warm-up', () => {
-  it('the hot statements write nothing, on a database with members, flows and a login', async () => {
+  it('the hot statements leave nothing behind, on a database with members, flows and a login', async () => {
     const member = await createMember(t);
     await createFlow(t, member, { status: 'published' });
     const before = await rowCounts();
     expect(before.sessions).toBeGreaterThan(0);
     await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
     await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('their copy goes all the way (a paid copy, counted and credited) before it is rolled back', async () => {
+    const before = await rowCounts();
+    const record = await copyAndRollBack(t.database.db, t.ctx.copyRecorder.limits);
+    expect(record).toMatchObject({ outcome: 'recorded', isCounted: true, countedCopies: 1, subscriptionStatus: 'active' });
+    expect(record.copyId).toEqual(expect.any(String));
     expect(await rowCounts()).toEqual(before);
   });
 
