@@ -10,7 +10,8 @@
  * process for the day's disk speed.
  *
  * Env: DATABASE_URL (server; default local), BENCH_COPIES (1000000), BENCH_CREATORS (10000), BENCH_TAIL (167),
- * BENCH_SECONDS (10), BENCH_CONNECTIONS (20), BENCH_PGBENCH=0 (skip pgbench), BENCH_KEEP_DATABASE=1.
+ * BENCH_SECONDS (10), BENCH_WARM_SECONDS (3, at full load before each measurement), BENCH_CONNECTIONS (20),
+ * BENCH_PGBENCH=0 (skip pgbench), BENCH_KEEP_DATABASE=1.
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -28,6 +29,7 @@ const TAIL_PER_MINUTE = 2_000;
 const TAIL = Number(process.env.BENCH_TAIL ?? Math.round((TAIL_PER_MINUTE * FOLD_INTERVAL_MS) / 60_000));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
 const TARGET_P99_MS = 10;
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -122,7 +124,9 @@ async function main() {
         const headers = { authorization: `Bearer ${tokenOf(creator.id)}` };
         const body = (await (await fetch(url, { headers })).json()) as Record<string, unknown>;
         const checked = await checkAgainstLedger(client, creator, body);
-        await autocannon({ url, headers, connections: 2, amount: 200 }); // warm-up
+        // Steady state: the process's code optimized and its connections' caches filled at this load first (the soak
+        // measures starts). With 200 requests at two connections, the creator measured first came out slower.
+        await autocannon({ url, headers, connections: CONNECTIONS, duration: WARM_SECONDS });
         const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
         results.push({ creator, checked, result });
       }
