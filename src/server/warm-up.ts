@@ -12,11 +12,12 @@ const NOBODY = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The statements most requests run, once, on a connection opened at start (db.warmUp): the library's newest and
- * popular lists and a search (as a guest and as a subscriber), a flow page, the earnings read, the login session's lookup and a paid copy. The reads find nothing; the
- * copy is made and rolled back (copyAndRollBack). Each backend has then read the catalogs, compiled record_copy's
- * functions and planned their statements, and this process has run the code that builds them. A new backend's first
- * copy took tens of milliseconds (43-63 ms on the 2026-12-03 bench database); twenty of them at once, under traffic,
- * made the first seconds after a start wait on each other (bench:soak's first minute).
+ * popular lists and a search (as a guest and as a subscriber), a flow page, the earnings read, the login session's
+ * lookup and a paid copy. The reads find nothing; the copy is made and rolled back (copyAndRollBack). Each backend has
+ * then read the catalogs, compiled record_copy's functions and planned their statements, and this process has run the
+ * code that builds them. A new backend's first copy took tens of milliseconds (43-63 ms on the 2026-12-03 bench
+ * database); twenty of them at once, under traffic, made the first seconds after a start wait on each other
+ * (bench:soak's first minute).
  */
 export async function runHotStatements(db: Db, copyLimits: CopyLimits): Promise<void> {
   const list = { page: 1, page_size: 20 } as const;
