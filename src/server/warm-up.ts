@@ -32,11 +32,9 @@ export async function runHotStatements(db: Db, copyLimits: CopyLimits): Promise<
   await copyAndRollBack(db, copyLimits);
 }
 
-class RolledBack extends Error {
-  constructor(readonly record: CopyRecord) {
-    super('the warm-up copy is rolled back');
-  }
-}
+/** Thrown to end the warm-up copy's transaction: inTransaction rolls back on any throw. */
+const ROLL_BACK = new Error('the warm-up copy is rolled back');
+const DAY_MS = 86_400_000;
 
 /**
  * A paid copy all the way through record_copies, the way a batch records it (the period made, the creator credited,
@@ -48,35 +46,32 @@ class RolledBack extends Error {
  */
 export async function copyAndRollBack(db: Db, copyLimits: CopyLimits): Promise<CopyRecord> {
   const mark = `warm-up-${randomBytes(6).toString('hex')}`;
-  try {
-    await inTransaction(db, async (tx) => {
-      const member = (role: string) => ({ email: `${mark}-${role}@warm-up.invalid`, username: `${mark}-${role}`, passwordHash: '!' });
-      const [author, subscriber] = await tx.insert(users).values([member('author'), member('subscriber')]).returning({ id: users.id });
-      const [session] = await tx
-        .insert(sessions)
-        .values({ userId: subscriber!.id, expiresAt: new Date(Date.now() + 60_000) })
-        .returning({ id: sessions.id });
-      const [flow] = await tx
-        .insert(flows)
-        .values({ slug: mark, title: mark, summary: mark, body: mark, authorId: author!.id, publishedAt: new Date() })
-        .returning({ id: flows.id });
-      const now = Date.now();
-      await tx.insert(subscriptions).values({
-        id: `sub_${mark}`,
-        userId: subscriber!.id,
-        customerId: `cus_${mark}`,
-        status: 'active',
-        currentPeriodStart: new Date(now - 86_400_000),
-        currentPeriodEnd: new Date(now + 29 * 86_400_000),
-        planAmountCents: 1000,
-      });
-      const copy = { sessionId: session!.id, userId: subscriber!.id, flowRef: flow!.id };
-      const [record] = await recordCopiesAtomically(tx, [copy], copyLimits);
-      throw new RolledBack(record!);
+  let record: CopyRecord | undefined;
+  await inTransaction(db, async (tx) => {
+    const member = (role: string) => ({ email: `${mark}-${role}@warm-up.invalid`, username: `${mark}-${role}`, passwordHash: '!' });
+    const [author, subscriber] = await tx.insert(users).values([member('author'), member('subscriber')]).returning({ id: users.id });
+    const [session] = await tx
+      .insert(sessions)
+      .values({ userId: subscriber!.id, expiresAt: new Date(Date.now() + 60_000) })
+      .returning({ id: sessions.id });
+    const [flow] = await tx
+      .insert(flows)
+      .values({ slug: mark, title: mark, summary: mark, body: mark, authorId: author!.id, publishedAt: new Date() })
+      .returning({ id: flows.id });
+    const now = Date.now();
+    await tx.insert(subscriptions).values({
+      id: `sub_${mark}`,
+      userId: subscriber!.id,
+      customerId: `cus_${mark}`,
+      status: 'active',
+      currentPeriodStart: new Date(now - DAY_MS),
+      currentPeriodEnd: new Date(now + 29 * DAY_MS),
+      planAmountCents: 1000,
     });
-  } catch (error) {
-    if (error instanceof RolledBack) return error.record;
-    throw error;
-  }
-  throw new Error('unreachable: the warm-up transaction always rolls back');
+    [record] = await recordCopiesAtomically(tx, [{ sessionId: session!.id, userId: subscriber!.id, flowRef: flow!.id }], copyLimits);
+    throw ROLL_BACK;
+  }).catch((error: unknown) => {
+    if (error !== ROLL_BACK) throw error;
+  });
+  return record!;
 }
