@@ -67,4 +67,35 @@ describe.runIf(isPostgres())('prepared statements (PostgreSQL)', () => {
       expect(statements.filter((s) => /to_tsquery/.test(s.statement))).toEqual([]);
     });
   });
+  describe('the plain list on a library of 20,000 flows', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+    afterAll(() => t?.close());
+
+    it("keeps PostgreSQL's generic plan: the page's statement is not planned again on every request", async () => {
+      const author = await createMember(t);
+      await createFlow(t, author, { title: 'Planned once' });
+      await t.database.db.execute(sql`
+        insert into flows (slug, title, summary, body, author_id, status, created_at, published_at)
+        select 'planned-' || i, 'Planned ' || i, 'A flow', 'Open the page.', ${author.id}, 'published', now() - i * interval '1 minute', now() - i * interval '1 minute'
+          from generate_series(1, 20000) i`);
+      await t.database.db.execute(sql`analyze flows`);
+      // Past the five custom plans after which PostgreSQL compares them with a generic one, one request at a time, so
+      // on one connection (the pool hands out the last one released).
+      for (let i = 0; i < 12; i++) {
+        const list = await t.request({ method: 'GET', url: '/v1/flows?sort=new' });
+        expect(list.status).toBe(200);
+        expect(list.body.items).toHaveLength(20);
+      }
+      const [page] = rowsOf<{ generic_plans: number; custom_plans: number }>(
+        await t.database.db.execute(sql`select generic_plans::int, custom_plans::int from pg_prepared_statements where statement like '%unnest(array(select m.id%'`),
+      );
+      // With its LIMITs sent as parameters, the generic plan looked dearer than each request's own: 12 custom plans, 0 generic.
+      expect(page).toBeDefined();
+      expect(page!.custom_plans).toBeLessThanOrEqual(5);
+      expect(page!.generic_plans).toBeGreaterThanOrEqual(7);
+    });
+  });
 });

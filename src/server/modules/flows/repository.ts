@@ -111,7 +111,7 @@ export type FlowListRow = Omit<FlowRow, 'searchVector' | 'publicSearchVector' | 
 };
 const { body: _body, steps: _steps, notes: _notes, ...listColumns } = flowColumns;
 
-/** What a list request asks, as the values of its statement's placeholders (see listPublishedFlows). */
+/** What a list request asks: the values of its statement's placeholders, and how many rows it reads (see bound). */
 type ListValues = {
   tsquery: string | undefined;
   tags: string[] | undefined;
@@ -133,9 +133,11 @@ type ValueOf = (name: keyof ListValues) => Placeholder | Param;
  * order when a limit is given. The matching is split so each branch can use its own index: the public search
  * document for everyone else's flows, the full one for the caller's own (an OR of the two would scan every flow).
  */
-function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: Placeholder | undefined): SQL {
+function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: SQL | undefined): SQL {
   const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
-  const filters: SQL[] = [eq(flows.status, 'published')];
+  // Written out, not a parameter: a prepared statement's generic plan can use the partial indexes (WHERE status =
+  // 'published') only if it says which status it wants.
+  const filters: SQL[] = [sql`${flows.status} = 'published'`];
   if (values.tags !== undefined) filters.push(sql`${flows.tags} @> ${value('tags')}::text[]`);
   if (values.worksWith !== undefined) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${value('worksWith')}::text[]`);
   if (values.premium !== undefined) filters.push(sql`${flows.isPremium} = ${value('premium')}`);
@@ -160,7 +162,7 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
       .from(flows)
       .where(and(...filters, ...conditions))
       .$dynamic();
-    return limit === undefined ? select : select.orderBy(...branchOrder).limit(limit);
+    return limit === undefined ? select.getSQL() : sql`${select.orderBy(...branchOrder)} limit ${limit}`;
   };
   const branches = (() => {
     if (!matched) return [branch(sql`null::tsvector`, [])];
@@ -178,13 +180,29 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
 }
 
 /**
- * The page's statement for a request of this shape (which sort, filters and scope, not their values), with
- * placeholders for the values: built once per shape and database handle, so a list request does not rebuild it.
- * Its text is the same for every request of the shape, so the connection prepares it once (db/client.ts) — unless it
- * filters or searches, where PLANNED_FOR_ITS_VALUES has it planned for each request's values instead.
+ * How many rows a page's statement reads, written into its text, not sent as a parameter. PostgreSQL plans a prepared
+ * statement whose LIMIT is a parameter as if it returned a tenth of the table, so that generic plan always looks
+ * dearer than one made for the call's own values, is never chosen, and every call is planned again: on the newest
+ * list, planning was most of the database's 0.55 ms per request. Pages are few (at most RESULT_WINDOW rows are paged),
+ * so are the statements. The offset stays a parameter: with the limits known the generic plan is as good, and a
+ * statement with a parameter is one the connection prepares (db/client.ts).
+ */
+function bound(count: number): SQL {
+  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`a page bound must be a whole number, not ${count}`);
+  return sql.raw(String(count));
+}
+
+/**
+ * The page's statement for a request of this shape (which sort, filters, scope and page size, not their values),
+ * with placeholders for the values: built once per shape and database handle, so a list request does not rebuild it.
+ * Its text is the same for every request of the shape, so the connection prepares it once and keeps its generic plan
+ * (db/client.ts) — unless it filters or searches, where PLANNED_FOR_ITS_VALUES has it planned for each request's
+ * values instead.
  */
 function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: ListSort) {
   const shape = JSON.stringify([
+    values.needed,
+    values.pageLimit,
     sort,
     values.tsquery !== undefined,
     values.tags !== undefined,
@@ -215,8 +233,8 @@ function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: Lis
     }
   })();
   // One statement: the page's ids in order (one more than the page, to know whether another follows), then their rows.
-  const candidates = matchingFlows(db, values, scope, sort, placeholder, sql.placeholder('needed'));
-  const pageIds = sql`select m.id from (${candidates}) m order by ${pageOrder} limit ${sql.placeholder('pageLimit')} offset ${sql.placeholder('offset')}`;
+  const candidates = matchingFlows(db, values, scope, sort, placeholder, bound(values.needed));
+  const pageIds = sql`select m.id from (${candidates}) m order by ${pageOrder} limit ${bound(values.pageLimit)} offset ${sql.placeholder('offset')}`;
   // Words and filters decide the best plan (a rare word by its index, a common one along the sort's), so a list that
   // has them is planned for each request's values, never from a prepared generic plan (db/client.ts).
   const isFiltered = [values.tsquery, values.tags, values.worksWith, values.premium, values.featured, values.author].some((v) => v !== undefined);
