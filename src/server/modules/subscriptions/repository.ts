@@ -77,6 +77,10 @@ export type CheckoutSessionRow = typeof checkoutSessions.$inferSelect;
  * The member's open checkout: claimed once (a partial unique index allows one open row per member), so parallel
  * requests all get this row, and through its id (the Stripe idempotency key) the same Checkout Session.
  */
+// Written out, not a parameter: a prepared statement's generic plan can use the one-open-per-member index (WHERE
+// status = 'open') only if it says which status it wants; with a parameter every look-up was planned again.
+const isOpen = sql`${checkoutSessions.status} = 'open'`;
+
 export async function claimCheckoutSession(db: Db, userId: string): Promise<CheckoutSessionRow> {
   await db
     .insert(checkoutSessions)
@@ -85,7 +89,7 @@ export async function claimCheckoutSession(db: Db, userId: string): Promise<Chec
   const [row] = await db
     .select()
     .from(checkoutSessions)
-    .where(and(eq(checkoutSessions.userId, userId), eq(checkoutSessions.status, 'open')));
+    .where(and(eq(checkoutSessions.userId, userId), isOpen));
   return row!;
 }
 
@@ -101,7 +105,7 @@ export async function findOpenCheckoutSession(db: Db, userId: string): Promise<C
   const [row] = await db
     .select()
     .from(checkoutSessions)
-    .where(and(eq(checkoutSessions.userId, userId), eq(checkoutSessions.status, 'open')));
+    .where(and(eq(checkoutSessions.userId, userId), isOpen));
   return row;
 }
 
