@@ -289,19 +289,20 @@ export async function listPublishedFlows(
   if (isLastPage && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
   const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, values.author, scope.readsEveryBody, scope.authorId]);
   const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
-  const total = await countMatches(db, matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, offset + rows.length);
+  const total = await countMatches(db, () => matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, offset + rows.length);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
 
 /**
- * How many rows `query` has: counted exactly when the planner expects at most RESULT_WINDOW (counting stops past it,
- * so its cost stays bounded even when the estimate was low), else the planner's estimate. `atLeast` rows are known to
- * exist, which a stale estimate must not undercut.
+ * How many rows the matching flows' query has: counted exactly when the planner expects at most RESULT_WINDOW
+ * (counting stops past it, so its cost stays bounded even when the estimate was low), else the planner's estimate.
+ * `atLeast` rows are known to exist, which a stale estimate must not undercut. The query is built only when a
+ * statement needs it: most requests find their estimate remembered (estimateRows).
  */
-async function countMatches(db: Db, query: SQL, matchKey: string, atLeast: number): Promise<{ count: number; isExact: boolean }> {
-  const estimate = await estimateRows(db, query, matchKey);
+async function countMatches(db: Db, matching: () => SQL, matchKey: string, atLeast: number): Promise<{ count: number; isExact: boolean }> {
+  const estimate = await estimateRows(db, matching, matchKey);
   if (estimate <= RESULT_WINDOW) {
-    const [row] = rowsOf<{ count: number }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} select count(*)::int as count from (select 1 from (${query}) m limit ${RESULT_WINDOW + 1}) capped`));
+    const [row] = rowsOf<{ count: number }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} select count(*)::int as count from (select 1 from (${matching()}) m limit ${RESULT_WINDOW + 1}) capped`));
     const counted = Number(row?.count ?? 0);
     if (counted <= RESULT_WINDOW) return { count: counted, isExact: true };
   }
@@ -317,11 +318,11 @@ const ESTIMATE_TTL_MS = 60_000;
 const ESTIMATES_KEPT = 1_000;
 
 /** The planner's row estimate for a query, without running it; remembered per match key (above). */
-async function estimateRows(db: Db, query: SQL, matchKey: string): Promise<number> {
+async function estimateRows(db: Db, matching: () => SQL, matchKey: string): Promise<number> {
   const now = Date.now();
   const known = estimates.get(matchKey);
   if (known && known.until > now) return known.rows;
-  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${query}`));
+  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${matching()}`));
   const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
   const rows = Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
   estimates.delete(matchKey);
