@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flows } from '../src/server/db/schema.js';
+import { getTags } from '../src/server/modules/flows/service.js';
 import { createAdmin, createFlow, createMember, flowInput, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 
@@ -207,6 +208,23 @@ describe('GET /v1/flows', () => {
     await createFlow(t, author, { tags: ['tagcount-x'] });
     const response = await t.request({ method: 'GET', url: '/v1/tags' });
     expect(response.body.items).toContainEqual({ tag: 'tagcount-x', count: 2 });
+  });
+
+  it('counts the tags once a minute per process: a flow published after a count shows in the next one', async () => {
+    await createFlow(t, author, { tags: ['tagcount-y'] });
+    // A count made now (past any earlier one's minute, on the service's clock) …
+    const start = Date.now() + 120_000;
+    const first = await getTags(t.database.db, start);
+    expect(first.items).toContainEqual({ tag: 'tagcount-y', count: 1 });
+    await createFlow(t, author, { tags: ['tagcount-y', 'tagcount-z'] });
+    // … answers the API within its minute, without counting again …
+    const soon = await t.request({ method: 'GET', url: '/v1/tags' });
+    expect(soon.body).toEqual(first);
+    expect((await getTags(t.database.db, start + 59_000)).items).toEqual(first.items);
+    // … and a minute later the tags are counted again.
+    const later = await getTags(t.database.db, start + 61_000);
+    expect(later.items).toContainEqual({ tag: 'tagcount-y', count: 2 });
+    expect(later.items).toContainEqual({ tag: 'tagcount-z', count: 1 });
   });
 });
 

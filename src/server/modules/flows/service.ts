@@ -219,6 +219,21 @@ function toLikeView(state: { likeCount: number; likedByMe: boolean }) {
   return { like_count: state.likeCount, liked_by_me: state.likedByMe };
 }
 
-export async function getTags(db: Db) {
-  return { items: await listTags(db) };
+/**
+ * Counting the tags reads every published flow (about a second at 100,000), and the library page asks on every visit:
+ * each process answers from its last count for TAG_COUNTS_TTL_MS, and requests that come while a count runs share it.
+ * A flow published meanwhile shows in the counts within that time. A count that fails is not kept.
+ */
+const TAG_COUNTS_TTL_MS = 60_000;
+const tagCounts = new WeakMap<Db, { until: number; items: Promise<{ tag: string; count: number }[]> }>();
+
+export async function getTags(db: Db, now = Date.now()) {
+  const known = tagCounts.get(db);
+  if (known && known.until > now) return { items: await known.items };
+  const items = listTags(db);
+  tagCounts.set(db, { until: now + TAG_COUNTS_TTL_MS, items });
+  items.catch(() => {
+    if (tagCounts.get(db)?.items === items) tagCounts.delete(db);
+  });
+  return { items: await items };
 }
