@@ -136,6 +136,9 @@ describe('GET /v1/flows', () => {
     expect(page2.body).toMatchObject({ total: 3, page: 2, has_more: false });
     expect(page2.body.items).toHaveLength(1);
     expect(page1.body.items[0].title).toBe('Recipe planner');
+    // A page past the end is empty and still tells the total (it had said its offset, 18, as exact).
+    const past = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&page_size=2&page=10&sort=new` });
+    expect(past.body).toMatchObject({ items: [], total: 3, total_is_exact: true, page: 10, has_more: false });
   });
 
   it('one statement per shape, each request its own values: an empty author filters nothing, then a named one filters, then empty again', async () => {

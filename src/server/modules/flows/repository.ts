@@ -286,10 +286,13 @@ export async function listPublishedFlows(
   const ordered = rows.slice(0, query.page_size);
   // A last page that the window did not cut knows the exact total; otherwise the matches are counted (few) or estimated.
   // The estimate depends only on which flows match (not on the sort or the page): remembered under that, a while.
-  if (isLastPage && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
+  // A page past the end (no rows, not the first) says nothing of how many there are: it is counted like any other.
+  const isPastTheEnd = rows.length === 0 && offset > 0;
+  if (isLastPage && !isPastTheEnd && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
   const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, values.author, scope.readsEveryBody, scope.authorId]);
   const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
-  const total = await countMatches(db, () => matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, offset + rows.length);
+  const known = isPastTheEnd ? 0 : offset + rows.length;
+  const total = await countMatches(db, () => matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, known);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
 
