@@ -6,11 +6,19 @@ export type Clock = {
   setOffset(seconds: number): void;
   /** Moves the clock forward to `unixSeconds`; never backwards. */
   moveTo(unixSeconds: number): void;
+  /**
+   * Runs `work` (synchronous) with the clock standing still at its current second, so everything the work stamps
+   * carries that time however long it takes: a due task's events at the task's time, even on a machine so busy that
+   * the real second ends mid-task (a retry's `invoice.payment_failed` had come out one second late).
+   */
+  holdStill<T>(work: () => T): T;
 };
 
 export function createClock(initialOffset = 0): Clock {
   let offset = initialOffset;
-  const now = () => Math.floor(Date.now() / 1000) + offset;
+  let heldAt: number | undefined;
+  const running = () => Math.floor(Date.now() / 1000) + offset;
+  const now = () => heldAt ?? running();
   return {
     now,
     offsetSeconds: () => offset,
@@ -18,8 +26,17 @@ export function createClock(initialOffset = 0): Clock {
       offset = seconds;
     },
     moveTo: (unixSeconds) => {
-      const current = now();
+      const current = running();
       if (unixSeconds > current) offset += unixSeconds - current;
+    },
+    holdStill: (work) => {
+      if (heldAt !== undefined) return work();
+      heldAt = running();
+      try {
+        return work();
+      } finally {
+        heldAt = undefined;
+      }
     },
   };
 }

@@ -681,8 +681,10 @@ export function runDue(ctx: Ctx, until: number): number {
     const task = nextDue(ctx);
     if (!task || task.at > until) break;
     ctx.store.clock.moveTo(task.at);
-    task.run();
-    ctx.store.runDeferred();
+    ctx.store.clock.holdStill(() => {
+      task.run();
+      ctx.store.runDeferred();
+    });
     processed += 1;
   }
   ctx.store.clock.moveTo(until);
