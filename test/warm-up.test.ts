@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/server/db/client.js';
+import { defaultPoolSize, openDatabase } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
 import { copyAndRollBack, runHotStatements } from '../src/server/warm-up.js';
 import { createFlow, createMember } from './factories.js';
@@ -60,11 +60,16 @@ describe('warm-up', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
+  it('sizes the pool from the machine: twice its cores, 4 to 20', () => {
+    expect([1, 2, 3, 8, 10, 64].map((cores) => defaultPoolSize(cores))).toEqual([4, 4, 6, 16, 20, 20]);
+  });
+
   it.runIf(isPostgres())('opens the whole pool by default, or DATABASE_WARM_CONNECTIONS of it, and runs the statements once on each connection', async () => {
     for (const [options, expected] of [
       [{ poolSize: 6 }, 6],
       [{ poolSize: 5, warmConnections: 2 }, 2],
       [{ poolSize: 2, warmConnections: 9 }, 2],
+      [{}, defaultPoolSize()],
     ] as const) {
       const database = await openDatabase({ databaseUrl: t.database.url, ...options });
       try {

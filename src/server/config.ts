@@ -17,7 +17,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
   DATABASE_DIRECT_URL: z.string().optional(),
-  DATABASE_POOL_SIZE: intFromEnv(20, 1),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).optional(),
   DATABASE_WARM_CONNECTIONS: z.coerce.number().int().min(0).optional(),
   DATABASE_CONNECT_TIMEOUT_MS: intFromEnv(2_000, 100),
   DATABASE_PREPARED_STATEMENTS: booleanFromEnv.optional(),
@@ -68,7 +68,8 @@ export type Config = Readonly<{
    * DATABASE_URL. Needed only when DATABASE_URL goes through a pooler in transaction mode (PgBouncer).
    */
   databaseDirectUrl: string | undefined;
-  databasePoolSize: number;
+  /** Connections per process (DATABASE_POOL_SIZE); unset: db/client.ts's defaultPoolSize, from the machine's cores. */
+  databasePoolSize: number | undefined;
   /** How many pool connections a process opens and warms at start (DATABASE_WARM_CONNECTIONS; default and at most the pool). */
   databaseWarmConnections: number | undefined;
   /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -71,10 +72,24 @@ function readFunctionSources(): string[] {
  */
 export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
 
+/**
+ * Connections per process when DATABASE_POOL_SIZE is not set: twice the machine's cores, at least 4 and at most 20.
+ * More connections than the cores can serve do not make a process faster: every backend that has a statement to run
+ * competes for the same cores, with the API process itself among them, and the requests wait on the scheduler instead
+ * of in the pool's queue, in no order. On this 2-core machine (database and API together), 4 connections against 20
+ * for 20 concurrent requests: the newest list 1,706 against 1,337 req/s, p99 34 against 43 ms; a common-word search
+ * p99 48 against 74 ms; the earnings read p99 11 against 16.5 ms; copies (batched, ~2 statements running at once)
+ * the same. Medians of alternated 5-second runs, 2026-12-04 (README, Benchmarks).
+ */
+export function defaultPoolSize(cores: number = availableParallelism()): number {
+  return Math.min(20, Math.max(4, 2 * cores));
+}
+
 export type DatabaseOptions = {
   databaseUrl?: string;
   dataDir?: string;
   pglite?: PGlite;
+  /** Connections in the pool (PostgreSQL); default defaultPoolSize(). */
   poolSize?: number;
   /** How many of the pool's connections warmUp opens (default and at most: poolSize). */
   warmConnections?: number;
@@ -163,7 +178,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // A connection once opened is kept until the pool closes (pg's default closes it after 10 s idle): a new one costs
     // the server a process and cold caches, and a pool that shrank between bursts of traffic re-opened 10-20 at every
     // rise, stalling requests for 1-3 s on a 2-core machine. A broken connection is still dropped and replaced.
-    const max = options.poolSize ?? 20;
+    const max = options.poolSize ?? defaultPoolSize();
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max,

@@ -73,19 +73,20 @@ export async function markDuplicateSettled(db: Db, id: string) {
 
 export type CheckoutSessionRow = typeof checkoutSessions.$inferSelect;
 
+// Written out, not a parameter: a prepared statement's generic plan can use the one-open-per-member index (WHERE
+// status = 'open') only if it says which status it wants; with a parameter every look-up was planned again. The
+// insert's conflict arbiter names the same predicate, so the index is inferred.
+const isOpen = sql`${checkoutSessions.status} = 'open'`;
+
 /**
  * The member's open checkout: claimed once (a partial unique index allows one open row per member), so parallel
  * requests all get this row, and through its id (the Stripe idempotency key) the same Checkout Session.
  */
-// Written out, not a parameter: a prepared statement's generic plan can use the one-open-per-member index (WHERE
-// status = 'open') only if it says which status it wants; with a parameter every look-up was planned again.
-const isOpen = sql`${checkoutSessions.status} = 'open'`;
-
 export async function claimCheckoutSession(db: Db, userId: string): Promise<CheckoutSessionRow> {
   await db
     .insert(checkoutSessions)
     .values({ userId, expiresAt: sql`now() + interval '1 day'` })
-    .onConflictDoNothing({ target: checkoutSessions.userId, where: sql`${checkoutSessions.status} = 'open'` });
+    .onConflictDoNothing({ target: checkoutSessions.userId, where: isOpen });
   const [row] = await db
     .select()
     .from(checkoutSessions)
