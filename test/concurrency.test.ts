@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingPeriods, copies, flows as flowsTable } from '../src/server/db/schema.js';
@@ -40,6 +42,14 @@ describe.runIf(process.env.DATABASE_URL)('copies under concurrency, two server p
       status: r.status,
       body: await r.json(),
     }));
+
+  it('the server processes run as `flowtab` is deployed: Node started with 64 MB semi-spaces (bin/flowtab.js)', () => {
+    for (const server of servers) {
+      const commandLine = readFileSync(`/proc/${server.child.pid}/cmdline`, 'utf8').split('\0');
+      expect(commandLine).toContain('--max-semi-space-size=64');
+      expect(commandLine).toContain(path.resolve(import.meta.dirname, '../bin/flowtab.js'));
+    }
+  });
 
   it('200 parallel copies of 150 premium flows by one subscriber: exactly 150 recorded and 100 counted', async () => {
     const member = await createMember(t);

@@ -21,7 +21,8 @@ export type ServerProcess = { url: string; child: ChildProcess; stop(): Promise<
 /** `flowtab <command>` in its own process, sharing the tests' JWT secret; `output` is what it printed so far. */
 function spawnFlowtab(command: string, env: Record<string, string>) {
   const state = { output: '' };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/server/cli.ts'), command], {
+  // Through the `flowtab` command itself, as deployed: its first line sets Node's flags (bin/flowtab.js).
+  const child = spawn(path.join(root, 'bin/flowtab.js'), [command], {
     cwd: root,
     env: { ...process.env, ...TEST_ENV, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
