@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
+import { claimDueEmails, findNextDueAt } from '../src/server/modules/email/repository.js';
 import { createFlow, createMember } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createEmptyDatabase, isPostgres } from './support/database.js';
@@ -67,6 +68,33 @@ describe.runIf(isPostgres())('prepared statements (PostgreSQL)', () => {
       expect(statements.filter((s) => /to_tsquery/.test(s.statement))).toEqual([]);
     });
   });
+  it("the outbox's due claim keeps its generic plan on the partial index of pending mail", async () => {
+    const database = await openDatabase({ databaseUrl: created.url, poolSize: 1 });
+    try {
+      await database.migrate();
+      await database.db.execute(sql`
+        insert into email_outbox (cause_key, to_address, template, status, sent_at, next_attempt_at)
+        select 'sent-' || i, 'member@example.com', 'welcome', 'sent', now(), now() - i * interval '1 second' from generate_series(1, 20000) i`);
+      await database.db.execute(sql`analyze email_outbox`);
+      // Past the five custom plans after which PostgreSQL compares them with a generic one.
+      for (let i = 0; i < 12; i++) {
+        expect(await claimDueEmails(database.db, { limit: 10, leaseMs: 60_000 })).toEqual([]);
+        expect(await findNextDueAt(database.db)).toBeUndefined();
+      }
+      const plans = rowsOf<{ statement: string; generic_plans: number; custom_plans: number }>(
+        await database.db.execute(sql`select statement, generic_plans::int, custom_plans::int from pg_prepared_statements where statement like '%email_outbox%'`),
+      );
+      // The claim; the look-up has no parameters left, so it is not prepared and is planned with its literal each time.
+      // With the status sent as a parameter, the claim's generic plan could not use the index: 12 custom plans, 0 generic.
+      expect(plans).toHaveLength(1);
+      expect(plans[0]!.statement).toMatch(/^update "email_outbox"/);
+      expect(plans[0]!.custom_plans).toBeLessThanOrEqual(5);
+      expect(plans[0]!.generic_plans).toBeGreaterThanOrEqual(7);
+    } finally {
+      await database.close();
+    }
+  });
+
   describe('the plain list on a library of 20,000 flows', () => {
     let t: TestApp;
     beforeAll(async () => {

@@ -31,6 +31,11 @@ export async function notifyOutbox(db: Db) {
   await db.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
 }
 
+// Written out, not a parameter: a prepared statement's generic plan can use the index of pending mail (WHERE status =
+// 'pending') only if it says which status it wants; with a parameter, the due claim was planned again on every call
+// (test/prepared-statements.test.ts).
+const isPending = sql`${emailOutbox.status} = 'pending'`;
+
 /**
  * Claims up to `limit` due mails for one sending attempt: counts the attempt and leases the row (next_attempt_at moves
  * past the lease) in one statement, skipping rows another sender holds, so two processes never send the same row at
@@ -40,7 +45,7 @@ export async function claimDueEmails(db: Db, input: { limit: number; leaseMs: nu
   const due = db
     .select({ id: emailOutbox.id })
     .from(emailOutbox)
-    .where(and(eq(emailOutbox.status, 'pending'), lte(emailOutbox.nextAttemptAt, sql`now()`)))
+    .where(and(isPending, lte(emailOutbox.nextAttemptAt, sql`now()`)))
     .orderBy(emailOutbox.nextAttemptAt)
     .limit(input.limit)
     .for('update', { skipLocked: true });
@@ -79,7 +84,7 @@ export async function markEmailFailed(db: Db, claimed: Pick<OutboxRow, 'id' | 'a
 
 /** When the next pending mail falls due (a retry's backoff, or a lease running out). */
 export async function findNextDueAt(db: Db): Promise<Date | undefined> {
-  const [row] = await db.select({ at: min(emailOutbox.nextAttemptAt) }).from(emailOutbox).where(eq(emailOutbox.status, 'pending'));
+  const [row] = await db.select({ at: min(emailOutbox.nextAttemptAt) }).from(emailOutbox).where(isPending);
   return row?.at ?? undefined;
 }
 
