@@ -60,8 +60,9 @@ describe('warm-up', () => {
     expect(await rowCounts()).toEqual(before);
   });
 
-  it('sizes the pool from the machine: twice its cores, 4 to 20', () => {
-    expect([1, 2, 3, 8, 10, 64].map((cores) => defaultPoolSize(cores))).toEqual([4, 4, 6, 16, 20, 20]);
+  it('sizes the pool from the machine: twice its cores, 4 to 20; 20 for a process that runs jobs', () => {
+    expect([1, 2, 3, 8, 10, 64].map((cores) => defaultPoolSize(false, cores))).toEqual([4, 4, 6, 16, 20, 20]);
+    expect([1, 2, 64].map((cores) => defaultPoolSize(true, cores))).toEqual([20, 20, 20]);
   });
 
   it.runIf(isPostgres())('opens the whole pool by default, or DATABASE_WARM_CONNECTIONS of it, and runs the statements once on each connection', async () => {

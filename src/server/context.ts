@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { type Database, type Db, openDatabase } from './db/client.js';
+import { type Database, type Db, defaultPoolSize, openDatabase } from './db/client.js';
 import { createTokenService, type TokenService } from './modules/auth/session-tokens.js';
 import { createSessionResolver, type SessionLookup, type SessionResolver, type TokenLookup } from './http/viewer.js';
 import { createStripeGateway, type StripeGateway, type StripeLogger } from './integrations/stripe/client.js';
@@ -45,7 +45,7 @@ export async function createContext(
     (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      poolSize: config.databasePoolSize,
+      poolSize: config.databasePoolSize ?? defaultPoolSize(options.role === 'worker' || config.runsJobs),
       warmConnections: config.databaseWarmConnections,
       preparesStatements: config.databasePreparesStatements,
       connectTimeoutMs: config.databaseConnectTimeoutMs,

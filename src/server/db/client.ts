@@ -73,15 +73,18 @@ function readFunctionSources(): string[] {
 export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
 
 /**
- * Connections per process when DATABASE_POOL_SIZE is not set: twice the machine's cores, at least 4 and at most 20.
- * More connections than the cores can serve do not make a process faster: every backend that has a statement to run
- * competes for the same cores, with the API process itself among them, and the requests wait on the scheduler instead
- * of in the pool's queue, in no order. On this 2-core machine (database and API together), 4 connections against 20
- * for 20 concurrent requests: the newest list 1,706 against 1,337 req/s, p99 34 against 43 ms; a common-word search
- * p99 48 against 74 ms; the earnings read p99 11 against 16.5 ms; copies (batched, ~2 statements running at once)
- * the same. Medians of alternated 5-second runs, 2026-12-04 (README, Benchmarks).
+ * Connections per process when DATABASE_POOL_SIZE is not set. A process that only answers requests: twice the
+ * machine's cores, at least 4 and at most 20. More connections than the cores can serve do not make it faster: every
+ * backend that has a statement to run competes for the same cores, with the API process itself among them, and the
+ * requests wait on the scheduler instead of in the pool's queue, in no order. On this 2-core machine (database and API
+ * together), 4 connections against 20 for 20 concurrent requests: the newest list 1,706 against 1,337 req/s, p99 34
+ * against 43 ms; a common-word search p99 48 against 74 ms; the earnings read p99 11 against 16.5 ms; copies (batched,
+ * ~2 statements running at once) the same. Medians of alternated 5-second runs, 2026-12-04 (README, Operating).
+ * A process that runs jobs (a worker, or a server with FLOWTAB_JOBS=on) keeps 20: a job may hold its connection
+ * through long statements (a reconcile, a payout run), and each of the eleven queues may run one job at once.
  */
-export function defaultPoolSize(cores: number = availableParallelism()): number {
+export function defaultPoolSize(runsJobs = false, cores: number = availableParallelism()): number {
+  if (runsJobs) return 20;
   return Math.min(20, Math.max(4, 2 * cores));
 }
 
@@ -89,7 +92,7 @@ export type DatabaseOptions = {
   databaseUrl?: string;
   dataDir?: string;
   pglite?: PGlite;
-  /** Connections in the pool (PostgreSQL); default defaultPoolSize(). */
+  /** Connections in the pool (PostgreSQL); default defaultPoolSize() of a process that runs no jobs. */
   poolSize?: number;
   /** How many of the pool's connections warmUp opens (default and at most: poolSize). */
   warmConnections?: number;
