@@ -5,7 +5,7 @@
  * once. Then a tail of recent changes, as copying leaves it between two folds (ledger/jobs.ts folds every 5 s): 2,000
  * changes a minute, so BENCH_TAIL rows for one fold interval, spread over the creators, the busiest's share skewed
  * like the copies (a tenth). One `flowtab serve` process answers; autocannon
- * fires at the busiest and at a median creator. The one statement the endpoint runs is shown with EXPLAIN ANALYZE, and
+ * fires at the busiest and at a median creator (the server's CPU per request and autocannon's cores are printed). The one statement the endpoint runs is shown with EXPLAIN ANALYZE, and
  * the answer is checked against sums over the ledger entries themselves. pgbench TPC-B (8 clients) runs in the same
  * process for the day's disk speed.
  *
@@ -20,6 +20,7 @@ import { getEarnings } from '../../src/server/modules/creators/service.js';
 import { FOLD_INTERVAL_MS } from '../../src/server/modules/ledger/jobs.js';
 import { startServerProcess } from '../../test/support/processes.js';
 import { seedPayoutData } from '../payouts/seed.js';
+import { cpuMsOf } from '../support/cpu.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
 import { benchServerEnv, benchTokens, explainServiceCall } from '../support/server.js';
 
@@ -127,8 +128,12 @@ async function main() {
         // Steady state: the process's code optimized and its connections' caches filled at this load first (the soak
         // measures starts). With 200 requests at two connections, the creator measured first came out slower.
         await autocannon({ url, headers, connections: CONNECTIONS, duration: WARM_SECONDS });
+        const before = { api: cpuMsOf(server.child.pid!), load: cpuMsOf(process.pid) };
         const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
-        results.push({ creator, checked, result });
+        // The server's CPU per request, and autocannon's (this process's) in cores, taken from the same machine.
+        const apiCpuUsPerRequest = ((cpuMsOf(server.child.pid!) - before.api) * 1000) / Math.max(1, result.requests.total);
+        const loadCores = (cpuMsOf(process.pid) - before.load) / (result.duration * 1000);
+        results.push({ creator, checked, result, apiCpuUsPerRequest, loadCores });
       }
     } finally {
       await server.stop();
@@ -143,11 +148,11 @@ async function main() {
     console.log(
       `${seeded.copyRows.toLocaleString('en-US')} counted copies, ${CREATORS.toLocaleString('en-US')} creators, ${TAIL} unfolded changes, ${CONNECTIONS} connections, ${SECONDS} s each, one server process${tps === undefined ? '' : `; pgbench TPC-B (8 clients) ${tps.toFixed(0)} tps`}`,
     );
-    for (const { creator, checked, result } of results) {
+    for (const { creator, checked, result, apiCpuUsPerRequest, loadCores } of results) {
       const errors = result.errors + result.non2xx;
       const verdict = result.latency.p99 <= TARGET_P99_MS && errors === 0 ? 'pass' : 'FAIL';
       console.log(
-        `${`${creator.label} (${creator.copies} copies)`.padEnd(30)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   target p99 ≤ ${TARGET_P99_MS} ms   ${verdict}   (${checked} balances = the ledger's sums)${errors ? `   errors ${errors}` : ''}`,
+        `${`${creator.label} (${creator.copies} copies)`.padEnd(30)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(4)} ms   target p99 ≤ ${TARGET_P99_MS} ms   ${verdict}   (${checked} balances = the ledger's sums)   API ${apiCpuUsPerRequest.toFixed(0)} µs CPU/req, autocannon ${loadCores.toFixed(2)} cores${errors ? `   errors ${errors}` : ''}`,
       );
     }
   } finally {

@@ -5,7 +5,8 @@
  * ~40% premium; skewed copy counts (the flow_copy_counters shard and flows.copy_count, their periodic total, agree);
  * a few drafts and archived flows. One `flowtab serve` process answers; autocannon fires each query shape at 20
  * connections, as a guest, a subscriber in good standing (who searches every body) and a member who wrote flows
- * (who searches their own bodies too). Then each shape's SQL, captured from the same service code the API runs,
+ * (who searches their own bodies too), printing the server's CPU per request and autocannon's own CPU (the cores it took
+ * from the server and PostgreSQL on this machine). Then each shape's SQL, captured from the same service code the API runs,
  * is shown with EXPLAIN (ANALYZE, BUFFERS).
  *
  * Env: DATABASE_URL (server to use; default local), BENCH_FLOWS (default 100000), BENCH_SECONDS (default 10),
@@ -18,7 +19,8 @@ import { openDatabase } from '../../src/server/db/client.js';
 import type { Viewer } from '../../src/server/modules/auth/viewer.js';
 import { flowListQuery } from '../../src/server/modules/flows/schemas.js';
 import { listFlows } from '../../src/server/modules/flows/service.js';
-import { startServerProcess } from '../../test/support/processes.js';
+import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
+import { cpuMsOf } from '../support/cpu.js';
 import { createBenchDatabase } from '../support/postgres.js';
 import { benchServerEnv, benchTokens, explainServiceCall } from '../support/server.js';
 
@@ -138,9 +140,24 @@ const SHAPES: Shape[] = [
   { label: 'newest, page 50', query: 'page=50', as: 'guest' },
 ];
 
-type Result = { shape: Shape; requestsPerSecond: number; p50: number; p99: number; bytesPerResponse: number; requests: number; errors: number };
+/**
+ * `apiCpuUsPerRequest`: the server process's CPU per request; `loadCores`: autocannon's (this process's) CPU in cores,
+ * taken from the same 2 cores as the server and PostgreSQL — the share a load from other machines would leave them.
+ */
+type Result = {
+  shape: Shape;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  bytesPerResponse: number;
+  requests: number;
+  errors: number;
+  apiCpuUsPerRequest: number;
+  loadCores: number;
+};
 
-async function fire(url: string, shape: Shape, token: string | undefined): Promise<Result> {
+async function fire(server: ServerProcess, shape: Shape, token: string | undefined): Promise<Result> {
+  const url = server.url;
   const target = {
     url: `${url}/v1/flows${shape.query ? `?${shape.query}` : ''}`,
     connections: CONNECTIONS,
@@ -149,7 +166,10 @@ async function fire(url: string, shape: Shape, token: string | undefined): Promi
   // Steady state: the shape's code optimized and its statement's plans and pages cached at this load first, as the same
   // viewer (the soak measures starts).
   await autocannon({ ...target, duration: WARM_SECONDS });
+  const before = { api: cpuMsOf(server.child.pid!), load: cpuMsOf(process.pid) };
   const result = await autocannon({ ...target, duration: SECONDS });
+  const apiMs = cpuMsOf(server.child.pid!) - before.api;
+  const loadMs = cpuMsOf(process.pid) - before.load;
   return {
     shape,
     requestsPerSecond: result.requests.average,
@@ -158,6 +178,8 @@ async function fire(url: string, shape: Shape, token: string | undefined): Promi
     bytesPerResponse: result.throughput.total / Math.max(1, result.requests.total),
     requests: result.requests.total,
     errors: result.errors + result.non2xx,
+    apiCpuUsPerRequest: (apiMs * 1000) / Math.max(1, result.requests.total),
+    loadCores: loadMs / (result.duration * 1000),
   };
 }
 
@@ -202,7 +224,7 @@ async function main() {
     const results: Result[] = [];
     try {
       for (const shape of SHAPES) {
-        results.push(await fire(server.url, shape, tokens[shape.as]));
+        results.push(await fire(server, shape, tokens[shape.as]));
       }
     } finally {
       await server.stop();
@@ -218,7 +240,7 @@ async function main() {
     for (const r of results) {
       const verdict = r.p99 <= TARGET_P99_MS && r.requests > 0 && r.errors === 0 ? 'pass' : 'FAIL';
       console.log(
-        `${r.shape.label.padEnd(32)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${(r.bytesPerResponse / 1024).toFixed(1).padStart(5)} KiB   target p99 ≤ ${TARGET_P99_MS} ms   ${verdict}${r.errors ? `   errors ${r.errors}` : ''}`,
+        `${r.shape.label.padEnd(32)} ${r.requestsPerSecond.toFixed(0).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   ${(r.bytesPerResponse / 1024).toFixed(1).padStart(5)} KiB   target p99 ≤ ${TARGET_P99_MS} ms   ${verdict}   API ${r.apiCpuUsPerRequest.toFixed(0)} µs CPU/req, autocannon ${r.loadCores.toFixed(2)} cores${r.errors ? `   errors ${r.errors}` : ''}`,
       );
     }
   } finally {
