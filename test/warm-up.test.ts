@@ -61,8 +61,8 @@ describe('warm-up', () => {
   });
 
   it('sizes the pool from the machine: twice its cores, 4 to 20; 20 for a process that runs jobs', () => {
-    expect([1, 2, 3, 8, 10, 64].map((cores) => defaultPoolSize(false, cores))).toEqual([4, 4, 6, 16, 20, 20]);
-    expect([1, 2, 64].map((cores) => defaultPoolSize(true, cores))).toEqual([20, 20, 20]);
+    expect([1, 2, 3, 8, 10, 64].map((cores) => defaultPoolSize('requests', cores))).toEqual([4, 4, 6, 16, 20, 20]);
+    expect([1, 2, 64].map((cores) => defaultPoolSize('jobs', cores))).toEqual([20, 20, 20]);
   });
 
   it.runIf(isPostgres())('opens the whole pool by default, or DATABASE_WARM_CONNECTIONS of it, and runs the statements once on each connection', async () => {
@@ -70,7 +70,7 @@ describe('warm-up', () => {
       [{ poolSize: 6 }, 6],
       [{ poolSize: 5, warmConnections: 2 }, 2],
       [{ poolSize: 2, warmConnections: 9 }, 2],
-      [{}, defaultPoolSize()],
+      [{}, defaultPoolSize('requests')],
     ] as const) {
       const database = await openDatabase({ databaseUrl: t.database.url, ...options });
       try {

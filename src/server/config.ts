@@ -68,7 +68,7 @@ export type Config = Readonly<{
    * DATABASE_URL. Needed only when DATABASE_URL goes through a pooler in transaction mode (PgBouncer).
    */
   databaseDirectUrl: string | undefined;
-  /** Connections per process (DATABASE_POOL_SIZE); unset: db/client.ts's defaultPoolSize, from the cores and whether the process runs jobs. */
+  /** Connections per process (DATABASE_POOL_SIZE); unset: db/client.ts's defaultPoolSize, from the cores and what the process does. */
   databasePoolSize: number | undefined;
   /** How many pool connections a process opens and warms at start (DATABASE_WARM_CONNECTIONS; default and at most the pool). */
   databaseWarmConnections: number | undefined;

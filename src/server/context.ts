@@ -45,7 +45,7 @@ export async function createContext(
     (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      poolSize: config.databasePoolSize ?? defaultPoolSize(options.role === 'worker' || config.runsJobs),
+      poolSize: config.databasePoolSize ?? defaultPoolSize(options.role === 'api' && !config.runsJobs ? 'requests' : 'jobs'),
       warmConnections: config.databaseWarmConnections,
       preparesStatements: config.databasePreparesStatements,
       connectTimeoutMs: config.databaseConnectTimeoutMs,

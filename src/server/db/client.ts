@@ -72,6 +72,9 @@ function readFunctionSources(): string[] {
  */
 export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
 
+/** What a process does with its connections: only answer requests (`flowtab serve` with FLOWTAB_JOBS=off), or more. */
+export type PoolUse = 'requests' | 'jobs';
+
 /**
  * Connections per process when DATABASE_POOL_SIZE is not set. A process that only answers requests: twice the
  * machine's cores, at least 4 and at most 20. More connections than the cores can serve do not make it faster: every
@@ -80,11 +83,12 @@ export const DATABASE_CONNECT_TIMEOUT_MS = 2_000;
  * together), 4 connections against 20 for 20 concurrent requests: the newest list 1,706 against 1,337 req/s, p99 34
  * against 43 ms; a common-word search p99 48 against 74 ms; the earnings read p99 11 against 16.5 ms; copies (batched,
  * ~2 statements running at once) the same. Medians of alternated 5-second runs, 2026-12-04 (README, Operating).
- * A process that runs jobs (a worker, or a server with FLOWTAB_JOBS=on) keeps 20: a job may hold its connection
- * through long statements (a reconcile, a payout run), and each of the eleven queues may run one job at once.
+ * Any other process (a worker, a server with FLOWTAB_JOBS=on, a command such as `flowtab payouts run`) keeps 20: a job
+ * may hold its connection through long statements (a reconcile, a payout run), and each of the eleven queues may run
+ * one job at once.
  */
-export function defaultPoolSize(runsJobs = false, cores: number = availableParallelism()): number {
-  if (runsJobs) return 20;
+export function defaultPoolSize(use: PoolUse, cores: number = availableParallelism()): number {
+  if (use === 'jobs') return 20;
   return Math.min(20, Math.max(4, 2 * cores));
 }
 
@@ -92,7 +96,7 @@ export type DatabaseOptions = {
   databaseUrl?: string;
   dataDir?: string;
   pglite?: PGlite;
-  /** Connections in the pool (PostgreSQL); default defaultPoolSize() of a process that runs no jobs. */
+  /** Connections in the pool (PostgreSQL); default defaultPoolSize('requests'). */
   poolSize?: number;
   /** How many of the pool's connections warmUp opens (default and at most: poolSize). */
   warmConnections?: number;
@@ -181,7 +185,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // A connection once opened is kept until the pool closes (pg's default closes it after 10 s idle): a new one costs
     // the server a process and cold caches, and a pool that shrank between bursts of traffic re-opened 10-20 at every
     // rise, stalling requests for 1-3 s on a 2-core machine. A broken connection is still dropped and replaced.
-    const max = options.poolSize ?? defaultPoolSize();
+    const max = options.poolSize ?? defaultPoolSize('requests');
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max,
