@@ -1,4 +1,6 @@
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/server/db/rows.js';
 import { flows } from '../src/server/db/schema.js';
 import { getTags } from '../src/server/modules/flows/service.js';
 import { createAdmin, createFlow, createMember, flowInput, giveSubscription, type Member } from './factories.js';
@@ -271,5 +273,29 @@ describe('editing and archiving', () => {
   it('answers 404 for unknown flows', async () => {
     expect((await t.request({ method: 'GET', url: '/v1/flows/no-such-flow' })).status).toBe(404);
     expect((await t.request({ method: 'PATCH', url: '/v1/flows/00000000-0000-0000-0000-000000000000', token: author.token, payload: { title: 'xyz' } })).status).toBe(404);
+  });
+});
+
+// A list reads each flow's card columns and a tag filter tests its tags: those must be in the flow's row, not in the
+// TOAST table (migration 0020), even when the row is over the TOAST threshold because its search documents are large.
+describe("a flow's row", () => {
+  /** Shared buffers a statement touched (hit or read), from its plan. */
+  async function buffersOf(statement: SQL): Promise<number> {
+    const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await t.database.db.execute(sql`explain (analyze, buffers, format json) ${statement}`));
+    const plan = (typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN']) as [{ Plan: Record<string, number> }];
+    return plan[0].Plan['Shared Hit Blocks']! + plan[0].Plan['Shared Read Blocks']!;
+  }
+
+  it('keeps the card in the row when the body goes out of line', async () => {
+    // 400 distinct words: both search documents (a free flow's public one is the whole text) are ~5 KB together.
+    const body = Array.from({ length: 400 }, (_, i) => `w${(i * 7919).toString(36)}x${i.toString(36)}`).join(' ');
+    const flow = await createFlow(t, author, { body, is_premium: false, tags: ['research', 'linkedin'] });
+    const reading = (columns: SQL) => buffersOf(sql`select ${columns} from ${flows} where ${flows.id} = ${flow.id}`);
+    const rowAlone = await reading(sql`1`);
+    // The row was over the threshold (its body went out of line), so the test says something...
+    expect(await reading(sql`length(${flows.body})`)).toBeGreaterThan(rowAlone);
+    // ...and the card came from the row itself.
+    const card = sql`length(${flows.slug}) + length(${flows.title}) + length(${flows.summary}) + length(${flows.status}) + cardinality(${flows.tags}) + cardinality(${flows.worksWith}) + cardinality(${flows.targetSites})`;
+    expect(await reading(card)).toBe(rowAlone);
   });
 });
