@@ -1,8 +1,8 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/server/db/rows.js';
-import { flows } from '../src/server/db/schema.js';
-import { getTags } from '../src/server/modules/flows/service.js';
+import { flows, subscriptions } from '../src/server/db/schema.js';
+import { getTags, resolveAccess } from '../src/server/modules/flows/service.js';
 import { createAdmin, createFlow, createMember, flowInput, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 
@@ -102,6 +102,20 @@ describe('the paywall', () => {
     }
     const response = await t.request({ method: 'GET', url: `/v1/flows/${premium.id}`, token: lapsed.token });
     expect(response.body.locked).toBe(true);
+  });
+
+  it('opens at once for a new subscriber, and closes within 4 s of a subscription ending', async () => {
+    const member = await createMember(t);
+    const viewer = { id: member.id, role: 'member' as const, sessionId: undefined };
+    const now = Date.now();
+    expect((await resolveAccess(t.database.db, viewer, now)).isSubscriber).toBe(false);
+    const { subscriptionId } = await giveSubscription(t, member, 'active');
+    // A "no" is never remembered: the paywall opens on the next request.
+    expect((await resolveAccess(t.database.db, viewer, now)).isSubscriber).toBe(true);
+    await t.database.db.update(subscriptions).set({ status: 'canceled' }).where(eq(subscriptions.id, subscriptionId));
+    // A "yes" is remembered for 4 s (as a session is), then asked again.
+    expect((await resolveAccess(t.database.db, viewer, now + 3_999)).isSubscriber).toBe(true);
+    expect((await resolveAccess(t.database.db, viewer, now + 4_001)).isSubscriber).toBe(false);
   });
 
   it('applies the same rule in listings', async () => {

@@ -35,9 +35,30 @@ export function slugify(title: string): string {
 /** Which premium bodies the viewer may read: computed once per request, then applied to every flow. */
 export type Access = { viewer: Viewer | undefined; isSubscriber: boolean };
 
-export async function resolveAccess(db: Db, viewer: Viewer | undefined): Promise<Access> {
+/**
+ * Subscribers in good standing as this process last found them, by database handle and member, until when. The
+ * paywall asks on every request a member makes, and the look-up was a fifth of a subscriber's search (a second round
+ * trip). Only a yes is kept, for as long as http/viewer.ts keeps a session: a member who subscribes reads at once, and
+ * one whose subscription ends (cancelled, unpaid, refunded) still reads premium bodies here for at most
+ * SUBSCRIBER_KEPT_MS. Copies never ask this: a copy decides its standing in its own transaction (copies/).
+ */
+const SUBSCRIBER_KEPT_MS = 4_000;
+const SUBSCRIBERS_KEPT = 20_000;
+const subscribersSeen = new WeakMap<Db, Map<string, number>>();
+
+export async function resolveAccess(db: Db, viewer: Viewer | undefined, now = Date.now()): Promise<Access> {
   if (!viewer) return { viewer, isSubscriber: false };
-  return { viewer, isSubscriber: (await findGoodStandingSubscription(db, viewer.id)) !== undefined };
+  let seen = subscribersSeen.get(db);
+  if ((seen?.get(viewer.id) ?? 0) > now) return { viewer, isSubscriber: true };
+  const isSubscriber = (await findGoodStandingSubscription(db, viewer.id)) !== undefined;
+  if (isSubscriber) {
+    if (!seen) subscribersSeen.set(db, (seen = new Map()));
+    seen.delete(viewer.id);
+    seen.set(viewer.id, now + SUBSCRIBER_KEPT_MS);
+    if (seen.size > SUBSCRIBERS_KEPT) seen.delete(seen.keys().next().value!);
+  }
+  else seen?.delete(viewer.id);
+  return { viewer, isSubscriber };
 }
 
 export function canReadBody(flow: Pick<FlowWithAuthor, 'isPremium' | 'authorId'>, access: Access): boolean {
