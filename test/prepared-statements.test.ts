@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
 import { claimDueEmails, findNextDueAt } from '../src/server/modules/email/repository.js';
+import { findPendingCreditApplication } from '../src/server/modules/payouts/repository.js';
 import { createFlow, createMember } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createEmptyDatabase, isPostgres } from './support/database.js';
@@ -88,6 +89,30 @@ describe.runIf(isPostgres())('prepared statements (PostgreSQL)', () => {
       // With the status sent as a parameter, the claim's generic plan could not use the index: 12 custom plans, 0 generic.
       expect(plans).toHaveLength(1);
       expect(plans[0]!.statement).toMatch(/^update "email_outbox"/);
+      expect(plans[0]!.custom_plans).toBeLessThanOrEqual(5);
+      expect(plans[0]!.generic_plans).toBeGreaterThanOrEqual(7);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("a creator's pending credit application is found by its partial index with a generic plan", async () => {
+    const database = await openDatabase({ databaseUrl: created.url, poolSize: 1 });
+    try {
+      await database.migrate();
+      const [creator] = rowsOf<{ id: string }>(
+        await database.db.execute(sql`insert into users (email, username, password_hash) values ('credits@example.com', 'credits', 'x') returning id`),
+      );
+      await database.db.execute(sql`
+        insert into credit_applications (creator_id, amount_cents, status)
+        select ${creator!.id}, 100, 'applied' from generate_series(1, 20000)`);
+      await database.db.execute(sql`analyze credit_applications`);
+      for (let i = 0; i < 12; i++) expect(await findPendingCreditApplication(database.db, creator!.id)).toBeUndefined();
+      const plans = rowsOf<{ generic_plans: number; custom_plans: number }>(
+        await database.db.execute(sql`select generic_plans::int, custom_plans::int from pg_prepared_statements where statement like 'select %credit_applications%'`),
+      );
+      // With the status sent as a parameter, the generic plan scanned every application: 12 custom plans, 0 generic.
+      expect(plans).toHaveLength(1);
       expect(plans[0]!.custom_plans).toBeLessThanOrEqual(5);
       expect(plans[0]!.generic_plans).toBeGreaterThanOrEqual(7);
     } finally {

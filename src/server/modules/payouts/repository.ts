@@ -397,11 +397,16 @@ export async function findCreditApplication(db: Db, id: string): Promise<CreditA
   return row;
 }
 
+/**
+ * The status is written out, not a parameter: the creator's pending application is found by the partial index
+ * credit_applications_one_pending_per_creator, which a prepared statement's generic plan can use only if it says which
+ * status it wants (with a parameter, it scanned every application: test/prepared-statements.test.ts).
+ */
 export async function findPendingCreditApplication(db: Db, creatorId: string): Promise<CreditApplicationRow | undefined> {
   const [row] = await db
     .select()
     .from(creditApplications)
-    .where(and(eq(creditApplications.creatorId, creatorId), eq(creditApplications.status, 'pending')));
+    .where(and(eq(creditApplications.creatorId, creatorId), sql`${creditApplications.status} = 'pending'`));
   return row;
 }
 
