@@ -52,7 +52,7 @@ export async function resolveAccess(db: Db, viewer: Viewer | undefined, now = Da
   if ((seen?.get(viewer.id) ?? 0) > now) return { viewer, isSubscriber: true };
   const isSubscriber = (await findGoodStandingSubscription(db, viewer.id)) !== undefined;
   if (isSubscriber) {
-    if (!seen) subscribersSeen.set(db, (seen = new Map()));
+    if (!seen) subscribersSeen.set(db, (seen = new Map<string, number>()));
     seen.delete(viewer.id);
     seen.set(viewer.id, now + SUBSCRIBER_KEPT_MS);
     if (seen.size > SUBSCRIBERS_KEPT) seen.delete(seen.keys().next().value!);
