@@ -241,7 +241,7 @@ function toLikeView(state: { likeCount: number; likedByMe: boolean }) {
 }
 
 /**
- * Counting the tags reads every published flow (about a second at 100,000), and the library page asks on every visit:
+ * Counting the tags reads every published flow (a quarter of a second at 100,000), and the library page asks on every visit:
  * each process answers from its last count for TAG_COUNTS_TTL_MS, and requests that come while a count runs share it.
  * A flow published meanwhile shows in the counts within that time. A count that fails is not kept.
  */
