@@ -301,7 +301,8 @@ describe("a flow's row", () => {
   }
 
   it('keeps the card in the row when the body goes out of line', async () => {
-    // 400 distinct words: both search documents (a free flow's public one is the whole text) are ~5 KB together.
+    // 400 distinct words: with both search documents (a free flow's public one is the whole text), the row is over the
+    // TOAST threshold, so PostgreSQL moves columns out of line.
     const body = Array.from({ length: 400 }, (_, i) => `w${(i * 7919).toString(36)}x${i.toString(36)}`).join(' ');
     const flow = await createFlow(t, author, { body, is_premium: false, tags: ['research', 'linkedin'] });
     const reading = (columns: SQL) => buffersOf(sql`select ${columns} from ${flows} where ${flows.id} = ${flow.id}`);

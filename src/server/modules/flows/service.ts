@@ -50,15 +50,15 @@ export async function resolveAccess(db: Db, viewer: Viewer | undefined, now = Da
   if (!viewer) return { viewer, isSubscriber: false };
   let seen = subscribersSeen.get(db);
   if ((seen?.get(viewer.id) ?? 0) > now) return { viewer, isSubscriber: true };
-  const isSubscriber = (await findGoodStandingSubscription(db, viewer.id)) !== undefined;
-  if (isSubscriber) {
-    if (!seen) subscribersSeen.set(db, (seen = new Map<string, number>()));
-    seen.delete(viewer.id);
-    seen.set(viewer.id, now + SUBSCRIBER_KEPT_MS);
-    if (seen.size > SUBSCRIBERS_KEPT) seen.delete(seen.keys().next().value!);
+  if ((await findGoodStandingSubscription(db, viewer.id)) === undefined) {
+    seen?.delete(viewer.id);
+    return { viewer, isSubscriber: false };
   }
-  else seen?.delete(viewer.id);
-  return { viewer, isSubscriber };
+  if (!seen) subscribersSeen.set(db, (seen = new Map<string, number>()));
+  seen.delete(viewer.id);
+  seen.set(viewer.id, now + SUBSCRIBER_KEPT_MS);
+  if (seen.size > SUBSCRIBERS_KEPT) seen.delete(seen.keys().next().value!);
+  return { viewer, isSubscriber: true };
 }
 
 export function canReadBody(flow: Pick<FlowWithAuthor, 'isPremium' | 'authorId'>, access: Access): boolean {
