@@ -129,9 +129,11 @@ type ListSort = 'relevance' | 'popular' | 'liked' | 'new';
 type ValueOf = (name: keyof ListValues) => Placeholder | Param;
 
 /**
- * The matching flows of a request, as one or two branches (a UNION ALL), each kept to `limit` rows in the sort's
- * order when a limit is given. The matching is split so each branch can use its own index: the public search
- * document for everyone else's flows, the full one for the caller's own (an OR of the two would scan every flow).
+ * The matching flows of a request, kept to `limit` rows in the sort's order when a limit is given. A member's own flows
+ * match and rank by their full text, everyone else's by the public document, in one OR: a common word is then one walk
+ * along the sort's index testing each flow once, a rare one a BitmapOr of the two documents' indexes. (Two branches, a
+ * UNION ALL of everyone else's and the member's own, walked twice and ranked twice the candidates: 0.94 against 0.52
+ * ms for a member with 6,946 flows searching a word in a quarter of the library.)
  */
 function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: SQL | undefined): SQL {
   const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
@@ -145,7 +147,7 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
   if (values.author !== undefined) filters.push(sql`${flows.authorId} = (select ${users.id} from ${users} where lower(${users.username}) = lower(${value('author')}))`);
 
   // The order of the sort; relevance picks its candidates by popularity and ranks them afterwards.
-  const branchOrder = ((): SQL[] => {
+  const order = ((): SQL[] => {
     switch (sort) {
       case 'relevance':
       case 'popular':
@@ -156,27 +158,22 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
         return [desc(flows.createdAt), desc(flows.id)];
     }
   })();
-  const branch = (document: SQL, conditions: SQL[]) => {
-    const select = db
-      .select({ id: flows.id, document: sql<string>`${document}`.as('document'), copyCount: flows.copyCount, likeCount: flows.likeCount, createdAt: flows.createdAt })
-      .from(flows)
-      .where(and(...filters, ...conditions))
-      .$dynamic();
-    return limit === undefined ? select.getSQL() : sql`${select.orderBy(...branchOrder)} limit ${limit}`;
-  };
-  const branches = (() => {
-    if (!matched) return [branch(sql`null::tsvector`, [])];
-    if (scope.readsEveryBody) return [branch(sql`${flows.searchVector}`, [sql`${flows.searchVector} @@ ${matched}`])];
-    if (!scope.authorId) return [branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`])];
+  const [document, matches] = ((): [SQL, SQL | undefined] => {
+    if (!matched) return [sql`null::tsvector`, undefined];
+    if (scope.readsEveryBody) return [sql`${flows.searchVector}`, sql`${flows.searchVector} @@ ${matched}`];
+    if (!scope.authorId) return [sql`${flows.publicSearchVector}`, sql`${flows.publicSearchVector} @@ ${matched}`];
+    const isOwn = sql`${flows.authorId} = ${value('authorId')}`;
     return [
-      branch(sql`${flows.publicSearchVector}`, [sql`${flows.publicSearchVector} @@ ${matched}`, sql`${flows.authorId} <> ${value('authorId')}`]),
-      branch(sql`${flows.searchVector}`, [sql`${flows.authorId} = ${value('authorId')}`, sql`${flows.searchVector} @@ ${matched}`]),
+      sql`case when ${isOwn} then ${flows.searchVector} else ${flows.publicSearchVector} end`,
+      sql`(${flows.publicSearchVector} @@ ${matched} or (${isOwn} and ${flows.searchVector} @@ ${matched}))`,
     ];
   })();
-  return sql.join(
-    branches.map((b) => sql`(${b})`),
-    sql` union all `,
-  );
+  const select = db
+    .select({ id: flows.id, document: sql<string>`${document}`.as('document'), copyCount: flows.copyCount, likeCount: flows.likeCount, createdAt: flows.createdAt })
+    .from(flows)
+    .where(and(...filters, matches))
+    .$dynamic();
+  return limit === undefined ? select.getSQL() : sql`${select.orderBy(...order)} limit ${limit}`;
 }
 
 /**
@@ -254,7 +251,7 @@ const pageStatements = new WeakMap<Db, Map<string, PageStatement>>();
 const PAGE_STATEMENTS_KEPT = 2_000;
 
 /**
- * One page of published flows, and whether more follow (one row past the page is read). Each branch of the matching
+ * One page of published flows, and whether more follow (one row past the page is read). The matching
  * (matchingFlows) keeps only the rows the page can need — in the sort's order, by the partial indexes of migration
  * 0014 — and relevance ranks only the RANKED_MATCHES most copied matches, so no request reads or ranks every match.
  */
