@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/ab/run.sh — two or more `flowtab serve` processes that differ in one thing, measured in alternation, so the
 # machine's swings (±20% within minutes here) fall on every variant alike. Each variant is "label|ENV=value …|node flags",
-# its checkout given by ROOT=<dir> among the variables (default: this one). Each answers on its own port from
+# its checkout given by ROOT=<dir> among the variables (default: this one); without node flags it starts as deployed
+# (`bin/flowtab.js serve`, whose first line gives Node's), with them `node <flags> bin/flowtab.js serve`. The settings
+# are the other benches' (benchServerEnv in bench/support/server.ts), then the variant's. Each answers on its own port from
 # one database (DB, a name on 127.0.0.1:5432, e.g. one kept with BENCH_KEEP_DATABASE=1); wrk (Debian's `wrk`) fires 20
 # connections at each in turn for 5 s, REPS times; the medians per variant come last.
 #
@@ -12,16 +14,17 @@ set -euo pipefail
 url=$1; reps=$2; shift 2
 here=$(cd "$(dirname "$0")/../.." && pwd)
 auth=(); [ -n "${TOKEN:-}" ] && auth=(-H "authorization: Bearer $TOKEN")
+mapfile -t server_env < <(npx tsx --eval "import('$here/bench/support/server.ts').then(({ benchServerEnv }) => {
+  for (const [name, value] of Object.entries(benchServerEnv('postgres://postgres@127.0.0.1:5432/$DB'))) console.log(name + '=' + value);
+})")
 pids=(); port=4100
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for variant in "$@"; do
   IFS='|' read -r label vars flags <<< "$variant"
   root=$here; for v in $vars; do [[ $v == ROOT=* ]] && root=${v#ROOT=}; done
   # shellcheck disable=SC2086 # the variables and flags are words on purpose
-  (cd "$root" && exec env FLOWTAB_ENV=test DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" JWT_SECRET=bench-secret-bench-secret-bench-secret-00 \
-    STRIPE_API_BASE=http://127.0.0.1:9 STRIPE_WEBHOOK_SECRET=whsec_unused STRIPE_PRICE_ID=price_unused FLOWTAB_JOBS=off LOG_LEVEL=warn \
-    RATE_LIMIT_LIST_PER_MINUTE=100000000 RATE_LIMIT_TOKEN_PER_MINUTE=100000000 PORT=$port $vars \
-    node ${flags:---max-semi-space-size=64} --import tsx src/server/cli.ts serve > "/tmp/flowtab-ab-$port.log" 2>&1) &
+  (cd "$root" && exec env FLOWTAB_ENV=test "${server_env[@]}" PORT=$port $vars \
+    ${flags:+node $flags} bin/flowtab.js serve > "/tmp/flowtab-ab-$port.log" 2>&1) &
   pids+=($!); port=$((port + 1))
 done
 for ((p = 4100; p < port; p++)); do until curl -sf "http://127.0.0.1:$p/readyz" > /dev/null; do sleep 0.5; done; done
