@@ -16,7 +16,12 @@ describe('session tokens', () => {
     expect(tokens.verify(token)).toEqual({ kind: 'session', ...claims });
     const last = token.at(-1) === 'A' ? 'B' : 'A';
     expect(tokens.verify(`${token.slice(0, -1)}${last}`)).toBeUndefined();
-    const [header, , signature] = token.split('.');
+    const [header, payload, signature] = token.split('.');
+    // The same signature spelled another way (the last character's two unused bits set): it decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = `${signature!.slice(0, -1)}${alphabet[alphabet.indexOf(signature!.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature!, 'base64url'));
+    expect(tokens.verify(`${header}.${payload}.${respelled}`)).toBeUndefined();
     const otherPayload = Buffer.from(JSON.stringify({ sub: randomUUID(), sid: claims.sessionId, iss: 'flowtab', exp: 9_999_999_999 })).toString('base64url');
     expect(tokens.verify(`${header}.${otherPayload}.${signature}`)).toBeUndefined();
     expect(createTokenService(`${secret}-other`).verify(token)).toBeUndefined();

@@ -42,8 +42,10 @@ export function createTokenService(secret: string): TokenService {
   function verifyInFull(token: string): { claims: TokenClaims; expiresAt: number } | undefined {
     const [header, payload, signature, ...rest] = token.split('.');
     if (header !== HEADER || !payload || !signature || rest.length > 0) return undefined;
-    const expected = sign(`${header}.${payload}`);
-    const given = Buffer.from(signature, 'base64url');
+    // The signature as written, not as decoded: the last of its 43 characters carries two bits that decoding drops,
+    // so decoded bytes matched four spellings of every signature (and one token had four keys in `verified`).
+    const expected = Buffer.from(sign(`${header}.${payload}`).toString('base64url'));
+    const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     let claims: { sub?: unknown; sid?: unknown; op?: unknown; iss?: unknown; exp?: unknown };
     try {
