@@ -9,7 +9,7 @@ import { createTokenService } from '../../src/server/modules/auth/session-tokens
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-00';
 
-/** A `flowtab serve` environment on `databaseUrl`: no Stripe, no jobs, every rate limit out of the way, the pool warmed, quiet logs. */
+/** A `flowtab serve` environment on `databaseUrl`: no Stripe, no jobs, every rate limit out of the way, the pool warmed, responses unchecked (as in production), quiet logs. */
 export function benchServerEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
@@ -24,6 +24,8 @@ export function benchServerEnv(databaseUrl: string, extra: Record<string, string
     RATE_LIMIT_TOKEN_PER_MINUTE: '100000000',
     // The default, the whole pool warmed at start (TEST_ENV, which the processes also get, keeps tests at two).
     DATABASE_WARM_CONNECTIONS: '20',
+    // As in production: the processes run as FLOWTAB_ENV=test (the emulator's settings), which would check every response.
+    RESPONSE_CHECKS: 'false',
     ...extra,
   };
 }

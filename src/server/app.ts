@@ -4,19 +4,14 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import {
-  type FastifyPluginAsyncZod,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { type FastifyPluginAsyncZod, jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type Logger, pino } from 'pino';
 import type { AppContext } from './context.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerInputGuard, rejectBadUrl } from './http/input-guard.js';
 import { metricsAccess, registerObservability } from './http/observability.js';
 import { createPostgresRateLimitStore } from './http/rate-limit-store.js';
+import { responseSerializerCompiler } from './http/response-serializer.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
 import { registerViewer } from './http/viewer.js';
 import { registerDiscoveryRoutes } from './http/discovery.js';
@@ -86,7 +81,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     frameworkErrors: withSecurityHeaders(rejectBadUrl, ctx.config),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ checks: ctx.config.checksResponses }));
 
   const internal = createInternalRequests();
   await registerExternalPlugins(app, ctx, internal);

@@ -48,6 +48,7 @@ const envSchema = z.object({
   // Hops, not a boolean: trusting every X-Forwarded-For entry would let any client pick its own address.
   TRUST_PROXY: z.coerce.number({ error: 'TRUST_PROXY must be a number of proxy hops' }).int().min(0).max(10).optional(),
   DOCS_PUBLIC: booleanFromEnv.optional(),
+  RESPONSE_CHECKS: booleanFromEnv.optional(),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(10, 1),
 }).refine((e) => !e.DATABASE_DIRECT_URL || e.DATABASE_URL, {
@@ -116,6 +117,11 @@ export type Config = Readonly<{
   trustProxyHops: number | undefined;
   /** Whether /docs and /openapi.json are served (DOCS_PUBLIC; off in production unless asked for). */
   isDocsPublic: boolean;
+  /**
+   * Whether every response body is checked against its zod schema before it is written (RESPONSE_CHECKS; on outside
+   * production). Without it, the serializer compiled from the schema still writes only declared fields (http/response-serializer.ts).
+   */
+  checksResponses: boolean;
   /** When set, /metrics answers only to this bearer token; unset, it is open outside production and absent in it. */
   metricsToken: string | undefined;
   /** Failed processing attempts after which a webhook event is a dead letter, retried only by hand (SPEC §6). */
@@ -204,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { defa
     }),
     trustProxyHops: e.TRUST_PROXY || undefined,
     isDocsPublic: e.DOCS_PUBLIC ?? !isProduction,
+    checksResponses: e.RESPONSE_CHECKS ?? !isProduction,
     metricsToken: e.METRICS_TOKEN,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
   });
