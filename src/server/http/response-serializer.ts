@@ -14,9 +14,10 @@ type JsonSchema = { [keyword: string]: unknown };
  * a null given for a field that may not be null as that type's empty value.
  *
  * With `checks` (RESPONSE_CHECKS, on outside production), every response is first checked against its zod schema, as
- * fastify-type-provider-zod's serializer does: a body that breaks its schema fails with ResponseSerializationError, so
- * tests and development find it; what is written is then the same compiled serializer's output. Off in production: the
- * zod check and the copy it makes cost a page of flows ~50 µs of its ~600 µs (bench/ab, README "Benchmarks").
+ * fastify-type-provider-zod's serializer does, and what the compiled serializer writes is compared with zod's own JSON
+ * of it: a body that breaks its schema, or that the two would write differently, fails with ResponseSerializationError,
+ * so every test and every development request checks both. Off in production: the zod check and the copy it makes
+ * cost a page of flows ~50 µs of its ~600 µs of CPU (bench/ab, README "Benchmarks").
  */
 export function responseSerializerCompiler({ checks }: { checks: boolean }): FastifySerializerCompiler<unknown> {
   return ({ schema: maybeSchema, method, url }) => {
