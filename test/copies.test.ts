@@ -2,11 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/server/db/client.js';
 import { billingPeriods, copies, ledgerEntries, periodEarnings, subscriptions } from '../src/server/db/schema.js';
+import { reconcileLedger } from '../src/server/modules/ledger/reconcile.js';
 import { creatorBalances } from '../src/server/modules/ledger/repository.js';
 import { releaseHeldEarnings, voidPeriodEarnings } from '../src/server/modules/ledger/service.js';
 import { transitionBillingPeriod } from '../src/server/modules/periods/repository.js';
 import { buildApp } from '../src/server/app.js';
 import { createContext } from '../src/server/context.js';
+import { RECONCILE_CHECKS } from '../src/server/reconcile-checks.js';
 import { createFlow, createMember, giveSubscription, type Member } from './factories.js';
 import { expectReconciled } from './support/reconcile.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -251,6 +253,28 @@ describe('the earnings lifecycle', () => {
       await tx.insert(ledgerEntries).values({ transactionId: entry!.transactionId, account: 'platform_creator_expense', amountCents: 1 });
     });
     await expect(unbalanced).rejects.toThrow();
+  });
+
+  it('reconcile finds a counted copy by its ledger transaction’s key, and reports one that has none', async () => {
+    const { member, periodId } = await subscriber({ isPaid: true });
+    const flow = await createFlow(t, author);
+    await copy(member, flow.slug);
+    const checks = RECONCILE_CHECKS.filter((check) => check.name === 'every counted copy has its ledger entries');
+    const input = { sharePercent: t.config.economics.creatorSharePercent, paidCap: t.config.economics.paidCopiesPerPeriod };
+    expect((await reconcileLedger(t.database.db, input, checks)).failures).toEqual([]);
+    // A counted copy written around record_copy, with no ledger transaction: found, in a transaction rolled back.
+    const uncopied = await createFlow(t, author);
+    const found = t.database.db.transaction(async (tx) => {
+      const [orphan] = await tx
+        .insert(copies)
+        .values({ userId: member.id, flowId: uncopied.id, creatorId: author.id, billingPeriodId: periodId, isCounted: true, payoutCents: 7 })
+        .returning({ id: copies.id });
+      expect((await reconcileLedger(tx, input, checks)).failures).toEqual([
+        { check: 'every counted copy has its ledger entries', detail: `counted copy ${orphan!.id} has no ledger transaction` },
+      ]);
+      tx.rollback();
+    });
+    await expect(found).rejects.toThrow('Rollback');
   });
 });
 

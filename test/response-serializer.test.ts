@@ -23,16 +23,17 @@ describe('the compiled serializer, on its own', () => {
   let checked: FastifyInstance;
   let answer: unknown;
 
+  async function appWith(checks: boolean) {
+    const app = Fastify();
+    app.setSerializerCompiler(responseSerializerCompiler({ checks }));
+    app.get('/item', { schema: { response: { 200: item } } }, async () => answer);
+    await app.ready();
+    return app;
+  }
+
   beforeAll(async () => {
-    [unchecked, checked] = await Promise.all(
-      [false, true].map(async (checks) => {
-        const app = Fastify();
-        app.setSerializerCompiler(responseSerializerCompiler({ checks }));
-        app.get('/item', { schema: { response: { 200: item } } }, async () => answer);
-        await app.ready();
-        return app;
-      }),
-    );
+    unchecked = await appWith(false);
+    checked = await appWith(true);
   });
   afterAll(async () => {
     await unchecked?.close();

@@ -633,7 +633,8 @@ export const ledgerTransactions = pgTable(
     payoutId: uuid('payout_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('ledger_transactions_copy_idx').on(t.copyId), index('ledger_transactions_period_idx').on(t.billingPeriodId)],
+  // A copy's transaction is found by its key ('copy:' || copy_id), never by copy_id (migration 0021).
+  (t) => [index('ledger_transactions_period_idx').on(t.billingPeriodId)],
 );
 
 /** Immutable (a trigger refuses UPDATE and DELETE); each transaction sums to zero (a deferred trigger checks at commit). */
