@@ -135,8 +135,11 @@ type ValueOf = (name: keyof ListValues) => Placeholder | Param;
  * UNION ALL of everyone else's and the member's own, walked twice and ranked twice the candidates: 0.94 against 0.52
  * ms for a member with 6,946 flows searching a word in a quarter of the library.)
  */
-function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: SQL | undefined): SQL {
-  const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${value('tsquery')})` : undefined;
+function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: SQL | undefined, walks = false): SQL {
+  const matched = searchedWords(values, value, walks);
+  // Walked (see isWalkedAlongTheSort): the words tested by the operator's function, which no index serves, so the
+  // statement has one plan, the walk along the sort's index, whatever the words, and is prepared and planned once.
+  const test = (document: SQL) => (walks ? sql`ts_match_vq(${document}, ${matched})` : sql`${document} @@ ${matched}`);
   // Written out, not a parameter: a prepared statement's generic plan can use the partial indexes (WHERE status =
   // 'published') only if it says which status it wants.
   const filters: SQL[] = [sql`${flows.status} = 'published'`];
@@ -160,12 +163,12 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
   })();
   const [document, matches] = ((): [SQL, SQL | undefined] => {
     if (!matched) return [sql`null::tsvector`, undefined];
-    if (scope.readsEveryBody) return [sql`${flows.searchVector}`, sql`${flows.searchVector} @@ ${matched}`];
-    if (!scope.authorId) return [sql`${flows.publicSearchVector}`, sql`${flows.publicSearchVector} @@ ${matched}`];
+    if (scope.readsEveryBody) return [sql`${flows.searchVector}`, test(sql`${flows.searchVector}`)];
+    if (!scope.authorId) return [sql`${flows.publicSearchVector}`, test(sql`${flows.publicSearchVector}`)];
     const isOwn = sql`${flows.authorId} = ${value('authorId')}`;
     return [
       sql`case when ${isOwn} then ${flows.searchVector} else ${flows.publicSearchVector} end`,
-      sql`(${flows.publicSearchVector} @@ ${matched} or (${isOwn} and ${flows.searchVector} @@ ${matched}))`,
+      sql`(${test(sql`${flows.publicSearchVector}`)} or (${isOwn} and ${test(sql`${flows.searchVector}`)}))`,
     ];
   })();
   const select = db
@@ -174,6 +177,15 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
     .where(and(...filters, matches))
     .$dynamic();
   return limit === undefined ? select.getSQL() : sql`${select.orderBy(...order)} limit ${limit}`;
+}
+
+/**
+ * The search's words as a tsquery. Walked, they are made once per statement (an InitPlan), not folded into the plan:
+ * then the generic plan costs what a plan made for the words does, and PostgreSQL keeps it (plan_cache_mode auto).
+ */
+function searchedWords(values: ListValues, value: ValueOf, walks: boolean): SQL | undefined {
+  if (values.tsquery === undefined) return undefined;
+  return walks ? sql`(select to_tsquery('english', ${value('tsquery')}))` : sql`to_tsquery('english', ${value('tsquery')})`;
 }
 
 /**
@@ -196,8 +208,9 @@ function bound(count: number): SQL {
  * (db/client.ts) — unless it filters or searches, where PLANNED_FOR_ITS_VALUES has it planned for each request's
  * values instead.
  */
-function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: ListSort) {
+function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, walks: boolean) {
   const shape = JSON.stringify([
+    walks,
     values.needed,
     values.pageLimit,
     sort,
@@ -216,7 +229,7 @@ function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: Lis
   if (known) return known;
 
   const placeholder: ValueOf = (name) => sql.placeholder(name);
-  const matched = values.tsquery !== undefined ? sql`to_tsquery('english', ${placeholder('tsquery')})` : undefined;
+  const matched = searchedWords(values, placeholder, walks);
   const pageOrder = ((): SQL => {
     switch (sort) {
       case 'relevance':
@@ -230,12 +243,13 @@ function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: Lis
     }
   })();
   // One statement: the page's ids in order (one more than the page, to know whether another follows), then their rows.
-  const candidates = matchingFlows(db, values, scope, sort, placeholder, bound(values.needed));
+  const candidates = matchingFlows(db, values, scope, sort, placeholder, bound(values.needed), walks);
   const pageIds = sql`select m.id from (${candidates}) m order by ${pageOrder} limit ${bound(values.pageLimit)} offset ${sql.placeholder('offset')}`;
   // Words and filters decide the best plan (a rare word by its index, a common one along the sort's), so a list that
-  // has them is planned for each request's values, never from a prepared generic plan (db/client.ts).
+  // has them is planned for each request's values, never from a prepared generic plan (db/client.ts); unless it is
+  // walked, which has one plan whatever the words.
   const isFiltered = [values.tsquery, values.tags, values.worksWith, values.premium, values.featured, values.author].some((v) => v !== undefined);
-  const planning = isFiltered ? PLANNED_FOR_ITS_VALUES : sql``;
+  const planning = isFiltered && !walks ? PLANNED_FOR_ITS_VALUES : sql``;
   const statement: PageStatement = selectListRowsFor(db, scope.authorId === undefined ? undefined : sql.placeholder('authorId'))
     .innerJoin(sql`${planning} unnest(array(${pageIds})) with ordinality as page (id, position)`, sql`page.id = ${flows.id}`)
     .orderBy(sql`page.position`)
@@ -276,7 +290,10 @@ export async function listPublishedFlows(
     pageLimit: query.page_size + 1,
     offset,
   };
-  const rows: FlowListRow[] = await pageStatement(db, values, scope, sort).execute(values);
+  const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, values.author, scope.readsEveryBody, scope.authorId]);
+  const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
+  const walks = await isWalkedAlongTheSort(db, values, () => matchingFlows(db, values, scope, sort, parameter, bound(values.needed)), JSON.stringify([matchKey, sort, values.needed]));
+  const rows: FlowListRow[] = await pageStatement(db, values, scope, sort, walks).execute(values);
   const window = sort === 'relevance' ? RANKED_MATCHES : RESULT_WINDOW;
   const isLastPage = rows.length <= query.page_size;
   const hasMore = !isLastPage && offset + query.page_size < window;
@@ -286,12 +303,47 @@ export async function listPublishedFlows(
   // A page past the end (no rows, not the first) says nothing of how many there are: it is counted like any other.
   const isPastTheEnd = rows.length === 0 && offset > 0;
   if (isLastPage && !isPastTheEnd && offset + rows.length < window) return { rows: ordered, hasMore, total: offset + rows.length, totalIsExact: true };
-  const matchKey = JSON.stringify([tsquery, values.tags, values.worksWith, query.premium, query.featured, values.author, scope.readsEveryBody, scope.authorId]);
-  const parameter: ValueOf = (name) => sql.param(values[name] ?? null);
   const known = isPastTheEnd ? 0 : offset + rows.length;
   const total = await countMatches(db, () => matchingFlows(db, values, scope, sort, parameter, undefined), matchKey, known);
   return { rows: ordered, hasMore, total: total.count, totalIsExact: total.isExact };
 }
+
+/**
+ * Whether a search is walked: its candidates read along the sort's index, testing each flow's words, from a statement
+ * prepared once (pageStatement) instead of one planned for every request's words. Planning a search for its words was
+ * a third of its database time (0.16–0.24 ms; README, Benchmarks), and a prepared generic plan cannot be trusted with
+ * it: made without the words, it may read every flow with a common one through the word's index. So the planner is
+ * asked (EXPLAIN, without running it) how it would read the candidates for these words, and its choice is remembered
+ * a while per words, scope, sort and depth (WALKS_TTL_MS): where it walks the sort's index (a common word, or a
+ * prefix), later requests take the walked statement, which has no other plan; where it reads the word's index (a
+ * rare word), they stay planned for their values. Only for words alone: filters (tags, tools, author) have indexes of
+ * their own the planner weighs against the walk.
+ */
+async function isWalkedAlongTheSort(db: Db, values: ListValues, candidates: () => SQL, key: string): Promise<boolean> {
+  const wordsAlone = values.tsquery !== undefined && [values.tags, values.worksWith, values.premium, values.featured, values.author].every((v) => v === undefined);
+  if (!wordsAlone) return false;
+  let remembered = walkedSearches.get(db);
+  if (!remembered) walkedSearches.set(db, (remembered = new Map<string, { walks: boolean; until: number }>()));
+  const now = Date.now();
+  const known = remembered.get(key);
+  if (known && known.until > now) return known.walks;
+  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${candidates()}`));
+  const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
+  // The candidates' LIMIT reads straight from an index scan: the sort's index, in its order, stopping at the limit. A
+  // bitmap of the word's index, or a scan of the table, reads every match and sorts them.
+  const limit = (plan as [{ Plan: PlanNode }])[0].Plan;
+  const isWalk = limit['Node Type'] === 'Limit' && limit.Plans?.[0]?.['Node Type'] === 'Index Scan';
+  remembered.delete(key);
+  remembered.set(key, { walks: isWalk, until: now + WALKS_TTL_MS });
+  if (remembered.size > WALKS_KEPT) remembered.delete(remembered.keys().next().value!);
+  return isWalk;
+}
+
+type PlanNode = { 'Node Type': string; Plans?: PlanNode[] };
+/** The planner's choices by database handle (each has its own statistics) and search; at most WALKS_KEPT, oldest first out. */
+const walkedSearches = new WeakMap<Db, Map<string, { walks: boolean; until: number }>>();
+const WALKS_TTL_MS = 60_000;
+const WALKS_KEPT = 1_000;
 
 /**
  * How many rows the matching flows' query has: counted exactly when the planner expects at most RESULT_WINDOW
