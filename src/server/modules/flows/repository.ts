@@ -137,13 +137,13 @@ type ValueOf = (name: keyof ListValues) => Placeholder | Param;
  */
 function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, value: ValueOf, limit: SQL | undefined, walks = false): SQL {
   const matched = searchedWords(values, value, walks);
-  // Walked (see isWalkedAlongTheSort): the words tested by the operator's function, which no index serves, so the
-  // statement has one plan, the walk along the sort's index, whatever the words, and is prepared and planned once.
+  // Walked (see isWalkedAlongTheSort): words and tags tested by their operators' functions, which no index serves, so
+  // the statement has one plan, the walk along the sort's index, whatever the values, and is prepared and planned once.
   const test = (document: SQL) => (walks ? sql`ts_match_vq(${document}, ${matched})` : sql`${document} @@ ${matched}`);
   // Written out, not a parameter: a prepared statement's generic plan can use the partial indexes (WHERE status =
   // 'published') only if it says which status it wants.
   const filters: SQL[] = [sql`${flows.status} = 'published'`];
-  if (values.tags !== undefined) filters.push(sql`${flows.tags} @> ${value('tags')}::text[]`);
+  if (values.tags !== undefined) filters.push(walks ? sql`arraycontains(${flows.tags}, ${value('tags')}::text[])` : sql`${flows.tags} @> ${value('tags')}::text[]`);
   if (values.worksWith !== undefined) filters.push(sql`lower(${flows.worksWith}::text)::text[] && ${value('worksWith')}::text[]`);
   if (values.premium !== undefined) filters.push(sql`${flows.isPremium} = ${value('premium')}`);
   if (values.featured !== undefined) filters.push(sql`${flows.featured} = ${value('featured')}`);
@@ -205,8 +205,8 @@ function bound(count: number): SQL {
  * The page's statement for a request of this shape (which sort, filters, scope and page size, not their values),
  * with placeholders for the values: built once per shape and database handle, so a list request does not rebuild it.
  * Its text is the same for every request of the shape, so the connection prepares it once and keeps its generic plan
- * (db/client.ts) — unless it filters or searches, where PLANNED_FOR_ITS_VALUES has it planned for each request's
- * values instead.
+ * (db/client.ts) — unless it filters or searches without being walked (isWalkedAlongTheSort), where
+ * PLANNED_FOR_ITS_VALUES has it planned for each request's values instead.
  */
 function pageStatement(db: Db, values: ListValues, scope: SearchScope, sort: ListSort, walks: boolean) {
   const shape = JSON.stringify([
@@ -309,19 +309,19 @@ export async function listPublishedFlows(
 }
 
 /**
- * Whether a search is walked: its candidates read along the sort's index, testing each flow's words, from a statement
- * prepared once (pageStatement) instead of one planned for every request's words. Planning a search for its words was
- * a third of its database time (0.16–0.24 ms; README, Benchmarks), and a prepared generic plan cannot be trusted with
- * it: made without the words, it may read every flow with a common one through the word's index. So the planner is
- * asked (EXPLAIN, without running it) how it would read the candidates for these words, and its choice is remembered
- * a while per words, scope, sort and depth (WALKS_TTL_MS): where it walks the sort's index (a common word, or a
- * prefix), later requests take the walked statement, which has no other plan; where it reads the word's index (a
- * rare word), they stay planned for their values. Only for words alone: filters (tags, tools, author) have indexes of
- * their own the planner weighs against the walk.
+ * Whether a search or a filtered list is walked: its candidates read along the sort's index, testing each flow, from
+ * a statement prepared once (pageStatement) instead of one planned for every request's values. Planning a search for
+ * its words was most of its database time (0.16–0.24 ms of its CPU; README, Benchmarks), and a prepared generic plan
+ * cannot be trusted with it: made without the values, it may read every flow with a common word or tag through that
+ * index. So the planner is asked (EXPLAIN, without running it) how it would read the candidates for these values, and
+ * its choice is remembered a while per values, scope, sort and depth (WALKS_TTL_MS): where it walks the sort's index
+ * (common words, a prefix, a common tag), later requests take the walked statement, which has no other plan; where it
+ * reads a word's or a tag's index first (rare ones), they stay planned for their values. Not for an author's flows:
+ * their own index (author, then popularity) is the better walk, and the planner's to choose.
  */
 async function isWalkedAlongTheSort(db: Db, values: ListValues, candidates: () => SQL, key: string): Promise<boolean> {
-  const wordsAlone = values.tsquery !== undefined && [values.tags, values.worksWith, values.premium, values.featured, values.author].every((v) => v === undefined);
-  if (!wordsAlone) return false;
+  const isFiltered = [values.tsquery, values.tags, values.worksWith, values.premium, values.featured].some((v) => v !== undefined);
+  if (!isFiltered || values.author !== undefined) return false;
   let remembered = walkedSearches.get(db);
   if (!remembered) walkedSearches.set(db, (remembered = new Map<string, { walks: boolean; until: number }>()));
   const now = Date.now();
