@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccountSuspendedError, ForbiddenError, SessionEndedError, UnauthorizedError } from '../errors.js';
+import { createExpiringMap } from '../expiring-map.js';
 import {
   hashPersonalToken,
   isPersonalTokenBearer,
@@ -55,36 +56,34 @@ export type SessionResolver = {
 };
 
 export function createSessionResolver(lookup: SessionLookup, lookupToken: TokenLookup): SessionResolver {
-  const cache = new Map<string, { viewer: Viewer; until: number }>();
-  const tokenCache = new Map<string, { viewer: Viewer; until: number }>();
+  const cache = createExpiringMap<string, Viewer>(SESSION_CACHE_MAX);
+  const tokenCache = createExpiringMap<string, Viewer>(SESSION_CACHE_MAX);
   return {
     async resolveToken(tokenHash) {
       const now = Date.now();
-      const cached = tokenCache.get(tokenHash);
-      if (cached && cached.until > now) return cached.viewer;
+      const cached = tokenCache.get(tokenHash, now);
+      if (cached) return cached;
       const token = await lookupToken(tokenHash);
       if (!token) return 'ended';
       if (token.status === 'suspended') return 'suspended';
       const viewer: Viewer = { id: token.userId, role: token.role, sessionId: token.sessionId, scopes: token.scopes };
-      if (tokenCache.size >= SESSION_CACHE_MAX) tokenCache.delete(tokenCache.keys().next().value!);
-      tokenCache.set(tokenHash, { viewer, until: now + SESSION_CACHE_MS });
+      tokenCache.set(tokenHash, viewer, now + SESSION_CACHE_MS);
       return viewer;
     },
     async resolve(claims) {
       const now = Date.now();
-      const cached = cache.get(claims.sessionId);
-      if (cached && cached.until > now && cached.viewer.id === claims.userId) return cached.viewer;
+      const cached = cache.get(claims.sessionId, now);
+      if (cached?.id === claims.userId) return cached;
       const account = await lookup(claims);
       if (!account) return 'ended';
       if (account.status === 'suspended') return 'suspended';
       const viewer: Viewer = { id: claims.userId, role: account.role, sessionId: claims.sessionId };
-      if (cache.size >= SESSION_CACHE_MAX) cache.delete(cache.keys().next().value!);
-      cache.set(claims.sessionId, { viewer, until: now + SESSION_CACHE_MS });
+      cache.set(claims.sessionId, viewer, now + SESSION_CACHE_MS);
       return viewer;
     },
     forget(userId) {
-      for (const [sessionId, entry] of cache) if (entry.viewer.id === userId) cache.delete(sessionId);
-      for (const [tokenHash, entry] of tokenCache) if (entry.viewer.id === userId) tokenCache.delete(tokenHash);
+      cache.deleteWhere((viewer) => viewer.id === userId);
+      tokenCache.deleteWhere((viewer) => viewer.id === userId);
     },
   };
 }

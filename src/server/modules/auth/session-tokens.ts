@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createExpiringMap } from '../../expiring-map.js';
 
 const ISSUER = 'flowtab';
 export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
@@ -37,7 +38,7 @@ export function createTokenService(secret: string): TokenService {
     const payload = base64url(JSON.stringify({ ...claims, iss: ISSUER, iat: Math.floor(Date.now() / 1000) }));
     return `${HEADER}.${payload}.${sign(`${HEADER}.${payload}`).toString('base64url')}`;
   };
-  const verified = new Map<string, { claims: TokenClaims; expiresAt: number }>();
+  const verified = createExpiringMap<string, TokenClaims>(VERIFIED_KEPT);
 
   function verifyInFull(token: string): { claims: TokenClaims; expiresAt: number } | undefined {
     const [header, payload, signature, ...rest] = token.split('.');
@@ -63,17 +64,13 @@ export function createTokenService(secret: string): TokenService {
     issue: ({ userId, sessionId, expiresAt }) => encode({ sub: userId, sid: sessionId, exp: Math.floor(expiresAt.getTime() / 1000) }),
     issueOperator: () => encode({ sub: 'flowtab-cli', op: true, exp: Math.floor(Date.now() / 1000) + OPERATOR_TTL_SECONDS }),
     verify(token) {
+      // Remembered until the token expires, on the token's clock (seconds).
       const now = Date.now() / 1000;
-      const known = verified.get(token);
-      if (known) {
-        if (known.expiresAt > now) return known.claims;
-        verified.delete(token);
-        return undefined;
-      }
+      const known = verified.get(token, now);
+      if (known) return known;
       const checked = verifyInFull(token);
       if (!checked || checked.expiresAt <= now) return undefined;
-      if (verified.size >= VERIFIED_KEPT) verified.delete(verified.keys().next().value!);
-      verified.set(token, checked);
+      verified.set(token, checked.claims, checked.expiresAt);
       return checked.claims;
     },
   };

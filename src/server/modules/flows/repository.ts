@@ -2,6 +2,7 @@ import { and, desc, eq, getTableColumns, type Param, type Placeholder, type SQL,
 import { type Db, PLANNED_FOR_ITS_VALUES } from '../../db/client.js';
 import { isCheckViolation } from '../../db/errors.js';
 import { rowsOf } from '../../db/rows.js';
+import { createExpiringMap, type ExpiringMap } from '../../expiring-map.js';
 import { flowLikes, flows, users } from '../../db/schema.js';
 import { type FlowListQuery, RANKED_MATCHES, RESULT_WINDOW } from './schemas.js';
 
@@ -323,25 +324,23 @@ async function isWalkedAlongTheSort(db: Db, values: ListValues, candidates: () =
   const isFiltered = [values.tsquery, values.tags, values.worksWith, values.premium, values.featured].some((v) => v !== undefined);
   if (!isFiltered || values.author !== undefined) return false;
   let remembered = walkedSearches.get(db);
-  if (!remembered) walkedSearches.set(db, (remembered = new Map<string, { walks: boolean; until: number }>()));
+  if (!remembered) walkedSearches.set(db, (remembered = createExpiringMap<string, boolean>(WALKS_KEPT)));
   const now = Date.now();
-  const known = remembered.get(key);
-  if (known && known.until > now) return known.walks;
+  const known = remembered.get(key, now);
+  if (known !== undefined) return known;
   const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${candidates()}`));
   const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
   // The candidates' LIMIT reads straight from an index scan: the sort's index, in its order, stopping at the limit. A
   // bitmap of the word's index, or a scan of the table, reads every match and sorts them.
   const limit = (plan as [{ Plan: PlanNode }])[0].Plan;
   const isWalk = limit['Node Type'] === 'Limit' && limit.Plans?.[0]?.['Node Type'] === 'Index Scan';
-  remembered.delete(key);
-  remembered.set(key, { walks: isWalk, until: now + WALKS_TTL_MS });
-  if (remembered.size > WALKS_KEPT) remembered.delete(remembered.keys().next().value!);
+  remembered.set(key, isWalk, now + WALKS_TTL_MS);
   return isWalk;
 }
 
 type PlanNode = { 'Node Type': string; Plans?: PlanNode[] };
 /** The planner's choices by database handle (each has its own statistics) and search; at most WALKS_KEPT, oldest first out. */
-const walkedSearches = new WeakMap<Db, Map<string, { walks: boolean; until: number }>>();
+const walkedSearches = new WeakMap<Db, ExpiringMap<string, boolean>>();
 const WALKS_TTL_MS = 60_000;
 const WALKS_KEPT = 1_000;
 
@@ -365,21 +364,19 @@ async function countMatches(db: Db, matching: () => SQL, matchKey: string, atLea
  * The planner's estimates (from the table statistics, which ANALYZE refreshes far less often) by match key, for a
  * minute: most list requests then need two statements, not three. At most ESTIMATES_KEPT keys, the oldest dropped first.
  */
-const estimates = new Map<string, { rows: number; until: number }>();
 const ESTIMATE_TTL_MS = 60_000;
 const ESTIMATES_KEPT = 1_000;
+const estimates = createExpiringMap<string, number>(ESTIMATES_KEPT);
 
 /** The planner's row estimate for a query, without running it; remembered per match key (above). */
 async function estimateRows(db: Db, matching: () => SQL, matchKey: string): Promise<number> {
   const now = Date.now();
-  const known = estimates.get(matchKey);
-  if (known && known.until > now) return known.rows;
+  const known = estimates.get(matchKey, now);
+  if (known !== undefined) return known;
   const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`${PLANNED_FOR_ITS_VALUES} explain (format json) ${matching()}`));
   const plan: unknown = typeof row?.['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row?.['QUERY PLAN'];
   const rows = Math.round(Number((plan as [{ Plan: { 'Plan Rows': number } }])[0].Plan['Plan Rows']) || 0);
-  estimates.delete(matchKey);
-  estimates.set(matchKey, { rows, until: now + ESTIMATE_TTL_MS });
-  if (estimates.size > ESTIMATES_KEPT) estimates.delete(estimates.keys().next().value!);
+  estimates.set(matchKey, rows, now + ESTIMATE_TTL_MS);
   return rows;
 }
 

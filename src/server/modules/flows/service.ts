@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/client.js';
 import type { Viewer } from '../auth/viewer.js';
+import { createExpiringMap, type ExpiringMap } from '../../expiring-map.js';
 import { requireVerifiedEmail } from '../auth/service.js';
 import { findGoodStandingSubscription } from '../subscriptions/repository.js';
 import { FeatureRequiresAdminError, FlowNotFoundError, FlowTakenDownError, NotFlowAuthorError } from './errors.js';
@@ -44,20 +45,15 @@ export type Access = { viewer: Viewer | undefined; isSubscriber: boolean };
  */
 const SUBSCRIBER_KEPT_MS = 4_000;
 const SUBSCRIBERS_KEPT = 20_000;
-const subscribersSeen = new WeakMap<Db, Map<string, number>>();
+const subscribersSeen = new WeakMap<Db, ExpiringMap<string, true>>();
 
 export async function resolveAccess(db: Db, viewer: Viewer | undefined, now = Date.now()): Promise<Access> {
   if (!viewer) return { viewer, isSubscriber: false };
   let seen = subscribersSeen.get(db);
-  if ((seen?.get(viewer.id) ?? 0) > now) return { viewer, isSubscriber: true };
-  if ((await findGoodStandingSubscription(db, viewer.id)) === undefined) {
-    seen?.delete(viewer.id);
-    return { viewer, isSubscriber: false };
-  }
-  if (!seen) subscribersSeen.set(db, (seen = new Map<string, number>()));
-  seen.delete(viewer.id);
-  seen.set(viewer.id, now + SUBSCRIBER_KEPT_MS);
-  if (seen.size > SUBSCRIBERS_KEPT) seen.delete(seen.keys().next().value!);
+  if (seen?.get(viewer.id, now)) return { viewer, isSubscriber: true };
+  if ((await findGoodStandingSubscription(db, viewer.id)) === undefined) return { viewer, isSubscriber: false };
+  if (!seen) subscribersSeen.set(db, (seen = createExpiringMap<string, true>(SUBSCRIBERS_KEPT)));
+  seen.set(viewer.id, true, now + SUBSCRIBER_KEPT_MS);
   return { viewer, isSubscriber: true };
 }
 
