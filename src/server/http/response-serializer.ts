@@ -22,7 +22,7 @@ type JsonSchema = { [keyword: string]: unknown };
 export function responseSerializerCompiler({ checks }: { checks: boolean }): FastifySerializerCompiler<unknown> {
   return ({ schema: maybeSchema, method, url }) => {
     const schema = zodSchemaOf(maybeSchema);
-    const write: (data: unknown) => string = fastJson(forFastJsonStringify(z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' })) as never);
+    const write = compiled(schema);
     if (!checks) return write;
     return (data) => {
       const result = z.safeEncode(schema, data);
@@ -30,6 +30,20 @@ export function responseSerializerCompiler({ checks }: { checks: boolean }): Fas
       return write(result.data);
     };
   };
+}
+
+/**
+ * Compiled once per schema, not per route and status: the problem schema alone answers most of every route's error
+ * statuses, and compiling takes 1–5 ms a schema (hundreds of them made every app's start ~1 s slower).
+ */
+const writers = new WeakMap<z.ZodType, (data: unknown) => string>();
+function compiled(schema: z.ZodType): (data: unknown) => string {
+  let write = writers.get(schema);
+  if (!write) {
+    write = fastJson(forFastJsonStringify(z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' })) as never) as (data: unknown) => string;
+    writers.set(schema, write);
+  }
+  return write;
 }
 
 /** A route's response schema as Fastify hands it over: the zod schema, or one wrapped as `{ properties }` (per content type). */
