@@ -6,8 +6,8 @@ import { z } from 'zod';
 type JsonSchema = { [keyword: string]: unknown };
 
 /**
- * How every response body is written: by a serializer compiled, once per route and status, from the route's zod
- * response schema (z.toJSONSchema, then fast-json-stringify). The zod schema stays the one authority: the OpenAPI
+ * How every response body is written: by a serializer compiled from the route's zod response schema (z.toJSONSchema,
+ * then fast-json-stringify; once per schema, below). The zod schema stays the one authority: the OpenAPI
  * document and the compiled serializer are both made from it. What the serializer writes is what the schema declares,
  * in its order: an undeclared field (a column a handler passed on by mistake) is never written, and a missing required
  * one fails the response (500, as a schema error did before). It does not check formats, enums or bounds, and it writes
