@@ -81,7 +81,7 @@ export async function seedPayoutData(url: string, input: { copies: number; creat
       'ledger: one copy.earned per copy',
       `with t as (
          insert into ledger_transactions (id, kind, key, billing_period_id, copy_id, created_at)
-         select gen_random_uuid(), 'copy.earned', 'copy:' || c.id, c.billing_period_id, c.id, c.copied_at from copies c
+         select gen_random_uuid(), 'copy.earned', copy_transaction_key(c.id), c.billing_period_id, c.id, c.copied_at from copies c
          returning id, copy_id, billing_period_id
        )
        insert into ledger_entries (transaction_id, account, creator_id, billing_period_id, amount_cents)

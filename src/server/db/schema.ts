@@ -633,7 +633,7 @@ export const ledgerTransactions = pgTable(
     payoutId: uuid('payout_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  // A copy's transaction is found by its key ('copy:' || copy_id), never by copy_id (migration 0021).
+  // A copy's transaction is found by its key (copy_transaction_key, db/functions/record_copy.sql), never by copy_id (migration 0021).
   (t) => [index('ledger_transactions_period_idx').on(t.billingPeriodId)],
 );
 

@@ -12,7 +12,7 @@ export async function dateCopyHistory(tx: Tx): Promise<void> {
   await tx.execute(sql`
     update ledger_transactions t set created_at = c.copied_at
       from copies c
-     where t.key = 'copy:' || c.id and t.created_at = now()`);
+     where t.key = copy_transaction_key(c.id) and t.created_at = now()`);
 }
 
 /**

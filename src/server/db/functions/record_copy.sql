@@ -15,6 +15,13 @@
 -- Outcomes: session_ended | suspended | rate_limited | not_found | subscription_required | free | duplicate | limit |
 -- recorded.
 
+-- The key of a counted copy's ledger transaction (unique, as every transaction's key is): how record_copies writes it
+-- and how reconcile, the demo seed's dating and the benches' seeds find it (no index on copy_id since migration 0021).
+-- The id is cast to text: `text || uuid` is only STABLE, so the function would be called, not inlined, in each query.
+CREATE OR REPLACE FUNCTION copy_transaction_key(p_copy_id uuid) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT 'copy:' || p_copy_id::text
+$$;
+
 -- One copy's changes to the copier's own rows: their rate limit, the copy, their period row and the earnings row of
 -- the flow's creator in that period. What it would change in rows other subscribers' copies share (the creator's
 -- ledger entries, the flow's counter) it returns instead: earning_account and earning_delta, to post; the outcome
@@ -322,7 +329,7 @@ BEGIN
         AS e(copy_id, creator_id, period_id, account, delta)
     ), posted AS (
       INSERT INTO ledger_transactions (kind, key, billing_period_id, copy_id)
-        SELECT 'copy.earned', 'copy:' || e.copy_id, e.period_id, e.copy_id FROM earning e ORDER BY e.creator_id, e.copy_id
+        SELECT 'copy.earned', copy_transaction_key(e.copy_id), e.period_id, e.copy_id FROM earning e ORDER BY e.creator_id, e.copy_id
         RETURNING ledger_transactions.id, ledger_transactions.copy_id
     )
     INSERT INTO ledger_entries (transaction_id, account, creator_id, billing_period_id, amount_cents)

@@ -111,7 +111,7 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
       select c.id from copies c
         join billing_periods bp on bp.id = c.billing_period_id
        where c.is_counted and bp.refunded_cents = 0 and bp.status <> 'void'
-         and not exists (select 1 from ledger_transactions lt where lt.key = 'copy:' || c.id)`,
+         and not exists (select 1 from ledger_transactions lt where lt.key = copy_transaction_key(c.id))`,
     describe: (r) => `counted copy ${r.id} has no ledger transaction`,
   },
   {
