@@ -11,7 +11,8 @@
  *   4. checks every ledger invariant (reconcile) after the run.
  *
  * Env: DATABASE_URL (server; default local), BENCH_COPIES (1000000), BENCH_SMALL_COPIES (100000; 0 skips),
- * BENCH_CREATORS (10000), BENCH_CONCURRENCY (16 transfers in flight), BENCH_REPEAT (5 timings per query).
+ * BENCH_CREATORS (10000), BENCH_CONCURRENCY (16 transfers in flight), BENCH_REPEAT (5 timings per query),
+ * BENCH_PGBENCH=0 (skip pgbench TPC-B with 8 clients, which runs first: the machine's speed in the same run).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { openDatabase } from '../../src/server/db/client.js';
 import { reconcileLedger } from '../../src/server/modules/ledger/reconcile.js';
 import { RECONCILE_CHECKS } from '../../src/server/reconcile-checks.js';
 import { findPayoutCandidates } from '../../src/server/modules/payouts/repository.js';
-import { createBenchDatabase, SERVER_URL } from '../support/postgres.js';
+import { createBenchDatabase, runPgbench, SERVER_URL } from '../support/postgres.js';
 import { createAccounts, startEmulatorProcess } from './emulator-process.js';
 import { seedPayoutData, verifyLedger } from './seed.js';
 
@@ -122,6 +123,8 @@ async function measureSize(copies: number, emulatorUrl: string, accountIds: stri
 }
 
 async function main() {
+  const tps = process.env.BENCH_PGBENCH === '0' ? undefined : await runPgbench(8, 10);
+  if (tps !== undefined) log(`pgbench TPC-B, 8 clients: ${tps.toFixed(0)} tps`);
   log(`PostgreSQL ${new URL(SERVER_URL).host}; starting a Stripe emulator in its own process …`);
   const emulator = await startEmulatorProcess();
   try {
@@ -133,7 +136,9 @@ async function main() {
     for (const copies of sizes) results.push(await measureSize(copies, emulator.url, accountIds));
 
     console.log('');
-    console.log(`Payout benchmark: ${CREATORS} creators (payouts enabled), minimum ${MIN_PAYOUT_CENTS} ¢, ${CONCURRENCY} transfers in flight`);
+    console.log(
+      `Payout benchmark: ${CREATORS} creators (payouts enabled), minimum ${MIN_PAYOUT_CENTS} ¢, ${CONCURRENCY} transfers in flight${tps === undefined ? '' : `; pgbench TPC-B (8 clients) ${tps.toFixed(0)} tps`}`,
+    );
     for (const r of results) {
       const ratio = r.computeMs / r.plainLedgerMs;
       console.log('');

@@ -11,7 +11,8 @@
  *
  * Env: DATABASE_URL (server to use; default local), BENCH_FLOWS (default 100000), BENCH_SECONDS (default 10),
  * BENCH_WARM_SECONDS (default 3: each shape at full load before it is measured), BENCH_CONNECTIONS (default 20),
- * BENCH_KEEP_DATABASE=1 (keep the seeded database to look into; its name is printed).
+ * BENCH_KEEP_DATABASE=1 (keep the seeded database to look into; its name is printed), BENCH_PGBENCH=0 (skip pgbench
+ * TPC-B with 8 clients, which runs first: the machine's speed in the same run, since it swings 2× between days).
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -21,7 +22,7 @@ import { flowListQuery } from '../../src/server/modules/flows/schemas.js';
 import { listFlows } from '../../src/server/modules/flows/service.js';
 import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
 import { cpuMsOf } from '../support/cpu.js';
-import { createBenchDatabase } from '../support/postgres.js';
+import { createBenchDatabase, runPgbench } from '../support/postgres.js';
 import { benchServerEnv, benchTokens, explainServiceCall } from '../support/server.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 100_000);
@@ -190,6 +191,8 @@ export function explain(url: string, shape: Shape, viewers: Record<Shape['as'], 
 }
 
 async function main() {
+  const tps = process.env.BENCH_PGBENCH === '0' ? undefined : await runPgbench(8, 10);
+  if (tps !== undefined) console.log(`pgbench TPC-B, 8 clients: ${tps.toFixed(0)} tps`);
   const db = await createBenchDatabase('flowtab_bench_search');
   const started = Date.now();
   try {
@@ -236,7 +239,9 @@ async function main() {
       for (const line of await explain(db.url, shape, viewers)) console.log(line);
     }
 
-    console.log(`${FLOWS} flows, ${CONNECTIONS} connections, ${SECONDS} s per shape, one server process, PostgreSQL ${new URL(db.url).host}`);
+    console.log(
+      `${FLOWS} flows, ${CONNECTIONS} connections, ${SECONDS} s per shape, one server process, PostgreSQL ${new URL(db.url).host}${tps === undefined ? '' : `; pgbench TPC-B (8 clients) ${tps.toFixed(0)} tps`}`,
+    );
     for (const r of results) {
       const verdict = r.p99 <= TARGET_P99_MS && r.requests > 0 && r.errors === 0 ? 'pass' : 'FAIL';
       console.log(
