@@ -11,7 +11,7 @@
  *
  * Env: DATABASE_URL (server to use; default local), BENCH_FLOWS (default 100000), BENCH_SECONDS (default 10),
  * BENCH_WARM_SECONDS (default 3: each shape at full load before it is measured), BENCH_PROCESS_WARM_SECONDS (default
- * 2: every shape once at full load, before the first is measured), BENCH_CONNECTIONS (default 20),
+ * 5: every shape once at full load, before the first is measured), BENCH_CONNECTIONS (default 20),
  * BENCH_KEEP_DATABASE=1 (keep the seeded database to look into; its name is printed), BENCH_PGBENCH=0 (skip pgbench
  * TPC-B with 8 clients, which runs first: the machine's speed in the same run, since it swings 2× between days).
  */
@@ -30,7 +30,7 @@ const FLOWS = Number(process.env.BENCH_FLOWS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3);
-const PROCESS_WARM_SECONDS = Number(process.env.BENCH_PROCESS_WARM_SECONDS ?? 2);
+const PROCESS_WARM_SECONDS = Number(process.env.BENCH_PROCESS_WARM_SECONDS ?? 5);
 const AUTHORS = 3_000;
 const TARGET_P99_MS = 20;
 
@@ -237,7 +237,9 @@ async function main() {
     try {
       // The process warmed as one in service is, before anything is measured: every shape for PROCESS_WARM_SECONDS.
       // Each shape's own warm-up alone left the first one measured (newest) paying the process's: 445 µs of the API's
-      // CPU per request in its 10 s, against 369–372 µs in the next two runs of it (2026-12-04, p99 22 → 19 ms).
+      // CPU per request in its 10 s, against 369–372 µs in the next two runs of it (2026-12-04, p99 22 → 19 ms). A new
+      // process's CPU per request keeps falling for half a minute of load (V8 optimizing): newest in six 5 s runs from
+      // a start, 935, 699, 738, 539, 565 and 481 µs.
       for (const shape of SHAPES) await warm(server, shape, tokens[shape.as], PROCESS_WARM_SECONDS);
       for (const shape of SHAPES) {
         results.push(await fire(server, shape, tokens[shape.as]));
