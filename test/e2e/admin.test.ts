@@ -110,7 +110,8 @@ describe.skipIf(!existsSync(CHROMIUM))('operator console (Chromium)', () => {
     await shotDialog(page, 'refund-dialog');
     await refund.getByRole('button', { name: 'Confirm refund' }).click();
     await expect.poll(() => page.getByText(/Refund of \$5\.00 requested/).isVisible(), { timeout: 20_000 }).toBe(true);
-    expect(await refund.isVisible()).toBe(false);
+    // The message is set by the dialog's action, which the dialog awaits before it closes: a render may come between.
+    await expect.poll(() => refund.isVisible()).toBe(false);
 
     // The ledger reverses through Stripe's charge.refunded webhook: half the period's money, so the copy's 7 ¢ become 3 ¢.
     await expect.poll(totalEarned, { timeout: 30_000 }).toBe(earnedBefore - 4);

@@ -236,7 +236,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the creator dashboard (Chromium)', () =>
     await withdraw.click();
     await dialog.getByRole('button', { name: `Withdraw ${amount}` }).click();
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toContain(`Withdrawal of ${amount} sent to your Stripe account.`);
-    expect(await dialog.isVisible()).toBe(false);
+    // The message is set by the dialog's action, which the dialog awaits before it closes: a render may come between.
+    await expect.poll(() => dialog.isVisible()).toBe(false);
     const after = await earnings();
     expect(after.payouts).toHaveLength(before.payouts.length + 1);
     const payout = after.payouts[0]!;
