@@ -237,9 +237,9 @@ async function main() {
     try {
       // The process warmed as one in service is, before anything is measured: every shape for PROCESS_WARM_SECONDS.
       // Each shape's own warm-up alone left the first one measured (newest) paying the process's: 445 µs of the API's
-      // CPU per request in its 10 s, against 369–372 µs in the next two runs of it (2026-12-04, p99 22 → 19 ms). A new
-      // process's CPU per request keeps falling for half a minute of load (V8 optimizing): newest in six 5 s runs from
-      // a start, 935, 699, 738, 539, 565 and 481 µs.
+      // user CPU per request in 8 s after a 3 s warm-up, against 369–372 µs in the next two 8 s runs (2026-12-04, p99
+      // 22 → 19 ms). A new process's CPU per request keeps falling for half a minute of load (V8 optimizing): newest in
+      // six 5 s runs from a start, 935, 699, 738, 539, 564 and 481 µs (user and system).
       for (const shape of SHAPES) await warm(server, shape, tokens[shape.as], PROCESS_WARM_SECONDS);
       for (const shape of SHAPES) {
         results.push(await fire(server, shape, tokens[shape.as]));
