@@ -166,7 +166,10 @@ function matchingFlows(db: Db, values: ListValues, scope: SearchScope, sort: Lis
     if (!matched) return [sql`null::tsvector`, undefined];
     if (scope.readsEveryBody) return [sql`${flows.searchVector}`, test(sql`${flows.searchVector}`)];
     if (!scope.authorId) return [sql`${flows.publicSearchVector}`, test(sql`${flows.publicSearchVector}`)];
-    const isOwn = sql`${flows.authorId} = ${value('authorId')}`;
+    // Walked, the member is also an InitPlan (as the words are, searchedWords): a plan made for the member's id knows
+    // how many flows they wrote, so it always looked cheaper than the generic plan, and PostgreSQL planned every
+    // request again (0.6 ms of a member's 1.1 ms of database CPU per search).
+    const isOwn = walks ? sql`${flows.authorId} = (select ${value('authorId')}::uuid)` : sql`${flows.authorId} = ${value('authorId')}`;
     return [
       sql`case when ${isOwn} then ${flows.searchVector} else ${flows.publicSearchVector} end`,
       sql`(${test(sql`${flows.publicSearchVector}`)} or (${isOwn} and ${test(sql`${flows.searchVector}`)}))`,
