@@ -2,7 +2,7 @@ import type { Db, Tx } from '../../db/client.js';
 import type { Viewer } from '../auth/viewer.js';
 import { createExpiringMap, type ExpiringMap } from '../../expiring-map.js';
 import { requireVerifiedEmail } from '../auth/service.js';
-import { findGoodStandingSubscription } from '../subscriptions/repository.js';
+import { hasGoodStandingSubscription } from '../subscriptions/repository.js';
 import { FeatureRequiresAdminError, FlowNotFoundError, FlowTakenDownError, NotFlowAuthorError } from './errors.js';
 import {
   deleteLike,
@@ -51,7 +51,7 @@ export async function resolveAccess(db: Db, viewer: Viewer | undefined, now = Da
   if (!viewer) return { viewer, isSubscriber: false };
   let seen = subscribersSeen.get(db);
   if (seen?.get(viewer.id, now)) return { viewer, isSubscriber: true };
-  if ((await findGoodStandingSubscription(db, viewer.id)) === undefined) return { viewer, isSubscriber: false };
+  if (!(await hasGoodStandingSubscription(db, viewer.id))) return { viewer, isSubscriber: false };
   if (!seen) subscribersSeen.set(db, (seen = createExpiringMap<string, true>(SUBSCRIBERS_KEPT)));
   seen.set(viewer.id, true, now + SUBSCRIBER_KEPT_MS);
   return { viewer, isSubscriber: true };

@@ -6,15 +6,26 @@ import { LIVE_STATUSES } from './standing.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
-export async function findGoodStandingSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), sql`is_good_standing(${subscriptions.status})`, isNull(subscriptions.duplicateOf)))
-    .orderBy(desc(subscriptions.currentPeriodEnd))
-    .limit(1);
-  return row;
+/**
+ * Whether the member has a subscription in good standing (never a duplicate): the paywall's question on every list and
+ * flow a member reads (flows/service.ts), so its statement is built once per database handle, not per request (the
+ * query builder was 7% of the API's CPU in a member's search), and it reads one column, not the row.
+ */
+export async function hasGoodStandingSubscription(db: Db, userId: string): Promise<boolean> {
+  let statement = goodStandingStatements.get(db);
+  if (!statement) {
+    statement = db
+      .select({ id: subscriptions.id })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.userId, sql.placeholder('userId')), sql`is_good_standing(${subscriptions.status})`, isNull(subscriptions.duplicateOf)))
+      .limit(1)
+      .prepare(undefined as unknown as string);
+    goodStandingStatements.set(db, statement);
+  }
+  return (await statement.execute({ userId })).length > 0;
 }
+
+const goodStandingStatements = new WeakMap<Db, { execute(values: { userId: string }): Promise<unknown[]> }>();
 
 /** The member's most relevant subscription: a live one first, else the latest (never a duplicate). */
 export async function findLatestSubscription(db: Db, userId: string): Promise<SubscriptionRow | undefined> {
