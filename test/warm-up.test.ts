@@ -2,9 +2,14 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPoolSize, openDatabase } from '../src/server/db/client.js';
 import { rowsOf } from '../src/server/db/rows.js';
-import { copyAndRollBack, runHotStatements } from '../src/server/warm-up.js';
+import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { createContext } from '../src/server/context.js';
+import { createInternalRequests } from '../src/server/http/internal-requests.js';
+import { createLogger } from '../src/server/logger.js';
+import { copyAndRollBack, runHotRequests, runHotStatements } from '../src/server/warm-up.js';
 import { createFlow, createMember } from './factories.js';
-import { createTestApp, type TestApp } from './support/app.js';
+import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
 import { isPostgres } from './support/database.js';
 
 // A process opens its pool at start and runs the hot statements on each connection (db.warmUp, src/server/warm-up.ts)
@@ -50,6 +55,31 @@ describe('warm-up', () => {
     await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
     await runHotStatements(t.database.db, t.ctx.copyRecorder.limits);
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it("the hot requests are the server's own: no rate limit counts them, no log line, nothing written", async () => {
+    const member = await createMember(t);
+    const flow = await createFlow(t, member, { status: 'published' });
+    const logLines: string[] = [];
+    const internal = createInternalRequests();
+    const config = loadConfig({ ...TEST_ENV, RATE_LIMIT_LIST_PER_MINUTE: '2' });
+    const app = await buildApp(await createContext(config, { database: t.database, stripe: t.stripeSetup }), {
+      internal,
+      logger: createLogger({ logLevel: 'info' }, { write: (line: string) => void logLines.push(line) }),
+    });
+    try {
+      const before = await rowCounts();
+      await runHotRequests(app, internal.headers, 3);
+      expect(await rowCounts()).toEqual(before);
+      expect(logLines.filter((line) => line.includes('"incoming request"'))).toEqual([]);
+      // Fifteen list requests and three of the flow's page, and a client from the same address still has its two.
+      for (let i = 0; i < 2; i++) expect((await app.inject({ method: 'GET', url: '/v1/flows' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/v1/flows' })).statusCode).toBe(429);
+      expect(logLines.filter((line) => line.includes('"incoming request"'))).toHaveLength(3);
+      expect((await app.inject({ method: 'GET', url: `/v1/flows/${flow.slug}`, headers: internal.headers })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 
   it('their copy goes all the way (a paid copy, counted and credited) before it is rolled back', async () => {

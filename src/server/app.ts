@@ -3,7 +3,7 @@ import path from 'node:path';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController, type RawServerDefault } from 'fastify';
 import { type FastifyPluginAsyncZod, jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { type Logger, pino } from 'pino';
 import type { AppContext } from './context.js';
@@ -46,7 +46,8 @@ function trustedHops(hops: number | undefined) {
 /** Where `vite build` puts the web app (see vite.config.ts). */
 export const WEB_DIST_DIR = path.resolve(import.meta.dirname, '../../dist/web');
 
-export type BuildAppOptions = { logger?: Logger };
+/** `internal`: the mark of the server's own requests (made here unless the caller makes requests of its own: main.ts's warm-up). */
+export type BuildAppOptions = { logger?: Logger; internal?: InternalRequests };
 
 type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -72,8 +73,11 @@ const V1_ROUTES = [
 /** The app, in three layers: external plugins, then our own (errors, input, observability, the viewer), then the modules. */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: 'silent' });
+  const internal = options.internal ?? createInternalRequests();
   const app = Fastify({
     loggerInstance: logger,
+    // The server's own requests (server rendering's reads, the start's warm-up) are not logged: the page request is.
+    logController: new LogController({ disableRequestLogging: (request: FastifyRequest) => internal.isInternal(request) }),
     bodyLimit: 256 * 1024,
     // request.ip (rate limits, logs): the socket's address, or with TRUST_PROXY hops the client those proxies saw.
     trustProxy: trustedHops(ctx.config.trustProxyHops),
@@ -83,7 +87,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler({ checks: ctx.config.checksResponses }));
 
-  const internal = createInternalRequests();
   await registerExternalPlugins(app, ctx, internal);
   registerOwnPlugins(app, ctx);
   await registerModules(app, ctx);

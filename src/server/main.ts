@@ -8,7 +8,8 @@ import { type SeedResult, seedDemoData } from './seed/index.js';
 import { prepareEmulatorBilling } from './integrations/stripe/bootstrap.js';
 import { buildWebIfStale } from './web-build.js';
 import { type Closer, startBackgroundWork } from './worker.js';
-import { runHotStatements } from './warm-up.js';
+import { runHotRequests, runHotStatements } from './warm-up.js';
+import { createInternalRequests } from './http/internal-requests.js';
 
 const LOCAL_SECRET_KEY = 'sk_test_flowtab_local';
 
@@ -63,7 +64,9 @@ export async function startServer(
   }
 
   await webBuild;
-  const app = await buildApp(ctx, { logger });
+  const internal = createInternalRequests();
+  const app = await buildApp(ctx, { logger, internal });
+  if (!options.isDevelopment) await runHotRequests(app, internal.headers);
   await app.listen({ port: config.port, host: config.host });
   ctx.database.announceUrl(`http://127.0.0.1:${config.port}`);
   closers.push(() => closeHttp(app));

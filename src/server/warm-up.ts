@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { type Db, inTransaction } from './db/client.js';
 import { flows, sessions, subscriptions, users } from './db/schema.js';
 import { findSessionAccount } from './modules/auth/repository.js';
@@ -74,4 +75,25 @@ export async function copyAndRollBack(db: Db, copyLimits: CopyLimits): Promise<C
     if (error !== ROLL_BACK) throw error;
   });
   return record!;
+}
+
+/** How many times runHotRequests makes each of its requests. */
+const HOT_REQUEST_ROUNDS = 25;
+
+/**
+ * The library's most frequent requests, made to the app in-process (Fastify's inject, marked as the server's own: no
+ * rate limit counts them and no request log line is written; /metrics counts them under their routes) before `flowtab
+ * serve` listens: newest, a second page, popular, a search and the first listed flow's page. runHotStatements ran
+ * their statements; this runs the code around them — routing, hooks, the viewer, building and mapping the statements,
+ * the response serializers — which Node compiles on first use. A process's first second under bench:soak's 150 req/s
+ * had both API processes at a full core each and requests waiting up to 1.4 s. Development (`flowtab start`) skips
+ * it, as it only lengthens the start.
+ */
+export async function runHotRequests(app: FastifyInstance, headers: Record<string, string>, rounds = HOT_REQUEST_ROUNDS): Promise<void> {
+  const newest = await app.inject({ method: 'GET', url: '/v1/flows', headers });
+  const first = newest.json<{ items?: { slug: string }[] }>().items?.[0];
+  const urls = ['/v1/flows', '/v1/flows?page=2', '/v1/flows?sort=popular', '/v1/flows?q=warm', ...(first ? [`/v1/flows/${encodeURIComponent(first.slug)}`] : [])];
+  for (let round = 0; round < rounds; round++) {
+    for (const url of urls) await app.inject({ method: 'GET', url, headers });
+  }
 }
