@@ -43,10 +43,11 @@ describe.runIf(process.env.DATABASE_URL)('copies under concurrency, two server p
       body: await r.json(),
     }));
 
-  it('the server processes run as `flowtab` is deployed: Node started with 64 MB semi-spaces (bin/flowtab.js)', () => {
+  it('the server processes run as `flowtab` is deployed: Node started with 64 MB semi-spaces, no memory reducer (bin/flowtab.js)', () => {
     for (const server of servers) {
       const commandLine = readFileSync(`/proc/${server.child.pid}/cmdline`, 'utf8').split('\0');
       expect(commandLine).toContain('--max-semi-space-size=64');
+      expect(commandLine).toContain('--no-memory-reducer');
       expect(commandLine).toContain(path.resolve(import.meta.dirname, '../bin/flowtab.js'));
     }
   });
