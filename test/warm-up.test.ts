@@ -72,7 +72,7 @@ describe('warm-up', () => {
       await runHotRequests(app, internal.headers, 3);
       expect(await rowCounts()).toEqual(before);
       expect(logLines.filter((line) => line.includes('"incoming request"'))).toEqual([]);
-      // Fifteen list requests and three of the flow's page, and a client from the same address still has its two.
+      // Thirteen list requests and three of the flow's page, and a client from the same address still has its two.
       for (let i = 0; i < 2; i++) expect((await app.inject({ method: 'GET', url: '/v1/flows' })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/v1/flows' })).statusCode).toBe(429);
       expect(logLines.filter((line) => line.includes('"incoming request"'))).toHaveLength(3);
