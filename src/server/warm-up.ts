@@ -85,9 +85,9 @@ const HOT_REQUEST_ROUNDS = 25;
  * rate limit counts them and no request log line is written; /metrics counts them under their routes) before `flowtab
  * serve` listens: newest, a second page, popular, a search and the first listed flow's page. runHotStatements ran
  * their statements; this runs the code around them — routing, hooks, the viewer, building and mapping the statements,
- * the response serializers — which Node compiles on first use. A process's first second under bench:soak's 150 req/s
- * had both API processes at a full core each and requests waiting up to 1.4 s. Development (`flowtab start`) skips
- * it, as it only lengthens the start.
+ * the response serializers — which Node compiles on first use. Without it, the first second of bench:soak's 150 req/s
+ * had both API processes at twice their steady CPU and requests waiting up to 1.5 s (minute 1's p99 352 ms; 23 ms with
+ * it). Development (`flowtab start`) skips it, as it only lengthens the start.
  */
 export async function runHotRequests(app: FastifyInstance, headers: Record<string, string>, rounds = HOT_REQUEST_ROUNDS): Promise<void> {
   const newest = await app.inject({ method: 'GET', url: '/v1/flows', headers });
