@@ -31,6 +31,8 @@ afterEach(() => expectReconciled(t));
 
 const copy = (member: Member, ref: string) => t.request({ method: 'POST', url: `/v1/flows/${ref}/copy`, token: member.token });
 const earnings = async (creator: Member) => (await t.request({ method: 'GET', url: '/v1/creators/me/earnings', token: creator.token })).body;
+const creatorReads = async (creator: Member) =>
+  Promise.all(['/v1/creators/me/analytics', '/v1/creators/me/flows'].map(async (url) => (await t.request({ method: 'GET', url, token: creator.token })).body));
 
 /** The creator's balances summed over their ledger entries, the way the totals must agree with. */
 async function ledgerSums(creatorId: string) {
@@ -41,8 +43,9 @@ async function ledgerSums(creatorId: string) {
 
 async function tailSize() {
   const result = await t.database.db.execute(sql`
-    select (select count(*) from creator_balance_changes)::int as balances, (select count(*) from creator_month_changes)::int as months`);
-  return rowsOf<{ balances: number; months: number }>(result)[0]!;
+    select (select count(*) from creator_balance_changes)::int as balances, (select count(*) from creator_month_changes)::int as months,
+           (select count(*) from creator_day_changes)::int as days`);
+  return rowsOf<{ balances: number; months: number; days: number }>(result)[0]!;
 }
 
 async function subscriberCopying(creator: Member, flows: number, options: { isPaid: boolean }) {
@@ -53,7 +56,7 @@ async function subscriberCopying(creator: Member, flows: number, options: { isPa
 }
 
 describe('creators’ running totals', () => {
-  it('the earnings read equals the ledger’s sums before and after a fold, and a fold empties the tails', async () => {
+  it('the earnings read equals the ledger’s sums before and after a fold, and a fold empties the tails (analytics and per-flow figures unchanged)', async () => {
     const creator = await createMember(t);
     await subscriberCopying(creator, 3, { isPaid: true });
     await subscriberCopying(creator, 2, { isPaid: false });
@@ -62,10 +65,13 @@ describe('creators’ running totals', () => {
     expect(before.monthly_earnings).toEqual([{ month: new Date().toISOString().slice(0, 7), copy_count: 5, amount_cents: 35, status: 'pending' }]);
     expect(await ledgerSums(creator.id)).toEqual({ creator_held: 21, creator_pending: 14 });
     expect((await tailSize()).balances).toBeGreaterThan(0);
+    const reads = await creatorReads(creator);
+    expect(reads[0]).toMatchObject({ totals: { copies: 5, counted_copies: 5, gross_cents: 35, earned_cents: 35 } });
 
     expect(await foldCreatorTotals(t.database.db)).toBeGreaterThan(0);
-    expect(await tailSize()).toEqual({ balances: 0, months: 0 });
+    expect(await tailSize()).toEqual({ balances: 0, months: 0, days: 0 });
     expect(await earnings(creator)).toEqual(before);
+    expect(await creatorReads(creator)).toEqual(reads);
     expect(await foldCreatorTotals(t.database.db)).toBe(0);
   });
 
@@ -77,7 +83,7 @@ describe('creators’ running totals', () => {
     expect((await tailSize()).balances).toBeGreaterThan(0);
     const folder = startTotalsFolder(t.database.db, pino({ level: 'silent' }), { intervalMs: 50 });
     try {
-      await waitUntil(async () => (await tailSize()).balances === 0 && (await tailSize()).months === 0, {
+      await waitUntil(async () => Object.values(await tailSize()).every((size) => size === 0), {
         message: 'the folder to empty the tails',
         timeoutMs: 5_000,
         intervalMs: 25,
@@ -142,12 +148,18 @@ describe('creators’ running totals', () => {
     await t.database.db.execute(sql`insert into creator_balance_changes (creator_id, account, amount_cents) values (${creator.id}, 'creator_held', 1)`);
     await t.database.db.execute(sql`
       insert into creator_month_changes (creator_id, month, state, copy_count, amount_cents) values (${creator.id}, '2020-01-01', 'held', 1, 7)`);
+    await t.database.db.execute(sql`
+      insert into creator_day_changes (creator_id, day, flow_id, copies, counted_copies, gross_cents)
+        select creator_id, '2020-01-01', flow_id, 1, 1, 7 from copies where creator_id = ${creator.id} limit 1`);
     const report = await reconcileLedger(t.database.db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);
     expect(report.failures.map((f) => f.check)).toEqual([
       'creators’ running balances equal their ledger entries',
       'creators’ monthly totals equal their counted copies',
+      'creators’ daily totals equal their copies',
+      'flows’ daily totals equal their copies',
     ]);
     await t.database.db.execute(sql`delete from creator_balance_changes where creator_id = ${creator.id} and amount_cents = 1`);
+    await t.database.db.execute(sql`delete from creator_day_changes where creator_id = ${creator.id} and day = '2020-01-01'`);
     await t.database.db.execute(sql`delete from creator_month_changes where creator_id = ${creator.id} and month = '2020-01-01'`);
   });
 
@@ -192,7 +204,7 @@ describe.runIf(process.env.DATABASE_URL)('folds in parallel with copies (Postgre
       ...Array.from({ length: 4 }, () => foldCreatorTotals(t.database.db)),
     ]);
     await Promise.all(Array.from({ length: 2 }, () => foldCreatorTotals(t.database.db)));
-    expect(await tailSize()).toEqual({ balances: 0, months: 0 });
+    expect(await tailSize()).toEqual({ balances: 0, months: 0, days: 0 });
     expect((await earnings(creator)).held_cents).toBe(140);
     expect(await ledgerSums(creator.id)).toEqual({ creator_held: 140 });
   });

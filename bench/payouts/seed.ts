@@ -4,7 +4,7 @@ import pg from 'pg';
  * Set-based seeding (generate_series) of what months of copying leave behind, shaped as the app writes it:
  * `creators` creators with connected accounts and payouts enabled, 3 flows per creator on average (every creator one,
  * the rest skewed toward the first creators, so earnings range from a few cents to hundreds of dollars), subscribers
- * with one paid period each copying 80 distinct flows (counted, 7 ¢), one `copy.earned` ledger transaction per copy
+ * with one paid period each copying 80 distinct flows over its 30 days (counted, 7 ¢), one `copy.earned` ledger transaction per copy
  * (creator_held / platform_creator_expense), and every creator-period past its hold, released to creator_available.
  *
  * Triggers (the ledger's balance check, foreign keys) are off while loading (session_replication_role = replica);
@@ -70,7 +70,8 @@ export async function seedPayoutData(url: string, input: { copies: number; creat
     await step(
       'copies',
       `insert into copies (id, user_id, flow_id, creator_id, billing_period_id, is_counted, payout_cents, copied_at)
-         select gen_random_uuid(), s.id, f.id, c.id, s.period_id, true, 7, now() - interval '80 days'
+         select gen_random_uuid(), s.id, f.id, c.id, s.period_id, true, 7,
+                now() - interval '90 days' + ((s.s * 7 + k * 13) % 720) * interval '1 hour'
            from bench_subscribers s
           cross join generate_series(1, ${copiesPerSubscriber}) k
            join bench_flows f on f.f = (s.s * 7919 + k * 104729) % ${flows}

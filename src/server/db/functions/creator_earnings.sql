@@ -25,14 +25,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
    GROUP BY b.creator_id, b.account
 $$;
 
--- Moves up to p_limit changes of each tail into the running totals, oldest first, in one transaction (the caller's):
--- a reader sees each change either still in its tail or already in a total. Changes locked by another fold are
--- skipped, and totals are written in key order, so folds may run in several places at once. Returns how many
--- changes it moved.
+-- Moves up to p_limit changes of each tail (balances, months, days) into the running totals, oldest first, in one
+-- transaction (the caller's): a reader sees each change either still in its tail or already in a total. Changes
+-- locked by another fold are skipped, and totals are written in key order, so folds may run in several places at
+-- once. Returns how many changes it moved.
 CREATE OR REPLACE FUNCTION fold_creator_totals(p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   v_balances integer;
   v_months integer;
+  v_days integer;
 BEGIN
   WITH moved AS (
     DELETE FROM creator_balance_changes c
@@ -59,7 +60,30 @@ BEGIN
       SET copy_count = t.copy_count + excluded.copy_count, amount_cents = t.amount_cents + excluded.amount_cents
   )
   SELECT count(*) INTO v_months FROM moved;
-  RETURN v_balances + v_months;
+
+  WITH moved AS (
+    DELETE FROM creator_day_changes c
+     WHERE c.id IN (SELECT x.id FROM creator_day_changes x ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+    RETURNING c.creator_id, c.day, c.flow_id, c.copies, c.counted_copies, c.gross_cents
+  ), by_creator AS (
+    INSERT INTO creator_day_totals AS t (creator_id, day, copies, counted_copies, gross_cents)
+      SELECT m.creator_id, m.day, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents) FROM moved m
+       GROUP BY m.creator_id, m.day
+       ORDER BY m.creator_id, m.day
+    ON CONFLICT (creator_id, day) DO UPDATE
+      SET copies = t.copies + excluded.copies, counted_copies = t.counted_copies + excluded.counted_copies,
+          gross_cents = t.gross_cents + excluded.gross_cents
+  ), by_flow AS (
+    INSERT INTO flow_day_totals AS t (flow_id, day, creator_id, copies, counted_copies, gross_cents)
+      SELECT m.flow_id, m.day, m.creator_id, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents) FROM moved m
+       GROUP BY m.flow_id, m.day, m.creator_id
+       ORDER BY m.flow_id, m.day, m.creator_id
+    ON CONFLICT (flow_id, day, creator_id) DO UPDATE
+      SET copies = t.copies + excluded.copies, counted_copies = t.counted_copies + excluded.counted_copies,
+          gross_cents = t.gross_cents + excluded.gross_cents
+  )
+  SELECT count(*) INTO v_days FROM moved;
+  RETURN v_balances + v_months + v_days;
 END;
 $$;
 

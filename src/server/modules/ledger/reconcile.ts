@@ -161,6 +161,56 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
     describe: (r) =>
       `creator ${r.creator_id}, ${r.month} (${r.state ?? 'no earnings row'}): totals say ${r.totals_copies} copies / ${r.totals_cents} ¢, copies say ${r.copies} / ${r.cents} ¢`,
   },
+  {
+    name: 'creators’ daily totals equal their copies',
+    query: () => sql`
+      with totals as (
+        select x.creator_id, x.day, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents
+          from (select creator_id, day, copies, counted_copies as counted, gross_cents as cents from creator_day_totals
+                union all
+                select creator_id, day, copies, counted_copies, gross_cents from creator_day_changes) x
+         group by x.creator_id, x.day
+        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0
+      ), copied as (
+        select c.creator_id, (c.copied_at at time zone 'UTC')::date as day, count(*)::bigint as copies,
+               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents
+          from copies c
+         group by 1, 2
+      )
+      select coalesce(t.creator_id, c.creator_id) as creator_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
+             coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
+             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents
+        from totals t
+        full join copied c on c.creator_id = t.creator_id and c.day = t.day
+       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0)) <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0))`,
+    describe: (r) =>
+      `creator ${r.creator_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢, copies say ${r.copies} (${r.counted}) / ${r.cents} ¢`,
+  },
+  {
+    name: 'flows’ daily totals equal their copies',
+    query: () => sql`
+      with totals as (
+        select x.flow_id, x.day, x.creator_id, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents
+          from (select flow_id, day, creator_id, copies, counted_copies as counted, gross_cents as cents from flow_day_totals
+                union all
+                select flow_id, day, creator_id, copies, counted_copies, gross_cents from creator_day_changes) x
+         group by x.flow_id, x.day, x.creator_id
+        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0
+      ), copied as (
+        select c.flow_id, (c.copied_at at time zone 'UTC')::date as day, c.creator_id, count(*)::bigint as copies,
+               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents
+          from copies c
+         group by 1, 2, 3
+      )
+      select coalesce(t.flow_id, c.flow_id) as flow_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
+             coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
+             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents
+        from totals t
+        full join copied c on c.flow_id = t.flow_id and c.day = t.day and c.creator_id = t.creator_id
+       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0)) <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0))`,
+    describe: (r) =>
+      `flow ${r.flow_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢, copies say ${r.copies} (${r.counted}) / ${r.cents} ¢`,
+  },
 ];
 
 /** `flowtab reconcile` and the tests: runs each of `checks` (normally RECONCILE_CHECKS, all of them), read-only. */
