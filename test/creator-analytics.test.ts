@@ -118,6 +118,27 @@ describe('GET /v1/creators/me/analytics', () => {
     expect((await get(creator, '/v1/creators/me/analytics')).body.totals).toMatchObject({ gross_cents: 35, earned_cents: 21 });
   });
 
+  it('a copy made in a refunded period, or moved within it, has the period’s net shared out again', async () => {
+    const { creator, premium, a } = await creatorWithCopies();
+    await refund(a, 333);
+    const fourth = await createFlow(t, creator);
+    expect((await copy(a, fourth.slug)).body.payout_earned).toBe(7);
+    const earnedPerFlow = async () =>
+      Promise.all([...premium, fourth].map(async (flow) => (await get(creator, `/v1/creators/me/analytics?flow_id=${flow.id}`)).body.totals.earned_cents));
+    // A's period now earned 28 ¢ and keeps floor(28 × 667/1000) = 18 ¢: 4 + 5 + 4 + 5 in copy order. B's 14 ¢ are whole.
+    expect(await earnedPerFlow()).toEqual([4 + 7, 5 + 7, 4, 5]);
+    const earnings = (await get(creator, '/v1/creators/me/earnings')).body;
+    expect(earnings.total_earnings_cents).toBe(18 + 14);
+    expect((await get(creator, '/v1/creators/me/analytics')).body.totals.earned_cents).toBe(18 + 14);
+
+    // The fourth copy dated first in its period (as the demo seed dates history): the shares follow the new order.
+    await t.database.db.execute(sql`
+      update copies set copied_at = (select min(copied_at) - interval '1 second' from copies where user_id = ${a.id})
+       where user_id = ${a.id} and flow_id = ${fourth.id}`);
+    expect(await earnedPerFlow()).toEqual([5 + 7, 4 + 7, 5, 4]);
+    expect((await get(creator, '/v1/creators/me/analytics')).body.totals.earned_cents).toBe(18 + 14);
+  });
+
   it('takes a range of UTC days: from ≤ to, at most 366 days, real dates; flow_id must be the caller’s', async () => {
     const creator = await createMember(t);
     const flow = await createFlow(t, creator);

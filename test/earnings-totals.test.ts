@@ -149,8 +149,8 @@ describe('creators’ running totals', () => {
     await t.database.db.execute(sql`
       insert into creator_month_changes (creator_id, month, state, copy_count, amount_cents) values (${creator.id}, '2020-01-01', 'held', 1, 7)`);
     await t.database.db.execute(sql`
-      insert into creator_day_changes (creator_id, day, flow_id, copies, counted_copies, gross_cents)
-        select creator_id, '2020-01-01', flow_id, 1, 1, 7 from copies where creator_id = ${creator.id} limit 1`);
+      insert into creator_day_changes (creator_id, day, flow_id, copies, counted_copies, gross_cents, withheld_cents)
+        select creator_id, '2020-01-01', flow_id, 1, 1, 7, 0 from copies where creator_id = ${creator.id} limit 1`);
     const report = await reconcileLedger(t.database.db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);
     expect(report.failures.map((f) => f.check)).toEqual([
       'creators’ running balances equal their ledger entries',

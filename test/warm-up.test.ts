@@ -35,6 +35,7 @@ const TABLES = [
   'flow_copy_counters',
   'creator_balance_changes',
   'creator_month_changes',
+  'creator_day_changes',
 ];
 
 async function rowCounts(): Promise<Record<string, number>> {

@@ -550,6 +550,8 @@ export const copies = pgTable(
     billingPeriodId: uuid('billing_period_id').references(() => billingPeriods.id),
     isCounted: boolean('is_counted').notNull().default(false),
     payoutCents: cents('payout_cents').notNull().default(0),
+    /** What refunds, disputes or voiding took back from this copy: its share of its period's net (migration 0022). */
+    withheldCents: cents('withheld_cents').notNull().default(0),
     copiedAt: timestamp('copied_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -559,6 +561,7 @@ export const copies = pgTable(
     index('copies_creator_idx').on(t.creatorId, t.copiedAt),
     index('copies_flow_idx').on(t.flowId),
     check('copies_payout_check', sql`${t.payoutCents} >= 0 and (${t.isCounted} or ${t.payoutCents} = 0)`),
+    check('copies_withheld_check', sql`${t.withheldCents} >= 0 and ${t.withheldCents} <= ${t.payoutCents}`),
   ],
 );
 

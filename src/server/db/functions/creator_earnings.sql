@@ -64,23 +64,24 @@ BEGIN
   WITH moved AS (
     DELETE FROM creator_day_changes c
      WHERE c.id IN (SELECT x.id FROM creator_day_changes x ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
-    RETURNING c.creator_id, c.day, c.flow_id, c.copies, c.counted_copies, c.gross_cents
+    RETURNING c.creator_id, c.day, c.flow_id, c.copies, c.counted_copies, c.gross_cents, c.withheld_cents
   ), by_creator AS (
-    INSERT INTO creator_day_totals AS t (creator_id, day, copies, counted_copies, gross_cents)
-      SELECT m.creator_id, m.day, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents) FROM moved m
+    INSERT INTO creator_day_totals AS t (creator_id, day, copies, counted_copies, gross_cents, withheld_cents)
+      SELECT m.creator_id, m.day, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents), sum(m.withheld_cents) FROM moved m
        GROUP BY m.creator_id, m.day
        ORDER BY m.creator_id, m.day
     ON CONFLICT (creator_id, day) DO UPDATE
       SET copies = t.copies + excluded.copies, counted_copies = t.counted_copies + excluded.counted_copies,
-          gross_cents = t.gross_cents + excluded.gross_cents
+          gross_cents = t.gross_cents + excluded.gross_cents, withheld_cents = t.withheld_cents + excluded.withheld_cents
   ), by_flow AS (
-    INSERT INTO flow_day_totals AS t (flow_id, day, creator_id, copies, counted_copies, gross_cents)
-      SELECT m.flow_id, m.day, m.creator_id, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents) FROM moved m
+    INSERT INTO flow_day_totals AS t (flow_id, day, creator_id, copies, counted_copies, gross_cents, withheld_cents)
+      SELECT m.flow_id, m.day, m.creator_id, sum(m.copies), sum(m.counted_copies), sum(m.gross_cents), sum(m.withheld_cents)
+        FROM moved m
        GROUP BY m.flow_id, m.day, m.creator_id
        ORDER BY m.flow_id, m.day, m.creator_id
     ON CONFLICT (flow_id, day, creator_id) DO UPDATE
       SET copies = t.copies + excluded.copies, counted_copies = t.counted_copies + excluded.counted_copies,
-          gross_cents = t.gross_cents + excluded.gross_cents
+          gross_cents = t.gross_cents + excluded.gross_cents, withheld_cents = t.withheld_cents + excluded.withheld_cents
   )
   SELECT count(*) INTO v_days FROM moved;
   RETURN v_balances + v_months + v_days;

@@ -81,26 +81,27 @@ export async function readEarningsOverview(db: Db, creatorId: string, withdrawal
 }
 
 /**
- * The creator's copies by UTC day in [from, to]: the running totals and their tail (migration 0022), unsummed, so a
- * read groups them as it needs; never the copies themselves.
+ * The creator's copies by UTC day in [from, to] (count, counted, gross, and what refunds, disputes and voiding withheld
+ * from them): the running totals and their tail (migration 0022), unsummed, so a read groups them as it needs; never
+ * the copies themselves.
  */
 function creatorDays(creatorId: string, from: string, to: string): SQL {
   return sql`
-    select t.day, t.copies, t.counted_copies, t.gross_cents from creator_day_totals t
+    select t.day, t.copies, t.counted_copies, t.gross_cents, t.withheld_cents from creator_day_totals t
      where t.creator_id = ${creatorId} and t.day between ${from}::date and ${to}::date
     union all
-    select c.day, c.copies, c.counted_copies, c.gross_cents from creator_day_changes c
+    select c.day, c.copies, c.counted_copies, c.gross_cents, c.withheld_cents from creator_day_changes c
      where c.creator_id = ${creatorId} and c.day between ${from}::date and ${to}::date`;
 }
 
 /** The same by flow, where `where` holds (a condition on `r.day` and `r.flow_id`). */
 function flowDays(creatorId: string, where: SQL): SQL {
   return sql`
-    select r.day, r.flow_id, r.copies, r.counted_copies, r.gross_cents
-      from (select t.day, t.flow_id, t.copies, t.counted_copies, t.gross_cents from flow_day_totals t
+    select r.day, r.flow_id, r.copies, r.counted_copies, r.gross_cents, r.withheld_cents
+      from (select t.day, t.flow_id, t.copies, t.counted_copies, t.gross_cents, t.withheld_cents from flow_day_totals t
              where t.creator_id = ${creatorId}
             union all
-            select c.day, c.flow_id, c.copies, c.counted_copies, c.gross_cents from creator_day_changes c
+            select c.day, c.flow_id, c.copies, c.counted_copies, c.gross_cents, c.withheld_cents from creator_day_changes c
              where c.creator_id = ${creatorId}) r
      where ${where}`;
 }
@@ -132,39 +133,6 @@ export async function flowStats(db: Db, creatorId: string) {
   }));
 }
 
-/**
- * What refunds, disputes or voiding took back from each of the creator's counted copies, for the periods that keep
- * less than they earned (index period_earnings_reduced_idx; every other copy keeps its gross). A creator-period's net
- * (period_earnings.net_cents, the amount the ledger and the earnings balances hold) is shared over its counted copies
- * in copy order by cumulative floors, net_i = ⌊S_i·N/G⌋ − ⌊S_{i−1}·N/G⌋ (S the running gross, G the period's gross),
- * and each copy's withheld cents are its gross less that share. The shares are whole cents, each at most the copy's
- * gross, and a period's add up to exactly its net, so a series or a statement that covers the period agrees with the
- * balances to the cent. Only periods with a counted copy in [fromTs, toTs) are shared out, each over all its copies.
- */
-function withheldPerCopy(creatorId: string, fromTs: SQL, toTs: SQL): SQL {
-  // Period by period, in lateral subqueries (one with a limit, one with window functions: neither becomes a join), so
-  // every plan starts from the few reduced periods and reads each one's copies by the period's index; a plan that
-  // joined them would read every copy of a busy creator to find the few in reduced periods.
-  return sql`
-    select s.flow_id, s.copied_at, s.withheld_cents
-      from period_earnings pe
-     cross join lateral (select 1 from copies t
-                          where t.creator_id = pe.creator_id and t.billing_period_id = pe.billing_period_id and t.is_counted
-                            and t.copied_at >= ${fromTs} and t.copied_at < ${toTs}
-                          limit 1) in_range
-     cross join lateral (
-       select c.flow_id, c.copied_at,
-              c.payout_cents
-              -- sum() of bigint is numeric: back to bigint, so that / is integer division (a floor: nothing is negative).
-            - ((sum(c.payout_cents) over running)::bigint * pe.net_cents / nullif((sum(c.payout_cents) over ())::bigint, 0)
-             - ((sum(c.payout_cents) over running)::bigint - c.payout_cents) * pe.net_cents / nullif((sum(c.payout_cents) over ())::bigint, 0))
-              as withheld_cents
-         from copies c
-        where c.creator_id = pe.creator_id and c.billing_period_id = pe.billing_period_id and c.is_counted
-       window running as (order by c.copied_at, c.id rows between unbounded preceding and current row)) s
-     where pe.creator_id = ${creatorId} and pe.net_cents < pe.gross_cents`;
-}
-
 /** The UTC midnight that starts a YYYY-MM-DD day, and the one after the last day of a range. */
 const utcStartOf = (day: string): SQL => sql`(${day}::date)::timestamp at time zone 'UTC'`;
 const utcEndOf = (day: string): SQL => sql`((${day}::date + 1)::timestamp at time zone 'UTC')`;
@@ -173,13 +141,10 @@ export type AnalyticsDay = { date: string; copies: number; countedCopies: number
 
 /**
  * Every UTC day of [from, to] with the copies of the creator's flows (or of one of them), the counted ones, their
- * gross (creatorDays, flowDays) and their net (the gross less withheldPerCopy), zeros included; one statement. No row at all
- * when `flowId` is not the creator's.
+ * gross and their net (the gross less what was withheld: creatorDays, flowDays), zeros included; one statement. No
+ * row at all when `flowId` is not the creator's.
  */
 export async function dailyAnalytics(db: Db, creatorId: string, range: { from: string; to: string; flowId: string | undefined }): Promise<AnalyticsDay[]> {
-  const fromTs = utcStartOf(range.from);
-  const toTs = utcEndOf(range.to);
-  const flowFilter = (column: SQL) => (range.flowId ? sql`and ${column} = ${range.flowId}::uuid` : sql``);
   const result = await db.execute(sql`
     with days as (
       select d::date as day
@@ -188,28 +153,22 @@ export async function dailyAnalytics(db: Db, creatorId: string, range: { from: s
           or exists (select 1 from flows f where f.id = ${range.flowId ?? null}::uuid and f.author_id = ${creatorId})
     ),
     rolled as (
-      select r.day, sum(r.copies) as copies, sum(r.counted_copies) as counted_copies, sum(r.gross_cents) as gross_cents
+      select r.day, sum(r.copies) as copies, sum(r.counted_copies) as counted_copies, sum(r.gross_cents) as gross_cents,
+             sum(r.withheld_cents) as withheld_cents
         from (${
           range.flowId
             ? flowDays(creatorId, sql`r.day between ${range.from}::date and ${range.to}::date and r.flow_id = ${range.flowId}::uuid`)
             : creatorDays(creatorId, range.from, range.to)
         }) r
        group by r.day
-    ),
-    withheld as (
-      select (w.copied_at at time zone 'UTC')::date as day, sum(w.withheld_cents) as cents
-        from (${withheldPerCopy(creatorId, fromTs, toTs)}) w
-       where w.copied_at >= ${fromTs} and w.copied_at < ${toTs} ${flowFilter(sql`w.flow_id`)}
-       group by 1
     )
     select to_char(days.day, 'YYYY-MM-DD') as date,
            coalesce(rolled.copies, 0)::int as copies,
            coalesce(rolled.counted_copies, 0)::int as counted_copies,
            coalesce(rolled.gross_cents, 0)::bigint as gross_cents,
-           (coalesce(rolled.gross_cents, 0) - coalesce(withheld.cents, 0))::bigint as net_cents
+           coalesce(rolled.gross_cents - rolled.withheld_cents, 0)::bigint as net_cents
       from days
       left join rolled on rolled.day = days.day
-      left join withheld on withheld.day = days.day
      order by days.day`);
   return rowsOf<{ date: string; copies: number; counted_copies: number; gross_cents: string | number; net_cents: string | number }>(result).map((row) => ({
     date: row.date,
@@ -224,20 +183,15 @@ export type StatementFlow = { slug: string; title: string; copies: number; count
 
 /** Per flow, the copies made in the UTC month `[first, last]` (YYYY-MM-DD), their gross and their net, as dailyAnalytics. */
 export async function statementFlows(db: Db, creatorId: string, month: { first: string; last: string }): Promise<StatementFlow[]> {
-  const fromTs = utcStartOf(month.first);
-  const toTs = utcEndOf(month.last);
   const result = await db.execute(sql`
     select f.slug, f.title, d.copies::int, d.counted_copies::int, d.gross_cents::bigint,
-           (d.gross_cents - coalesce(w.cents, 0))::bigint as net_cents
-      from (select r.flow_id, sum(r.copies) as copies, sum(r.counted_copies) as counted_copies, sum(r.gross_cents) as gross_cents
+           (d.gross_cents - d.withheld_cents)::bigint as net_cents
+      from (select r.flow_id, sum(r.copies) as copies, sum(r.counted_copies) as counted_copies, sum(r.gross_cents) as gross_cents,
+                   sum(r.withheld_cents) as withheld_cents
               from (${flowDays(creatorId, sql`r.day between ${month.first}::date and ${month.last}::date`)}) r
              group by r.flow_id
             having sum(r.copies) <> 0) d
       join flows f on f.id = d.flow_id
-      left join (select w.flow_id, sum(w.withheld_cents) as cents
-                   from (${withheldPerCopy(creatorId, fromTs, toTs)}) w
-                  where w.copied_at >= ${fromTs} and w.copied_at < ${toTs}
-                  group by w.flow_id) w on w.flow_id = d.flow_id
      order by d.gross_cents desc, f.slug`);
   return rowsOf<{ slug: string; title: string; copies: number; counted_copies: number; gross_cents: string | number; net_cents: string | number }>(result).map(
     (row) => ({

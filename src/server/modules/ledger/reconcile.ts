@@ -162,54 +162,82 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
       `creator ${r.creator_id}, ${r.month} (${r.state ?? 'no earnings row'}): totals say ${r.totals_copies} copies / ${r.totals_cents} ¢, copies say ${r.copies} / ${r.cents} ¢`,
   },
   {
+    // migration 0022: a creator-period's net shared over its counted copies by cumulative floors, in copy order.
+    name: 'every counted copy withholds what its period’s net does not share to it',
+    query: () => sql`
+      select c.id, c.withheld_cents as withheld, coalesce(s.withheld, 0) as expected
+        from copies c
+        left join (select x.id,
+                          x.payout_cents
+                          - ((sum(x.payout_cents) over running)::bigint * pe.net_cents / nullif((sum(x.payout_cents) over whole)::bigint, 0)
+                           - ((sum(x.payout_cents) over running)::bigint - x.payout_cents) * pe.net_cents
+                             / nullif((sum(x.payout_cents) over whole)::bigint, 0)) as withheld
+                     from period_earnings pe
+                     join copies x on x.creator_id = pe.creator_id and x.billing_period_id = pe.billing_period_id and x.is_counted
+                    where pe.net_cents < pe.gross_cents
+                   window whole as (partition by x.creator_id, x.billing_period_id),
+                          running as (partition by x.creator_id, x.billing_period_id order by x.copied_at, x.id
+                                      rows between unbounded preceding and current row)) s on s.id = c.id
+       where (c.withheld_cents <> 0 or s.id is not null) and c.withheld_cents is distinct from coalesce(s.withheld, 0)`,
+    describe: (r) => `copy ${r.id}: withholds ${r.withheld} ¢, its period's net leaves it ${r.expected} ¢ to withhold`,
+  },
+  {
     name: 'creators’ daily totals equal their copies',
     query: () => sql`
       with totals as (
-        select x.creator_id, x.day, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents
-          from (select creator_id, day, copies, counted_copies as counted, gross_cents as cents from creator_day_totals
+        select x.creator_id, x.day, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents,
+               sum(x.withheld)::bigint as withheld
+          from (select creator_id, day, copies, counted_copies as counted, gross_cents as cents, withheld_cents as withheld from creator_day_totals
                 union all
-                select creator_id, day, copies, counted_copies, gross_cents from creator_day_changes) x
+                select creator_id, day, copies, counted_copies, gross_cents, withheld_cents from creator_day_changes) x
          group by x.creator_id, x.day
-        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0
+        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0 or sum(x.withheld) <> 0
       ), copied as (
         select c.creator_id, (c.copied_at at time zone 'UTC')::date as day, count(*)::bigint as copies,
-               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents
+               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents,
+               sum(c.withheld_cents)::bigint as withheld
           from copies c
          group by 1, 2
       )
       select coalesce(t.creator_id, c.creator_id) as creator_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
              coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
-             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents
+             coalesce(t.withheld, 0) as totals_withheld,
+             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents, coalesce(c.withheld, 0) as withheld
         from totals t
         full join copied c on c.creator_id = t.creator_id and c.day = t.day
-       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0)) <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0))`,
+       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0), coalesce(t.withheld, 0))
+          <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0), coalesce(c.withheld, 0))`,
     describe: (r) =>
-      `creator ${r.creator_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢, copies say ${r.copies} (${r.counted}) / ${r.cents} ¢`,
+      `creator ${r.creator_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢ (${r.totals_withheld} ¢ withheld), copies say ${r.copies} (${r.counted}) / ${r.cents} ¢ (${r.withheld} ¢)`,
   },
   {
     name: 'flows’ daily totals equal their copies',
     query: () => sql`
       with totals as (
-        select x.flow_id, x.day, x.creator_id, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents
-          from (select flow_id, day, creator_id, copies, counted_copies as counted, gross_cents as cents from flow_day_totals
+        select x.flow_id, x.day, x.creator_id, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents,
+               sum(x.withheld)::bigint as withheld
+          from (select flow_id, day, creator_id, copies, counted_copies as counted, gross_cents as cents, withheld_cents as withheld from flow_day_totals
                 union all
-                select flow_id, day, creator_id, copies, counted_copies, gross_cents from creator_day_changes) x
+                select flow_id, day, creator_id, copies, counted_copies, gross_cents, withheld_cents from creator_day_changes) x
          group by x.flow_id, x.day, x.creator_id
-        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0
+        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0 or sum(x.withheld) <> 0
       ), copied as (
         select c.flow_id, (c.copied_at at time zone 'UTC')::date as day, c.creator_id, count(*)::bigint as copies,
-               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents
+               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents,
+               sum(c.withheld_cents)::bigint as withheld
           from copies c
          group by 1, 2, 3
       )
       select coalesce(t.flow_id, c.flow_id) as flow_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
              coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
-             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents
+             coalesce(t.withheld, 0) as totals_withheld,
+             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents, coalesce(c.withheld, 0) as withheld
         from totals t
         full join copied c on c.flow_id = t.flow_id and c.day = t.day and c.creator_id = t.creator_id
-       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0)) <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0))`,
+       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0), coalesce(t.withheld, 0))
+          <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0), coalesce(c.withheld, 0))`,
     describe: (r) =>
-      `flow ${r.flow_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢, copies say ${r.copies} (${r.counted}) / ${r.cents} ¢`,
+      `flow ${r.flow_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢ (${r.totals_withheld} ¢ withheld), copies say ${r.copies} (${r.counted}) / ${r.cents} ¢ (${r.withheld} ¢)`,
   },
 ];
 
