@@ -142,7 +142,7 @@ describe('creators’ running totals', () => {
     ]);
   });
 
-  it('reconcile finds a running total that disagrees with the ledger', async () => {
+  it('reconcile finds a running total that disagrees with the ledger or the copies, and a share the period does not make', async () => {
     const creator = await createMember(t);
     await subscriberCopying(creator, 1, { isPaid: true });
     await t.database.db.execute(sql`insert into creator_balance_changes (creator_id, account, amount_cents) values (${creator.id}, 'creator_held', 1)`);
@@ -151,13 +151,17 @@ describe('creators’ running totals', () => {
     await t.database.db.execute(sql`
       insert into creator_day_changes (creator_id, day, flow_id, copies, counted_copies, gross_cents, withheld_cents)
         select creator_id, '2020-01-01', flow_id, 1, 1, 7, 0 from copies where creator_id = ${creator.id} limit 1`);
+    // A copy that withholds a cent its period (which kept all it earned) does not take back.
+    await t.database.db.execute(sql`update copies set withheld_cents = 1 where creator_id = ${creator.id}`);
     const report = await reconcileLedger(t.database.db, { sharePercent: 70, paidCap: 100 }, RECONCILE_CHECKS);
     expect(report.failures.map((f) => f.check)).toEqual([
       'creators’ running balances equal their ledger entries',
       'creators’ monthly totals equal their counted copies',
+      'every counted copy withholds what its period’s net does not share to it',
       'creators’ daily totals equal their copies',
       'flows’ daily totals equal their copies',
     ]);
+    await t.database.db.execute(sql`update copies set withheld_cents = 0 where creator_id = ${creator.id}`);
     await t.database.db.execute(sql`delete from creator_balance_changes where creator_id = ${creator.id} and amount_cents = 1`);
     await t.database.db.execute(sql`delete from creator_day_changes where creator_id = ${creator.id} and day = '2020-01-01'`);
     await t.database.db.execute(sql`delete from creator_month_changes where creator_id = ${creator.id} and month = '2020-01-01'`);

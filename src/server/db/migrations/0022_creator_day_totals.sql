@@ -53,21 +53,28 @@ CREATE TABLE creator_day_changes (
 );--> statement-breakpoint
 CREATE INDEX creator_day_changes_creator_idx ON creator_day_changes (creator_id, day);--> statement-breakpoint
 
--- Shares a creator-period's net over its counted copies again (the rule above), writing only the copies whose
--- withheld cents change; the copies trigger moves their days. Callers hold the period's lock.
+-- The rule above for one creator-period: each of its counted copies and what it withholds. The one statement of it:
+-- share_period_net() stores it, reconcile compares what is stored with it.
+CREATE FUNCTION period_net_shares(p_creator_id uuid, p_billing_period_id uuid) RETURNS TABLE (copy_id uuid, withheld bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT x.id,
+         -- sum() of bigint is numeric: back to bigint, so that / is integer division (a floor: nothing is negative).
+         coalesce(x.payout_cents
+           - ((sum(x.payout_cents) OVER running)::bigint * pe.net_cents / nullif((sum(x.payout_cents) OVER ())::bigint, 0)
+            - ((sum(x.payout_cents) OVER running)::bigint - x.payout_cents) * pe.net_cents / nullif((sum(x.payout_cents) OVER ())::bigint, 0)),
+           0)
+    FROM copies x
+    JOIN period_earnings pe ON pe.creator_id = x.creator_id AND pe.billing_period_id = x.billing_period_id
+   WHERE x.creator_id = p_creator_id AND x.billing_period_id = p_billing_period_id AND x.is_counted
+  WINDOW running AS (ORDER BY x.copied_at, x.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+$$;--> statement-breakpoint
+
+-- Stores a creator-period's shares, writing only the copies whose withheld cents change (the copies trigger moves
+-- their days). Callers hold the period's lock.
 CREATE FUNCTION share_period_net(p_creator_id uuid, p_billing_period_id uuid) RETURNS void LANGUAGE sql AS $$
-  UPDATE copies c SET withheld_cents = s.withheld_cents
-    FROM (SELECT x.id,
-                 -- sum() of bigint is numeric: back to bigint, so that / is integer division (a floor: nothing is negative).
-                 coalesce(x.payout_cents
-                   - ((sum(x.payout_cents) OVER running)::bigint * pe.net_cents / nullif((sum(x.payout_cents) OVER ())::bigint, 0)
-                    - ((sum(x.payout_cents) OVER running)::bigint - x.payout_cents) * pe.net_cents / nullif((sum(x.payout_cents) OVER ())::bigint, 0)),
-                   0) AS withheld_cents
-            FROM copies x
-            JOIN period_earnings pe ON pe.creator_id = x.creator_id AND pe.billing_period_id = x.billing_period_id
-           WHERE x.creator_id = p_creator_id AND x.billing_period_id = p_billing_period_id AND x.is_counted
-          WINDOW running AS (ORDER BY x.copied_at, x.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) s
-   WHERE c.id = s.id AND c.withheld_cents <> s.withheld_cents;
+  UPDATE copies c SET withheld_cents = s.withheld
+    FROM period_net_shares(p_creator_id, p_billing_period_id) s
+   WHERE c.id = s.copy_id AND c.withheld_cents <> s.withheld;
 $$;--> statement-breakpoint
 
 -- A creator-period whose net or gross changes, while it keeps (or kept) less than it earned: a refund's or a dispute's

@@ -162,23 +162,17 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
       `creator ${r.creator_id}, ${r.month} (${r.state ?? 'no earnings row'}): totals say ${r.totals_copies} copies / ${r.totals_cents} ¢, copies say ${r.copies} / ${r.cents} ¢`,
   },
   {
-    // migration 0022: a creator-period's net shared over its counted copies by cumulative floors, in copy order.
+    // Each reduced creator-period's shares as period_net_shares() (migration 0022) computes them now: stored whenever
+    // they change, so a difference is a change that was not followed.
     name: 'every counted copy withholds what its period’s net does not share to it',
     query: () => sql`
       select c.id, c.withheld_cents as withheld, coalesce(s.withheld, 0) as expected
         from copies c
-        left join (select x.id,
-                          x.payout_cents
-                          - ((sum(x.payout_cents) over running)::bigint * pe.net_cents / nullif((sum(x.payout_cents) over whole)::bigint, 0)
-                           - ((sum(x.payout_cents) over running)::bigint - x.payout_cents) * pe.net_cents
-                             / nullif((sum(x.payout_cents) over whole)::bigint, 0)) as withheld
+        left join (select s.copy_id, s.withheld
                      from period_earnings pe
-                     join copies x on x.creator_id = pe.creator_id and x.billing_period_id = pe.billing_period_id and x.is_counted
-                    where pe.net_cents < pe.gross_cents
-                   window whole as (partition by x.creator_id, x.billing_period_id),
-                          running as (partition by x.creator_id, x.billing_period_id order by x.copied_at, x.id
-                                      rows between unbounded preceding and current row)) s on s.id = c.id
-       where (c.withheld_cents <> 0 or s.id is not null) and c.withheld_cents is distinct from coalesce(s.withheld, 0)`,
+                    cross join lateral period_net_shares(pe.creator_id, pe.billing_period_id) s
+                    where pe.net_cents < pe.gross_cents) s on s.copy_id = c.id
+       where (c.withheld_cents <> 0 or s.copy_id is not null) and c.withheld_cents <> coalesce(s.withheld, 0)`,
     describe: (r) => `copy ${r.id}: withholds ${r.withheld} ¢, its period's net leaves it ${r.expected} ¢ to withhold`,
   },
   {
