@@ -4,8 +4,9 @@ import pg from 'pg';
  * Set-based seeding (generate_series) of what months of copying leave behind, shaped as the app writes it:
  * `creators` creators with connected accounts and payouts enabled, 3 flows per creator on average (every creator one,
  * the rest skewed toward the first creators, so earnings range from a few cents to hundreds of dollars), subscribers
- * with one paid period each copying 80 distinct flows over its 30 days (counted, 7 ¢), one `copy.earned` ledger transaction per copy
- * (creator_held / platform_creator_expense), and every creator-period past its hold, released to creator_available.
+ * with one paid period each copying 80 distinct flows over its 30 days (counted, 7 ¢), one `copy.earned` ledger
+ * transaction per copy (creator_held / platform_creator_expense), and every creator-period past its hold, released to
+ * creator_available.
  *
  * Triggers (the ledger's balance check, foreign keys) are off while loading (session_replication_role = replica);
  * `verifyLedger` checks the balance afterwards with one aggregate.

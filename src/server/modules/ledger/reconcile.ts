@@ -175,65 +175,53 @@ export const ledgerReconcileChecks: readonly ReconcileCheck[] = [
        where (c.withheld_cents <> 0 or s.copy_id is not null) and c.withheld_cents <> coalesce(s.withheld, 0)`,
     describe: (r) => `copy ${r.id}: withholds ${r.withheld} ¢, its period's net leaves it ${r.expected} ¢ to withhold`,
   },
-  {
-    name: 'creators’ daily totals equal their copies',
-    query: () => sql`
-      with totals as (
-        select x.creator_id, x.day, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents,
-               sum(x.withheld)::bigint as withheld
-          from (select creator_id, day, copies, counted_copies as counted, gross_cents as cents, withheld_cents as withheld from creator_day_totals
-                union all
-                select creator_id, day, copies, counted_copies, gross_cents, withheld_cents from creator_day_changes) x
-         group by x.creator_id, x.day
-        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0 or sum(x.withheld) <> 0
-      ), copied as (
-        select c.creator_id, (c.copied_at at time zone 'UTC')::date as day, count(*)::bigint as copies,
-               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents,
-               sum(c.withheld_cents)::bigint as withheld
-          from copies c
-         group by 1, 2
-      )
-      select coalesce(t.creator_id, c.creator_id) as creator_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
-             coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
-             coalesce(t.withheld, 0) as totals_withheld,
-             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents, coalesce(c.withheld, 0) as withheld
-        from totals t
-        full join copied c on c.creator_id = t.creator_id and c.day = t.day
-       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0), coalesce(t.withheld, 0))
-          <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0), coalesce(c.withheld, 0))`,
-    describe: (r) =>
-      `creator ${r.creator_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢ (${r.totals_withheld} ¢ withheld), copies say ${r.copies} (${r.counted}) / ${r.cents} ¢ (${r.withheld} ¢)`,
-  },
-  {
-    name: 'flows’ daily totals equal their copies',
-    query: () => sql`
-      with totals as (
-        select x.flow_id, x.day, x.creator_id, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted, sum(x.cents)::bigint as cents,
-               sum(x.withheld)::bigint as withheld
-          from (select flow_id, day, creator_id, copies, counted_copies as counted, gross_cents as cents, withheld_cents as withheld from flow_day_totals
-                union all
-                select flow_id, day, creator_id, copies, counted_copies, gross_cents, withheld_cents from creator_day_changes) x
-         group by x.flow_id, x.day, x.creator_id
-        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0 or sum(x.withheld) <> 0
-      ), copied as (
-        select c.flow_id, (c.copied_at at time zone 'UTC')::date as day, c.creator_id, count(*)::bigint as copies,
-               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents,
-               sum(c.withheld_cents)::bigint as withheld
-          from copies c
-         group by 1, 2, 3
-      )
-      select coalesce(t.flow_id, c.flow_id) as flow_id, to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
-             coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
-             coalesce(t.withheld, 0) as totals_withheld,
-             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents, coalesce(c.withheld, 0) as withheld
-        from totals t
-        full join copied c on c.flow_id = t.flow_id and c.day = t.day and c.creator_id = t.creator_id
-       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0), coalesce(t.withheld, 0))
-          <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0), coalesce(c.withheld, 0))`,
-    describe: (r) =>
-      `flow ${r.flow_id}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢ (${r.totals_withheld} ¢ withheld), copies say ${r.copies} (${r.counted}) / ${r.cents} ¢ (${r.withheld} ¢)`,
-  },
+  dailyTotalsCheck('creators’ daily totals equal their copies', 'creator_day_totals', ['creator_id'], (r) => `creator ${r.creator_id}`),
+  dailyTotalsCheck('flows’ daily totals equal their copies', 'flow_day_totals', ['flow_id', 'creator_id'], (r) => `flow ${r.flow_id}`),
 ];
+
+/**
+ * One of migration 0022's daily totals (`table`, keyed by `keys` and the UTC day) with its share of the tail, against
+ * the copies grouped the same way: count, counted, gross and withheld cents.
+ */
+function dailyTotalsCheck(
+  name: string,
+  table: 'creator_day_totals' | 'flow_day_totals',
+  keys: readonly ('creator_id' | 'flow_id')[],
+  describeKey: (row: ReconcileRow) => string,
+): ReconcileCheck {
+  const columns = (prefix: string) => sql.raw(keys.map((key) => `${prefix}${key}`).join(', '));
+  return {
+    name,
+    query: () => sql`
+      with totals as (
+        select ${columns('x.')}, x.day, sum(x.copies)::bigint as copies, sum(x.counted)::bigint as counted,
+               sum(x.cents)::bigint as cents, sum(x.withheld)::bigint as withheld
+          from (select ${columns('')}, day, copies, counted_copies as counted, gross_cents as cents, withheld_cents as withheld
+                  from ${sql.identifier(table)}
+                union all
+                select ${columns('')}, day, copies, counted_copies, gross_cents, withheld_cents from creator_day_changes) x
+         group by ${columns('x.')}, x.day
+        having sum(x.copies) <> 0 or sum(x.counted) <> 0 or sum(x.cents) <> 0 or sum(x.withheld) <> 0
+      ), copied as (
+        select ${columns('c.')}, (c.copied_at at time zone 'UTC')::date as day, count(*)::bigint as copies,
+               count(*) filter (where c.is_counted)::bigint as counted, sum(c.payout_cents)::bigint as cents,
+               sum(c.withheld_cents)::bigint as withheld
+          from copies c
+         group by ${columns('c.')}, (c.copied_at at time zone 'UTC')::date
+      )
+      select ${sql.raw(keys.map((key) => `coalesce(t.${key}, c.${key}) as ${key}`).join(', '))},
+             to_char(coalesce(t.day, c.day), 'YYYY-MM-DD') as day,
+             coalesce(t.copies, 0) as totals_copies, coalesce(t.counted, 0) as totals_counted, coalesce(t.cents, 0) as totals_cents,
+             coalesce(t.withheld, 0) as totals_withheld,
+             coalesce(c.copies, 0) as copies, coalesce(c.counted, 0) as counted, coalesce(c.cents, 0) as cents, coalesce(c.withheld, 0) as withheld
+        from totals t
+        full join copied c on c.day = t.day and ${sql.raw(keys.map((key) => `c.${key} = t.${key}`).join(' and '))}
+       where (coalesce(t.copies, 0), coalesce(t.counted, 0), coalesce(t.cents, 0), coalesce(t.withheld, 0))
+          <> (coalesce(c.copies, 0), coalesce(c.counted, 0), coalesce(c.cents, 0), coalesce(c.withheld, 0))`,
+    describe: (r) =>
+      `${describeKey(r)}, ${r.day}: totals say ${r.totals_copies} copies (${r.totals_counted} counted) / ${r.totals_cents} ¢ (${r.totals_withheld} ¢ withheld), copies say ${r.copies} (${r.counted}) / ${r.cents} ¢ (${r.withheld} ¢)`,
+  };
+}
 
 /** `flowtab reconcile` and the tests: runs each of `checks` (normally RECONCILE_CHECKS, all of them), read-only. */
 export async function reconcileLedger(db: Db, input: ReconcileInput, checks: readonly ReconcileCheck[]): Promise<ReconcileReport> {
