@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/server/db/rows.js';
+import { releaseAllHeldEarnings } from '../src/server/modules/ledger/service.js';
 import { seedDemoData } from '../src/server/seed/index.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase } from './support/database.js';
@@ -106,6 +107,13 @@ describe('demo data', () => {
     expect(earnings.body.connect.status).toBe('not_connected');
     expect(earnings.body.payouts.map((p: { status: string }) => p.status)).toEqual(expect.arrayContaining(['paid', 'failed']));
     expect(earnings.body.paid_cents).toBeGreaterThan(0);
+  });
+
+  it('leaves nothing held past its hold: the release job’s first tick after a start has nothing to release', async () => {
+    const released = await releaseAllHeldEarnings(t.database.db, { asOf: new Date(), holdDays: t.config.holdDays });
+    expect(released).toBe(0);
+    const [held] = await query<{ held: number }>(sql`select count(*)::int as held from period_earnings where state = 'held'`);
+    expect(held!.held, 'the demo has earnings still in their hold').toBeGreaterThan(0);
   });
 
   it('spreads the history over months: subscribers, collections and ledger entries in at least five, payouts in two', async () => {

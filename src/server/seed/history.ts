@@ -139,5 +139,8 @@ export async function seedPayoutHistory(tx: Tx, creators: Map<string, string>, s
     }
     await dateUndatedHistory(tx, runAt);
   }
+  // And what the release job (every ten minutes) let go since the last run: the demo starts as a running product
+  // stands. Otherwise the job's first tick after a start made money available under a creator's eyes.
+  await releaseHeldEarnings(tx, { asOf: now, holdDays: settings.holdDays, batchSize: 10_000 });
   await disconnectDemoAccounts(tx);
 }
