@@ -2,6 +2,7 @@ import { eq, type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/server/db/rows.js';
 import { flows, subscriptions } from '../src/server/db/schema.js';
+import { refreshFlowCopyCounts } from '../src/server/modules/copies/repository.js';
 import { getTags, resolveAccess } from '../src/server/modules/flows/service.js';
 import { createAdmin, createFlow, createMember, flowInput, giveSubscription, type Member } from './factories.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -207,6 +208,32 @@ describe('GET /v1/flows', () => {
     await t.database.db.update(flows).set({ copyCount: 42 }).where(eq(flows.id, popular.id));
     const response = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&sort=popular` });
     expect(response.body.items.map((f: { id: string }) => f.id)).toEqual([popular.id, quiet.id]);
+  });
+
+  it('folds the copy counters into the popularity a batch at a time, twice at once harmlessly, and sort=popular follows', async () => {
+    const creator = await createMember(t);
+    const made: { id: string }[] = [];
+    for (let i = 0; i < 5; i++) made.push(await createFlow(t, creator));
+    // The counters as copies leave them: a flow's copies spread over shards; the third flow never copied.
+    const shards: [number, number, number][] = [[0, 0, 1], [0, 1, 2], [1, 0, 7], [3, 2, 5], [4, 0, 1]];
+    for (const [flow, shard, copies] of shards) {
+      await t.database.db.execute(sql`insert into flow_copy_counters (flow_id, shard, copies) values (${made[flow]!.id}, ${shard}, ${copies})`);
+    }
+    // Batches of two: the five flows (and any other test's) take several statements.
+    expect(await refreshFlowCopyCounts(t.database.db, { batchSize: 2 })).toBeGreaterThanOrEqual(4);
+    const counts = async () =>
+      rowsOf<{ id: string; copy_count: number }>(await t.database.db.execute(sql`select id, copy_count::int from flows where author_id = ${creator.id}`));
+    expect(new Map((await counts()).map((row) => [row.id, row.copy_count]))).toEqual(new Map(made.map((flow, i) => [flow.id, [3, 7, 0, 5, 1][i]])));
+    const popular = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&sort=popular` });
+    expect(popular.body.items.map((f: { id: string }) => f.id)).toEqual([1, 3, 0, 4, 2].map((i) => made[i]!.id));
+    expect(await refreshFlowCopyCounts(t.database.db, { batchSize: 2 })).toBe(0);
+
+    // More copies, and two refreshes at once: the same rows in the same order, so the second finds nothing to change.
+    await t.database.db.execute(sql`update flow_copy_counters set copies = copies + 10 where flow_id = ${made[4]!.id}`);
+    const both = await Promise.all([refreshFlowCopyCounts(t.database.db, { batchSize: 2 }), refreshFlowCopyCounts(t.database.db, { batchSize: 2 })]);
+    expect(both.sort()).toEqual([0, 1]);
+    const again = await t.request({ method: 'GET', url: `/v1/flows?author=${creator.username}&sort=popular` });
+    expect(again.body.items.map((f: { id: string }) => f.id)).toEqual([4, 1, 3, 0, 2].map((i) => made[i]!.id));
   });
 
   it.each([

@@ -17,9 +17,8 @@ import type { JobDefinition, JobPayload } from './types.js';
  * CLI, the admin API or the simulation may run the same work beside it.
  *
  * The mail outbox is sent right after commit (email/jobs.ts startEmailSender, LISTEN/NOTIFY); `email.send` is its
- * safety net and retry clock, so a minute is enough. `flows.refresh_copy_counts` ran every 30 s before pg-boss (cron
- * has minute resolution): the public copy count may now lag a minute. For the same reason the creators' running totals
- * are not a job here: a timer in each background process folds them every few seconds (ledger/jobs.ts).
+ * safety net and retry clock, so a minute is enough. Cron has minute resolution, so the creators' running totals are
+ * not a job here: a timer in each background process folds them every few seconds (ledger/jobs.ts).
  *
  * A job whose process died stays active until it expires (pg-boss finds expired ones every 30 s, runner.ts), and a
  * stately queue runs nothing else meanwhile: periodic jobs expire after 5 minutes, which none needs, except the
@@ -47,9 +46,13 @@ export const jobDefinitions = {
     pollingIntervalSeconds: 10,
     handler: (_, { ctx }) => releaseAllHeldEarnings(ctx.db, { asOf: new Date(), holdDays: ctx.config.holdDays }),
   }),
-  // Flows' public copy counts from the per-flow counters. Twice: a recomputation, not an increment.
+  // Flows' popularity (the order of sort=popular and of relevance's candidates) from the per-flow counters; every count
+  // shown is read from the counters themselves, exact. Every ten minutes (at :05, :15, …, off the release's ticks), not
+  // every minute: each run rewrites every flow copied since the last, so a flow copied in each of ten minutes was
+  // rewritten ten times, and a rewrite is dear (56,030 of bench:search's flows: 16–29 s of the database and 1.1 GB of
+  // WAL; copies/repository.ts). Twice: a recomputation, not an increment.
   'flows.refresh_copy_counts': defineJob({
-    schedule: () => '* * * * *',
+    schedule: () => '5-59/10 * * * *',
     queue: periodic,
     pollingIntervalSeconds: 10,
     handler: (_, { ctx }) => refreshFlowCopyCounts(ctx.db),
