@@ -22,8 +22,8 @@ export function toSearchQuery(q: string): string | undefined {
 }
 
 const { searchVector: _searchVector, publicSearchVector: _publicSearchVector, ...flowColumns } = getTableColumns(flows);
-// The exact count from the sharded counters (flows.copy_count is their periodic total, for sorting).
-const exactCopyCount = sql<number>`(select coalesce(sum(c.copies), 0)::bigint from flow_copy_counters c where c.flow_id = ${flows.id})`.mapWith(Number);
+/** A flow's copies, exact, from the sharded counters (flows.copy_count is their total as of the last refresh, for sorting). */
+export const exactCopyCount = sql<number>`(select coalesce(sum(c.copies), 0)::bigint from flow_copy_counters c where c.flow_id = ${flows.id})`.mapWith(Number);
 // What a caller who may not read the body sees of it: the database's flow_preview (migration 0005) is the one
 // definition, shared with the public search document.
 const bodyPreview = sql<string>`flow_preview(${flows.body})`;

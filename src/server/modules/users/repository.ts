@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
+import { exactCopyCount } from '../flows/repository.js';
 import {
   billingPeriods,
   copies,
@@ -257,7 +258,7 @@ export async function exportFlowsOf(db: Db, authorId: string) {
       isPremium: flows.isPremium,
       featured: flows.featured,
       status: flows.status,
-      copyCount: flows.copyCount,
+      copyCount: exactCopyCount,
       likeCount: flows.likeCount,
       publishedAt: flows.publishedAt,
       createdAt: flows.createdAt,
