@@ -153,8 +153,8 @@ async function createPrice(emulatorUrl: string): Promise<string> {
  * service has it on, and without it the tables that change all the time (the totals' tails, the counters, flows'
  * popularity) pile up dead rows the soak's reads then pass over: in a ten-minute run the database's CPU rose from 0.37
  * to 0.58 of a core at the same load (README, Benchmarks). Every minute (autovacuum's naptime), each table past
- * autovacuum's default thresholds is vacuumed or analyzed, as autovacuum would; with autovacuum on, nothing is done.
- * Returns a stop function, and what it did is printed per minute.
+ * autovacuum's default thresholds is vacuumed or analyzed, as autovacuum would. Undefined where autovacuum is on;
+ * otherwise `drain` gives what was done since it was last asked (printed each minute), and `stop` ends it.
  */
 async function standInForAutovacuum(url: string): Promise<{ stop(): Promise<void>; drain(): string[] } | undefined> {
   const client = new pg.Client({ connectionString: url, application_name: 'autovacuum stand-in' });

@@ -100,7 +100,8 @@ type CopyCountBatch = { last: string | null; refreshed: number };
  */
 export async function refreshFlowCopyCounts(db: Db, { batchSize = COPY_COUNT_BATCH } = {}): Promise<number> {
   let refreshed = 0;
-  for (let after: string | undefined = '00000000-0000-0000-0000-000000000000'; after !== undefined; ) {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
     const [batch]: CopyCountBatch[] = rowsOf<CopyCountBatch>(
       await db.execute(sql`
         with batch as (
@@ -115,9 +116,9 @@ export async function refreshFlowCopyCounts(db: Db, { batchSize = COPY_COUNT_BAT
         select (select flow_id from batch order by flow_id desc limit 1) as last, (select count(*)::int from refreshed) as refreshed`),
     );
     refreshed += Number(batch?.refreshed ?? 0);
-    after = batch?.last ?? undefined;
+    if (!batch?.last) return refreshed;
+    after = batch.last;
   }
-  return refreshed;
 }
 
 export async function listCopiesOfPeriod(db: Db, userId: string, billingPeriodId: string | null) {
