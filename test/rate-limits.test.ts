@@ -6,11 +6,13 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { createContext } from '../src/server/context.js';
 import { type Database, openDatabase } from '../src/server/db/client.js';
+import { rowsOf } from '../src/server/db/rows.js';
 import { rateLimits } from '../src/server/db/schema.js';
 import { createRateLimitCounter } from '../src/server/modules/rate-limits/counter.js';
 import { countRateLimitHit, deleteEndedRateLimits } from '../src/server/modules/rate-limits/repository.js';
 import { createMember } from './factories.js';
 import { createTestApp, TEST_ENV, type TestApp } from './support/app.js';
+import { waitUntil } from './support/wait.js';
 
 // One database for the file; every test builds the API processes it needs on it, with its own low limits, and uses
 // client addresses and logins of its own (the counters live in that database, which is the point).
@@ -275,7 +277,12 @@ describe('big budgets counted in batches (RateLimitCounter)', () => {
     const [one, two] = [await startApi({ RATE_LIMIT_LIST_PER_MINUTE: '200' }), await startApi({ RATE_LIMIT_LIST_PER_MINUTE: '200' })];
     const from = newAddress();
     for (let i = 0; i < 120; i++) expect((await one.send({ ...list, url: '/v1/flows?page_size=1', from })).status).toBe(200);
-    // The first process has sent its gathered hits, and what it knew of the window is older than it acts on alone.
+    // The first process has sent its gathered hits (its flush is due after 100 ms, but on a busy machine the statement
+    // may land later: one run counted 81 on the second process), and what it knew of the window is older than it acts
+    // on alone.
+    const sentByTheFirst = async () =>
+      rowsOf<{ hits: number }>(await t.database.db.execute(sql`select coalesce(max(hits), 0)::int as hits from rate_limits where key like ${`%:${from}`}`))[0]?.hits;
+    await waitUntil(async () => (await sentByTheFirst()) === 120, { message: 'the first process to send its 120 hits', timeoutMs: 10_000, intervalMs: 50 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const statuses: number[] = [];
     for (let i = 0; i < 81; i++) statuses.push((await two.send({ ...list, url: '/v1/flows?page_size=1', from })).status);
