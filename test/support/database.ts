@@ -1,16 +1,21 @@
 import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/server/db/client.js';
 
 /**
- * A fresh, migrated database for one test file: an in-memory PGlite by default, or — when DATABASE_URL is set —
- * a new database created on that PostgreSQL server and dropped afterwards.
+ * A fresh, migrated database for one test file: an in-memory PGlite by default (a copy of the run's migrated one,
+ * test/support/global-setup.ts; migrate() then finds nothing to apply but the functions, as on every start), or —
+ * when DATABASE_URL is set — a new database created on that PostgreSQL server and dropped afterwards.
  */
 export async function createTestDatabase(): Promise<Database & { url: string | undefined }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const database = await openDatabase({ pglite: new PGlite() });
+    const template = inject('migratedPglite');
+    const pglite = template ? new PGlite({ loadDataDir: await openAsBlob(template) }) : new PGlite();
+    const database = await openDatabase({ pglite });
     await database.migrate();
     return database;
   }
