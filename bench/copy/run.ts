@@ -8,17 +8,19 @@
  * and sync times need track_wal_io_timing, set here for the bench database's sessions), the WAL records by relation
  * (pg_walinspect over the run's WAL), the database time per copy by function (pg_stat_user_functions, track_functions
  * set here: each function's own time, its statements included, its triggers' functions apart), and how many copies
- * each statement carried (the servers' flowtab_copy_batches_total).
+ * each statement carried (the servers' flowtab_copy_batches_total). A worker runs beside the servers, as in production:
+ * it folds the running totals' tails every 5 s, work the copies make, so its CPU is printed with theirs.
  *
  * Env: DATABASE_URL (server to use; default local), BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 50),
  * PGBENCH_CLIENTS (default 8), BENCH_SUBSCRIBERS (default 20000), BENCH_FLOWS (default 2000),
- * BENCH_UNBATCHED=1 (also run the uniform load with COPY_BATCH_WINDOW_MS=0: one statement and commit per copy).
+ * BENCH_UNBATCHED=1 (also run the uniform load with COPY_BATCH_WINDOW_MS=0: one statement and commit per copy),
+ * BENCH_JOBS=0 (no worker: the copies alone, as this bench measured them before 2026-12-05).
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/client.js';
-import { type ServerProcess, startServerProcess } from '../../test/support/processes.js';
+import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../../test/support/processes.js';
 import { cpuMsOf } from '../support/cpu.js';
 import { createBenchDatabase, runPgbench } from '../support/postgres.js';
 import { benchServerEnv, benchTokens } from '../support/server.js';
@@ -29,6 +31,7 @@ const PGBENCH_CLIENTS = Number(process.env.PGBENCH_CLIENTS ?? 8);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 20_000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 2_000);
 const WITH_UNBATCHED = process.env.BENCH_UNBATCHED === '1';
+const WITH_JOBS = process.env.BENCH_JOBS !== '0';
 const CREATORS = 100;
 
 async function seed(url: string) {
@@ -67,6 +70,7 @@ type Result = { label: string; copiesPerSecond: number; p50: number; p99: number
 type Profile = {
   copies: number;
   nodeCpuMs: number;
+  workerCpuMs: number | undefined;
   backendCpuMs: number;
   activeMs: number;
   commits: number;
@@ -134,7 +138,7 @@ async function walByRelation(client: pg.Client, from: string, to: string) {
 }
 
 /** Runs `work` while sampling what the database's active sessions wait on, every 20 ms; returns the profile. */
-async function profiled(url: string, servers: ServerProcess[], work: () => Promise<number>): Promise<Profile> {
+async function profiled(url: string, servers: ServerProcess[], worker: WorkerProcess | undefined, work: () => Promise<number>): Promise<Profile> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const sampler = new pg.Client({ connectionString: url });
@@ -143,6 +147,7 @@ async function profiled(url: string, servers: ServerProcess[], work: () => Promi
     await client.query('select pg_stat_clear_snapshot()');
     const before = await databaseSnapshot(client);
     const nodeBefore = servers.map((server) => cpuMsOf(server.child.pid!));
+    const workerBefore = worker && cpuMsOf(worker.child.pid!);
     const batchesBefore = await batchesBySize(servers);
     const waits = new Map<string, number>();
     let waitSamples = 0;
@@ -176,6 +181,7 @@ async function profiled(url: string, servers: ServerProcess[], work: () => Promi
       functions: functions.filter((f) => f.calls > 0).sort((a, b) => b.selfMs - a.selfMs),
       copies,
       nodeCpuMs: servers.reduce((sum, server, index) => sum + cpuMsOf(server.child.pid!) - nodeBefore[index]!, 0),
+      workerCpuMs: worker && cpuMsOf(worker.child.pid!) - workerBefore!,
       backendCpuMs,
       activeMs: after.activeMs - before.activeMs,
       commits: after.commits - before.commits,
@@ -190,11 +196,13 @@ async function profiled(url: string, servers: ServerProcess[], work: () => Promi
   }
 }
 
-async function fire(label: string, url: string, servers: ServerProcess[], tokens: string[], flowIds: string[], pickFlow: (n: number) => number): Promise<Result> {
+type Processes = { servers: ServerProcess[]; worker: WorkerProcess | undefined };
+
+async function fire(label: string, url: string, { servers, worker }: Processes, tokens: string[], flowIds: string[], pickFlow: (n: number) => number): Promise<Result> {
   let n = 0;
   const statuses: Record<string, number> = {};
   let results: autocannon.Result[] = [];
-  const profile = await profiled(url, servers, async () => {
+  const profile = await profiled(url, servers, worker, async () => {
     results = await Promise.all(
       servers.map((server, index) =>
         autocannon({
@@ -249,6 +257,7 @@ function printProfile(r: Result) {
   const waits = [...p.waits].sort(([, a], [, b]) => b - a).slice(0, 6);
   console.log(`  ${r.label}: where the time went (per copy, over ${p.copies} copies)`);
   console.log(`    API processes CPU      ${perCopy(p.nodeCpuMs).toFixed(3)} ms`);
+  if (p.workerCpuMs !== undefined) console.log(`    worker process CPU     ${perCopy(p.workerCpuMs).toFixed(3)} ms (its database work is in the backends' line)`);
   console.log(`    database backends CPU  ${perCopy(p.backendCpuMs).toFixed(3)} ms   active (statements running) ${perCopy(p.activeMs).toFixed(3)} ms   commits ${p.commits} (${perCopy(p.commits).toFixed(3)} per copy)`);
   console.log(
     `    WAL (server-wide)      ${perCopy(p.wal.wal_records!).toFixed(1)} records, ${perCopy(p.wal.wal_fpi!).toFixed(2)} full pages, ${perCopy(p.wal.wal_bytes!).toFixed(0)} bytes; ` +
@@ -278,6 +287,7 @@ function printProfile(r: Result) {
 async function main() {
   const db = await createBenchDatabase('flowtab_bench_copy');
   const servers: ServerProcess[] = [];
+  const running: Processes = { servers, worker: undefined };
   try {
     console.log(`Seeding ${SUBSCRIBERS} subscribers, ${FLOWS} flows by ${CREATORS} creators …`);
     const { sessions, flowIds } = await seed(db.url);
@@ -290,28 +300,34 @@ async function main() {
     await settings.end();
     const tokens = sessions.map((session) => benchTokens.issue(session));
     const env = benchServerEnv(db.url, { PAID_COPIES_PER_PERIOD: String(loadConfig({}).economics.paidCopiesPerPeriod) });
-    const startServers = async (extra: Record<string, string> = {}) =>
+    const startServers = async (extra: Record<string, string> = {}) => {
       servers.push(...(await Promise.all([startServerProcess({ ...env, ...extra }), startServerProcess({ ...env, ...extra })])));
+      if (WITH_JOBS) running.worker = await startWorkerProcess(env);
+    };
+    const stopServers = async () => {
+      await Promise.all([...servers.splice(0).map((s) => s.stop()), running.worker?.stop()]);
+      running.worker = undefined;
+    };
     await startServers();
 
-    await fire('warm-up', db.url, servers, tokens.slice(0, 500), flowIds, (i) => i % flowIds.length);
-    const uniform = await fire('uniform', db.url, servers, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length));
-    const skewed = await fire('skewed (80% on 10 flows)', db.url, servers, tokens, flowIds, () =>
+    await fire('warm-up', db.url, running, tokens.slice(0, 500), flowIds, (i) => i % flowIds.length);
+    const uniform = await fire('uniform', db.url, running, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length));
+    const skewed = await fire('skewed (80% on 10 flows)', db.url, running, tokens, flowIds, () =>
       Math.random() < 0.8 ? Math.floor(Math.random() * 10) : 10 + Math.floor(Math.random() * (flowIds.length - 10)),
     );
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await stopServers();
     const runs = [uniform, skewed];
     if (WITH_UNBATCHED) {
       await startServers({ COPY_BATCH_WINDOW_MS: '0' });
-      runs.push(await fire('uniform, unbatched', db.url, servers, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length)));
-      await Promise.all(servers.splice(0).map((s) => s.stop()));
+      runs.push(await fire('uniform, unbatched', db.url, running, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length)));
+      await stopServers();
     }
 
     console.log(`pgbench TPC-B, ${PGBENCH_CLIENTS} clients, ${SECONDS}s …`);
     const tps = await runPgbench(PGBENCH_CLIENTS, SECONDS);
 
     console.log('');
-    console.log(`connections: ${CONNECTIONS}, ${SECONDS}s per run, two server processes, PostgreSQL ${new URL(db.url).host}`);
+    console.log(`connections: ${CONNECTIONS}, ${SECONDS}s per run, two server processes${WITH_JOBS ? ' and a worker' : ', no worker'}, PostgreSQL ${new URL(db.url).host}`);
     for (const r of runs) {
       console.log(
         `${r.label.padEnd(26)} ${r.copiesPerSecond.toFixed(0).padStart(6)} copies/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   ratio to pgbench(${PGBENCH_CLIENTS}) ${(r.copiesPerSecond / tps).toFixed(2)}   statuses ${JSON.stringify(r.statuses)}`,
@@ -323,7 +339,7 @@ async function main() {
     console.log('');
     for (const r of runs) printProfile(r);
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), running.worker?.stop()]);
     await db.drop();
   }
 }
