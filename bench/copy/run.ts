@@ -300,27 +300,27 @@ async function main() {
     await settings.end();
     const tokens = sessions.map((session) => benchTokens.issue(session));
     const env = benchServerEnv(db.url, { PAID_COPIES_PER_PERIOD: String(loadConfig({}).economics.paidCopiesPerPeriod) });
-    const startServers = async (extra: Record<string, string> = {}) => {
+    const startProcesses = async (extra: Record<string, string> = {}) => {
       servers.push(...(await Promise.all([startServerProcess({ ...env, ...extra }), startServerProcess({ ...env, ...extra })])));
       if (WITH_JOBS) running.worker = await startWorkerProcess(env);
     };
-    const stopServers = async () => {
+    const stopProcesses = async () => {
       await Promise.all([...servers.splice(0).map((s) => s.stop()), running.worker?.stop()]);
       running.worker = undefined;
     };
-    await startServers();
+    await startProcesses();
 
     await fire('warm-up', db.url, running, tokens.slice(0, 500), flowIds, (i) => i % flowIds.length);
     const uniform = await fire('uniform', db.url, running, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length));
     const skewed = await fire('skewed (80% on 10 flows)', db.url, running, tokens, flowIds, () =>
       Math.random() < 0.8 ? Math.floor(Math.random() * 10) : 10 + Math.floor(Math.random() * (flowIds.length - 10)),
     );
-    await stopServers();
+    await stopProcesses();
     const runs = [uniform, skewed];
     if (WITH_UNBATCHED) {
-      await startServers({ COPY_BATCH_WINDOW_MS: '0' });
+      await startProcesses({ COPY_BATCH_WINDOW_MS: '0' });
       runs.push(await fire('uniform, unbatched', db.url, running, tokens, flowIds, () => Math.floor(Math.random() * flowIds.length)));
-      await stopServers();
+      await stopProcesses();
     }
 
     console.log(`pgbench TPC-B, ${PGBENCH_CLIENTS} clients, ${SECONDS}s …`);
