@@ -680,8 +680,7 @@ export function runDue(ctx: Ctx, until: number): number {
   for (let guard = 0; guard < 100_000; guard++) {
     const task = nextDue(ctx);
     if (!task || task.at > until) break;
-    ctx.store.clock.moveTo(task.at);
-    ctx.store.clock.holdStill(() => {
+    ctx.store.clock.runAt(task.at, () => {
       task.run();
       ctx.store.runDeferred();
     });
