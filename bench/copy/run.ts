@@ -288,6 +288,10 @@ async function main() {
   const db = await createBenchDatabase('flowtab_bench_copy');
   const servers: ServerProcess[] = [];
   const running: Processes = { servers, worker: undefined };
+  const stopProcesses = async () => {
+    await Promise.all([...servers.splice(0).map((s) => s.stop()), running.worker?.stop()]);
+    running.worker = undefined;
+  };
   try {
     console.log(`Seeding ${SUBSCRIBERS} subscribers, ${FLOWS} flows by ${CREATORS} creators …`);
     const { sessions, flowIds } = await seed(db.url);
@@ -303,10 +307,6 @@ async function main() {
     const startProcesses = async (extra: Record<string, string> = {}) => {
       servers.push(...(await Promise.all([startServerProcess({ ...env, ...extra }), startServerProcess({ ...env, ...extra })])));
       if (WITH_JOBS) running.worker = await startWorkerProcess(env);
-    };
-    const stopProcesses = async () => {
-      await Promise.all([...servers.splice(0).map((s) => s.stop()), running.worker?.stop()]);
-      running.worker = undefined;
     };
     await startProcesses();
 
@@ -339,7 +339,7 @@ async function main() {
     console.log('');
     for (const r of runs) printProfile(r);
   } finally {
-    await Promise.all([...servers.map((s) => s.stop()), running.worker?.stop()]);
+    await stopProcesses();
     await db.drop();
   }
 }
